@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+
+/// A clock in whole seconds since the epoch; tests substitute their own.
+public struct Clock: Sendable {
+    public let now: @Sendable () -> Int64
+    public init(now: @escaping @Sendable () -> Int64) { self.now = now }
+    public static let system = Clock { Int64(Date().timeIntervalSince1970) }
+}
+
+/// The rules of the authorization server, free of HTTP and of any database: the server hands it parsed
+/// requests, and it answers with tokens or an `OAuthError`.
+public struct AuthorizationServer: Sendable {
+    public let workspaces: any WorkspaceRepository
+    public let users: any UserRepository
+    public let clients: any ClientRepository
+    public let grants: any GrantRepository
+    public let revocations: any RevocationRepository
+    public let passwords: any PasswordHasher
+    public let secrets: ClientSecretHasher
+    public let codec: AccessTokenCodec
+    public let revocationList: RevocationList
+    public let policy: TokenPolicy
+    public let limiter: any AttemptLimiter
+    public let clock: Clock
+    public let logger: Logger
+
+    public init(
+        workspaces: any WorkspaceRepository, users: any UserRepository, clients: any ClientRepository,
+        grants: any GrantRepository, revocations: any RevocationRepository, passwords: any PasswordHasher,
+        secrets: ClientSecretHasher, codec: AccessTokenCodec, revocationList: RevocationList, policy: TokenPolicy,
+        limiter: any AttemptLimiter, clock: Clock = .system, logger: Logger
+    ) {
+        self.workspaces = workspaces
+        self.users = users
+        self.clients = clients
+        self.grants = grants
+        self.revocations = revocations
+        self.passwords = passwords
+        self.secrets = secrets
+        self.codec = codec
+        self.revocationList = revocationList
+        self.policy = policy
+        self.limiter = limiter
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// The grant types the token endpoint serves (RFC 8414 `grant_types_supported`).
+    public static let tokenEndpointGrantTypes: [GrantType] = [.password, .clientCredentials, .refreshToken]
+
+    /// The token endpoint (RFC 6749 §3.2): validates the grant type, throttles, authenticates the client,
+    /// then runs the grant.
+    public func token(_ request: TokenRequest, in workspace: Workspace) async throws -> IssuedTokens {
+        guard let grantName = request["grant_type"] else {
+            throw OAuthError.invalidRequest("The grant type was not specified in the request")
+        }
+        guard let grantType = GrantType(rawValue: grantName), Self.tokenEndpointGrantTypes.contains(grantType) else {
+            throw OAuthError.unsupportedGrantType(grantName)
+        }
+        let now = clock.now()
+        let addressKey = request.remoteAddress.map { ThrottleKey(.address, $0) }
+        if let addressKey { try await limiter.check(addressKey, now: now) }
+
+        let clientKey = ThrottleKey(.client, "\(workspace.id):\(request.basic?.clientID ?? request["client_id"] ?? "")")
+        try await limiter.check(clientKey, now: now)
+        let authenticated: AuthenticatedClient
+        do {
+            authenticated = try await ClientAuthenticator(clients: clients, secrets: secrets).authenticate(request, in: workspace)
+        } catch OAuthError.invalidClient {
+            await limiter.recordFailure(clientKey, now: now)
+            if let addressKey { await limiter.recordFailure(addressKey, now: now) }
+            throw OAuthError.invalidClient
+        }
+
+        do {
+            switch grantType {
+            case .password:
+                return try await passwordGrant(request, client: authenticated, workspace: workspace)
+            case .clientCredentials:
+                return try await clientCredentialsGrant(request, client: authenticated, workspace: workspace)
+            case .refreshToken:
+                return try await refreshTokenGrant(request, client: authenticated, workspace: workspace)
+            case .authorizationCode, .implicit, .personalAccess:
+                throw OAuthError.unsupportedGrantType(grantName)
+            }
+        } catch let error as OAuthError {
+            if case .invalidUserCredentials = error, let addressKey { await limiter.recordFailure(addressKey, now: now) }
+            throw error
+        }
+    }
+
+    /// Signs an access token for a user (or, with `userID` nil, for the client itself).
+    func mintAccessToken(
+        workspace: Workspace, client: OAuthClient, userID: Int?, scope: ScopeSet, grantID: Int?, now: Int64,
+        lifetime: Int64? = nil
+    ) throws -> (token: String, claims: AccessTokenClaims) {
+        let claims = AccessTokenClaims(
+            issuer: codec.issuer,
+            subject: userID.map(String.init) ?? client.clientID,
+            audience: codec.audience(for: workspace),
+            clientID: client.clientID,
+            scope: scope,
+            tokenID: Base64URL.encode(SecureRandom.bytes(16)),
+            grantID: grantID.map(String.init),
+            issuedAt: now,
+            expiresAt: now + (lifetime ?? policy.accessTokenLifetime)
+        )
+        return (try codec.sign(claims), claims)
+    }
+}

@@ -1,0 +1,63 @@
+import Logging
+
+extension AuthorizationServer {
+    /// RFC 6749 §6 with the rotation of RFC 9700 §4.14.2: every use returns a new refresh token, and a used
+    /// one presented again revokes the whole grant, because one of the two presenters is an attacker.
+    func refreshTokenGrant(_ request: TokenRequest, client authenticated: AuthenticatedClient, workspace: Workspace)
+        async throws -> IssuedTokens
+    {
+        let client = authenticated.client
+        guard let presented = request["refresh_token"] else {
+            throw OAuthError.invalidRequest("Missing parameter: \"refresh_token\" is required")
+        }
+        let requestedScope = try ScopeSet.parse(request["scope"])
+        let now = clock.now()
+        let invalid = OAuthError.invalidRefreshToken("The refresh token is invalid")
+
+        guard OpaqueSecret.hasShape(presented, of: .refreshToken),
+            let record = try await grants.refreshToken(hash: OpaqueSecret.hash(presented)),
+            // RFC 6749 §6: the token must have been issued to the authenticated client.
+            record.clientRowID == client.id, record.workspaceID == workspace.id
+        else { throw invalid }
+        if record.revokedAt != nil { throw invalid }
+        if record.usedAt != nil {
+            try await revokeForReuse(record, now: now)
+            throw invalid
+        }
+        if record.expiresAt <= now { throw OAuthError.invalidRefreshToken("The refresh token has expired") }
+        if let userID = record.userID {
+            guard let user = try await users.user(id: userID), user.isActive else { throw invalid }
+        }
+        // RFC 6749 §6: the new access token may be narrower than the grant, never wider. The grant, and so
+        // the next refresh token, keeps its original scope.
+        let scope = requestedScope ?? record.scope
+        guard record.scope.covers(scope) else { throw OAuthError.invalidScope }
+
+        let successor = OpaqueSecret.generate(.refreshToken)
+        let rotated = try await grants.rotateRefreshToken(
+            id: record.id, grantID: record.grantID,
+            successor: NewRefreshToken(
+                hash: OpaqueSecret.hash(successor), parentID: record.id, expiresAt: now + policy.refreshTokenLifetime),
+            now: now)
+        guard rotated else {
+            // Another request redeemed it between our read and our update: a second presentation.
+            try await revokeForReuse(record, now: now)
+            throw invalid
+        }
+        let access = try mintAccessToken(
+            workspace: workspace, client: client, userID: record.userID, scope: scope, grantID: record.grantID, now: now)
+        return IssuedTokens(
+            accessToken: access.token, expiresIn: policy.accessTokenLifetime, refreshToken: successor, scope: scope,
+            claims: access.claims)
+    }
+
+    private func revokeForReuse(_ record: RefreshTokenRecord, now: Int64) async throws {
+        logger.warning(
+            "refresh token reuse detected; revoking its grant",
+            metadata: ["grant_id": "\(record.grantID)", "client_row": "\(record.clientRowID)"])
+        try await grants.revokeGrant(id: record.grantID, now: now, accessTokenHorizon: now + policy.accessTokenLifetime)
+        revocationList.apply([
+            Revocation(kind: .grant, value: String(record.grantID), revokedAt: now, expiresAt: now + policy.accessTokenLifetime)
+        ])
+    }
+}

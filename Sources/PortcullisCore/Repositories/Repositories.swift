@@ -1,0 +1,228 @@
+/// Storage as Core sees it. PortcullisStore implements these on FluentKit; tests may use fakes.
+/// Every method returns Core's Sendable values; no database type crosses this line.
+
+/// Why a repository refused a write.
+public enum RepositoryError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A unique field already holds this value; carries the field name.
+    case duplicate(String)
+    /// The row to change does not exist.
+    case notFound
+    /// The database cannot be reached.
+    case unavailable
+
+    public var description: String {
+        switch self {
+        case .duplicate(let field): "\(field) is already taken"
+        case .notFound: "not found"
+        case .unavailable: "the database is unavailable"
+        }
+    }
+}
+
+public protocol WorkspaceRepository: Sendable {
+    func workspace(named name: String) async throws -> Workspace?
+    func workspace(id: Int) async throws -> Workspace?
+    func allWorkspaces() async throws -> [Workspace]
+    /// Throws `.duplicate("name")` when the name is taken.
+    func createWorkspace(named name: String, now: Int64) async throws -> Workspace
+}
+
+/// The fields of a user to create.
+public struct NewUser: Sendable {
+    public var workspaceID: Int
+    public var username: String
+    public var email: String?
+    public var firstName: String
+    public var lastName: String
+    public var passwordHash: String
+    public var isSuperAdmin: Bool
+    public var permissions: Set<Permission>
+
+    public init(
+        workspaceID: Int, username: String, email: String? = nil, firstName: String = "", lastName: String = "",
+        passwordHash: String, isSuperAdmin: Bool = false, permissions: Set<Permission> = []
+    ) {
+        self.workspaceID = workspaceID
+        self.username = username
+        self.email = email
+        self.firstName = firstName
+        self.lastName = lastName
+        self.passwordHash = passwordHash
+        self.isSuperAdmin = isSuperAdmin
+        self.permissions = permissions
+    }
+}
+
+public protocol UserRepository: Sendable {
+    func user(id: Int) async throws -> UserAccount?
+    /// Usernames are matched case-insensitively within a workspace.
+    func user(username: String, workspaceID: Int) async throws -> UserAccount?
+    /// Throws `.duplicate("username")` when the name is taken in the workspace.
+    func createUser(_ user: NewUser, now: Int64) async throws -> UserAccount
+    func countUsers(workspaceID: Int) async throws -> Int
+}
+
+/// The fields of a client to register.
+public struct NewClient: Sendable {
+    public var workspaceID: Int
+    public var clientID: String
+    public var name: String
+    public var description: String?
+    public var website: String?
+    public var redirectURIs: [String]
+    public var grants: ClientGrants
+    public var isConfidential: Bool
+    public var secretHash: String?
+    public var ownerUserID: Int?
+    public var skipsConsent: Bool
+
+    public init(
+        workspaceID: Int, clientID: String, name: String, description: String? = nil, website: String? = nil,
+        redirectURIs: [String] = [], grants: ClientGrants, isConfidential: Bool, secretHash: String?,
+        ownerUserID: Int? = nil, skipsConsent: Bool = false
+    ) {
+        self.workspaceID = workspaceID
+        self.clientID = clientID
+        self.name = name
+        self.description = description
+        self.website = website
+        self.redirectURIs = redirectURIs
+        self.grants = grants
+        self.isConfidential = isConfidential
+        self.secretHash = secretHash
+        self.ownerUserID = ownerUserID
+        self.skipsConsent = skipsConsent
+    }
+}
+
+public protocol ClientRepository: Sendable {
+    func client(clientID: String, workspaceID: Int) async throws -> OAuthClient?
+    func client(id: Int) async throws -> OAuthClient?
+    func clients(workspaceID: Int) async throws -> [OAuthClient]
+    /// Throws `.duplicate("name")` when the name is taken in the workspace.
+    func createClient(_ client: NewClient, now: Int64) async throws -> OAuthClient
+}
+
+/// A grant: one login or consent of a user (or none) to a client, the family every token descends from.
+public struct NewGrant: Sendable {
+    public var workspaceID: Int
+    public var clientRowID: Int
+    public var userID: Int?
+    public var scope: ScopeSet
+    public var grantType: GrantType
+
+    public init(workspaceID: Int, clientRowID: Int, userID: Int?, scope: ScopeSet, grantType: GrantType) {
+        self.workspaceID = workspaceID
+        self.clientRowID = clientRowID
+        self.userID = userID
+        self.scope = scope
+        self.grantType = grantType
+    }
+}
+
+/// A refresh token to store: only its hash.
+public struct NewRefreshToken: Sendable {
+    public var hash: String
+    public var parentID: Int?
+    public var expiresAt: Int64
+
+    public init(hash: String, parentID: Int?, expiresAt: Int64) {
+        self.hash = hash
+        self.parentID = parentID
+        self.expiresAt = expiresAt
+    }
+}
+
+/// A stored refresh token with what its grant says.
+public struct RefreshTokenRecord: Sendable {
+    public let id: Int
+    public let grantID: Int
+    public let workspaceID: Int
+    public let clientRowID: Int
+    public let userID: Int?
+    public let scope: ScopeSet
+    public let expiresAt: Int64
+    public let usedAt: Int64?
+    /// Set when the token or its grant was revoked.
+    public let revokedAt: Int64?
+
+    public init(
+        id: Int, grantID: Int, workspaceID: Int, clientRowID: Int, userID: Int?, scope: ScopeSet, expiresAt: Int64,
+        usedAt: Int64?, revokedAt: Int64?
+    ) {
+        self.id = id
+        self.grantID = grantID
+        self.workspaceID = workspaceID
+        self.clientRowID = clientRowID
+        self.userID = userID
+        self.scope = scope
+        self.expiresAt = expiresAt
+        self.usedAt = usedAt
+        self.revokedAt = revokedAt
+    }
+}
+
+public protocol GrantRepository: Sendable {
+    /// Creates a grant and, when given, its first refresh token, in one transaction. Returns the grant id.
+    func createGrant(_ grant: NewGrant, refreshToken: NewRefreshToken?, now: Int64) async throws -> Int
+    func refreshToken(hash: String) async throws -> RefreshTokenRecord?
+    /// Marks the token used and stores its successor, atomically: one conditional update
+    /// (`… WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL`). Returns false when another request
+    /// used or revoked it first; then nothing is written.
+    func rotateRefreshToken(id: Int, grantID: Int, successor: NewRefreshToken, now: Int64) async throws -> Bool
+    /// Revokes a grant: the grant, its refresh tokens, and a revocation row for its access tokens, in one
+    /// transaction. Revoking a revoked grant is harmless.
+    func revokeGrant(id: Int, now: Int64, accessTokenHorizon: Int64) async throws
+}
+
+public protocol RevocationRepository: Sendable {
+    func record(_ revocation: Revocation) async throws
+    /// Rows that are still in force at `now`.
+    func activeRevocations(now: Int64) async throws -> [Revocation]
+    /// Rows written at or after `since`, for the once-a-second mirror refresh.
+    func revocations(recordedSince since: Int64, now: Int64) async throws -> [Revocation]
+}
+
+/// A signing key as stored, with its private half sealed.
+public struct StoredSigningKey: Sendable {
+    public enum State: String, Sendable, Codable { case active, retired }
+    public let kid: String
+    public let algorithm: SigningAlgorithm
+    public let sealedPrivateKey: String
+    public let state: State
+    public let createdAt: Int64
+    /// For retired keys: when the last token it signed expires; the key is published until then.
+    public let publishUntil: Int64?
+
+    public init(
+        kid: String, algorithm: SigningAlgorithm, sealedPrivateKey: String, state: State, createdAt: Int64,
+        publishUntil: Int64?
+    ) {
+        self.kid = kid
+        self.algorithm = algorithm
+        self.sealedPrivateKey = sealedPrivateKey
+        self.state = state
+        self.createdAt = createdAt
+        self.publishUntil = publishUntil
+    }
+}
+
+public protocol SigningKeyRepository: Sendable {
+    /// The active key and every retired key still published at `now`.
+    func publishedKeys(now: Int64) async throws -> [StoredSigningKey]
+    /// Every key, for `keys list`.
+    func allKeys() async throws -> [StoredSigningKey]
+    /// Stores `key` as the active key and retires the previous one, published until `retiredPublishUntil`,
+    /// in one transaction.
+    func activate(_ key: StoredSigningKey, retiredPublishUntil: Int64, now: Int64) async throws
+    /// Stores `key` as the active key only if there is none yet; returns false if another process won.
+    func activateFirst(_ key: StoredSigningKey) async throws -> Bool
+}
+
+/// Hashing and checking people's passwords (bcrypt in the server), off the request threads.
+public protocol PasswordHasher: Sendable {
+    func hash(_ password: String) async throws -> String
+    func verify(_ password: String, against hash: String) async -> Bool
+    /// Spends the same time as `verify` against a real hash, for unknown usernames.
+    func verifyAgainstDummy(_ password: String) async
+}

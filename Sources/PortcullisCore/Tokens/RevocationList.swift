@@ -1,0 +1,86 @@
+import Synchronization
+
+/// What a revocation names: one token, a whole grant, or every token of a client or user issued up to a moment.
+public enum RevocationKind: String, Sendable, Codable, CaseIterable {
+    case token
+    case grant
+    case client
+    case user
+}
+
+/// One row of the revocation table. Rows expire once no token they could name is still alive.
+public struct Revocation: Sendable, Hashable {
+    public let kind: RevocationKind
+    /// The `jti`, the grant id, the `client_id`, or the user id.
+    public let value: String
+    /// Seconds since the epoch; for `client` and `user`, tokens issued at or before it are revoked.
+    public let revokedAt: Int64
+    /// After this the row can be dropped: every token it could name has expired.
+    public let expiresAt: Int64
+
+    public init(kind: RevocationKind, value: String, revokedAt: Int64, expiresAt: Int64) {
+        self.kind = kind
+        self.value = value
+        self.revokedAt = revokedAt
+        self.expiresAt = expiresAt
+    }
+}
+
+/// The in-memory mirror of the revocation table that every instance keeps and refreshes at least once a
+/// second, so checking a token never reads the database (DESIGN.md, tokens).
+public final class RevocationList: Sendable {
+    private struct State {
+        var tokens: [String: Int64] = [:]
+        var grants: [String: Int64] = [:]
+        var clients: [String: (revokedAt: Int64, expiresAt: Int64)] = [:]
+        var users: [String: (revokedAt: Int64, expiresAt: Int64)] = [:]
+    }
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Adds rows; applying the same row twice is harmless.
+    public func apply(_ revocations: some Sequence<Revocation>) {
+        state.withLock { s in
+            for r in revocations {
+                switch r.kind {
+                case .token: s.tokens[r.value] = max(s.tokens[r.value] ?? 0, r.expiresAt)
+                case .grant: s.grants[r.value] = max(s.grants[r.value] ?? 0, r.expiresAt)
+                case .client:
+                    let old = s.clients[r.value]
+                    s.clients[r.value] = (max(old?.revokedAt ?? 0, r.revokedAt), max(old?.expiresAt ?? 0, r.expiresAt))
+                case .user:
+                    let old = s.users[r.value]
+                    s.users[r.value] = (max(old?.revokedAt ?? 0, r.revokedAt), max(old?.expiresAt ?? 0, r.expiresAt))
+                }
+            }
+        }
+    }
+
+    /// Whether any row names this token.
+    public func isRevoked(_ claims: AccessTokenClaims) -> Bool {
+        state.withLock { s in
+            if s.tokens[claims.tokenID] != nil { return true }
+            if let grant = claims.grantID, s.grants[grant] != nil { return true }
+            if let client = s.clients[claims.clientID], claims.issuedAt <= client.revokedAt { return true }
+            if !claims.isClientToken, let user = s.users[claims.subject], claims.issuedAt <= user.revokedAt { return true }
+            return false
+        }
+    }
+
+    /// Whether the grant itself is revoked (used for grants' refresh tokens and codes).
+    public func isGrantRevoked(_ grantID: String) -> Bool { state.withLock { $0.grants[grantID] != nil } }
+
+    /// Drops rows whose tokens have all expired, so the mirror stays small.
+    public func prune(now: Int64) {
+        state.withLock { s in
+            s.tokens = s.tokens.filter { $0.value > now }
+            s.grants = s.grants.filter { $0.value > now }
+            s.clients = s.clients.filter { $0.value.expiresAt > now }
+            s.users = s.users.filter { $0.value.expiresAt > now }
+        }
+    }
+
+    /// How many rows the mirror holds, for metrics and tests.
+    public var count: Int { state.withLock { $0.tokens.count + $0.grants.count + $0.clients.count + $0.users.count } }
+}

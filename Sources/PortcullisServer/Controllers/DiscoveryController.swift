@@ -1,0 +1,40 @@
+import Hummingbird
+import PortcullisCore
+import PortcullisWire
+
+/// Metadata (RFC 8414), the JWK Set (RFC 7517), and the health route.
+struct DiscoveryController {
+    let portcullis: Portcullis
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/.well-known/oauth-authorization-server") { _, _ in Responses.json(metadata) }
+        router.get("/oauth/jwks") { _, _ in jwks() }
+        router.get("/.well-known/jwks.json") { _, _ in jwks() }
+        // The lightest route: the framework's ceiling in the benchmarks, and a liveness probe.
+        router.get("/health") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(staticString: "{\"status\":\"ok\"}")))
+        }
+    }
+
+    /// Exactly what this server serves.
+    var metadata: AuthorizationServerMetadata {
+        let issuer = portcullis.configuration.resolvedIssuer
+        return AuthorizationServerMetadata(
+            issuer: issuer,
+            tokenEndpoint: "\(issuer)/oauth/token",
+            jwksURI: "\(issuer)/oauth/jwks",
+            scopesSupported: Scope.allCases.map(\.rawValue),
+            responseTypesSupported: [],
+            grantTypesSupported: AuthorizationServer.tokenEndpointGrantTypes.map(\.rawValue),
+            tokenEndpointAuthMethodsSupported: ["client_secret_basic", "client_secret_post", "none"]
+        )
+    }
+
+    func jwks() -> Response {
+        let keys = portcullis.keyRing.published.map(\.publicJWK)
+        // Short caching: a resource server that meets an unknown kid refetches within a minute at most.
+        return Responses.json(JSONWebKeySet(keys: keys), headers: [.cacheControl: "public, max-age=60"])
+    }
+}

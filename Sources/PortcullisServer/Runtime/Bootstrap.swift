@@ -1,0 +1,60 @@
+import Logging
+import PortcullisCore
+import PortcullisStore
+
+/// What the first start made, for the one-time message to the operator.
+public struct BootstrapReport: Sendable {
+    public var createdWorkspace: String?
+    /// The super-admin made on first start and its password, when the password was generated (shown once).
+    public var createdAdmin: (username: String, generatedPassword: String?)?
+    public var appliedMigrations: [String] = []
+}
+
+extension Portcullis {
+    /// The username of the super-admin made on first start.
+    public static let firstAdminUsername = "admin"
+
+    /// Migrates, then makes what a first start needs: the `workflow` workspace, its super-admin, a signing key.
+    /// Idempotent and safe to run from several processes at once.
+    public func bootstrap() async throws -> BootstrapReport {
+        var report = BootstrapReport()
+        try await store.migrate()
+        report.appliedMigrations = try await store.appliedMigrations()
+        let now = clock.now()
+        let workspace: Workspace
+        if let existing = try await store.workspaces.workspace(named: Workspace.defaultName) {
+            workspace = existing
+        } else {
+            do {
+                workspace = try await store.workspaces.createWorkspace(named: Workspace.defaultName, now: now)
+                report.createdWorkspace = workspace.name
+            } catch RepositoryError.duplicate {
+                guard let raced = try await store.workspaces.workspace(named: Workspace.defaultName) else { throw RepositoryError.notFound }
+                workspace = raced
+            }
+        }
+        if try await store.users.countUsers(workspaceID: workspace.id) == 0 {
+            let generated = configuration.adminPassword == nil ? Self.generatePassword() : nil
+            let password = configuration.adminPassword ?? generated!
+            do {
+                _ = try await store.users.createUser(
+                    NewUser(
+                        workspaceID: workspace.id, username: Self.firstAdminUsername, firstName: "Portcullis",
+                        lastName: "Administrator", passwordHash: try await passwords.hash(password), isSuperAdmin: true),
+                    now: now)
+                report.createdAdmin = (Self.firstAdminUsername, generated)
+            } catch RepositoryError.duplicate {
+                // Another process made it first; its output carries the password.
+            }
+        }
+        try await keyManager.ensureActiveKey()
+        try await keyManager.reload()
+        revocationList.apply(try await store.revocations.activeRevocations(now: now))
+        return report
+    }
+
+    /// A password for people to copy: 20 characters without look-alikes (about 115 bits).
+    static func generatePassword() -> String {
+        SecureRandom.string(20, alphabet: "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+    }
+}

@@ -1,0 +1,39 @@
+import PortcullisStore
+import Logging
+import PortcullisCore
+import ServiceLifecycle
+
+/// Keeps this instance's in-memory mirrors (revocations, signing keys) in step with the database, so a
+/// revoke or a key rotation made anywhere is seen here within a second.
+struct MirrorService: Service {
+    let portcullis: Portcullis
+
+    func run() async throws {
+        // Stop promptly when the server shuts down.
+        await cancelWhenGracefulShutdown { await self.refreshLoop() }
+    }
+
+    private func refreshLoop() async {
+        let interval = portcullis.configuration.mirrorInterval
+        // Re-read a few seconds back each time: rows committed late (or by a clock a little behind) are not
+        // missed, and applying a row twice is harmless.
+        var since = portcullis.clock.now() - 5
+        var lastPrune = since
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: .milliseconds(Int(interval * 1000))) } catch { return }
+            let now = portcullis.clock.now()
+            do {
+                let rows = try await portcullis.store.revocations.revocations(recordedSince: since - 5, now: now)
+                portcullis.revocationList.apply(rows)
+                since = now
+                try await portcullis.keyManager.reload()
+                if now - lastPrune >= 60 {
+                    portcullis.revocationList.prune(now: now)
+                    lastPrune = now
+                }
+            } catch {
+                portcullis.logger.warning("mirror refresh failed; retrying", metadata: ["error": "\(String(describing: type(of: error)))"])
+            }
+        }
+    }
+}

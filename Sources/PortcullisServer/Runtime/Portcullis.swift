@@ -1,0 +1,57 @@
+import Logging
+import PortcullisCore
+import PortcullisStore
+
+/// One running Portcullis: the configuration, the store, the keys and the rules, wired together. The
+/// server and every CLI command open one.
+public final class Portcullis: Sendable {
+    public let configuration: Configuration
+    public let store: Store
+    public let logger: Logger
+    public let serverKey: ServerKey
+    public let keyRing: KeyRing
+    public let revocationList: RevocationList
+    public let passwords: BcryptPasswordHasher
+    public let keyManager: SigningKeyManager
+    public let authorizationServer: AuthorizationServer
+    public let clientSecrets: ClientSecretHasher
+    public let clock: Clock
+    /// Whether opening created the key file (a first start).
+    public let createdKeyFile: Bool
+    let workspaceDirectory = WorkspaceDirectory()
+
+    /// Opens the store and builds the rules; does not migrate (see `bootstrap`).
+    public static func open(_ configuration: Configuration, logger: Logger, clock: Clock = .system) async throws -> Portcullis {
+        let (serverKey, created) = try ServerKeyFile.load(configuration: configuration)
+        let store = try await Store.open(try configuration.databaseLocation(), poolSize: configuration.databasePoolSize, logger: logger)
+        return Portcullis(configuration: configuration, store: store, serverKey: serverKey, createdKeyFile: created, logger: logger, clock: clock)
+    }
+
+    private init(configuration: Configuration, store: Store, serverKey: ServerKey, createdKeyFile: Bool, logger: Logger, clock: Clock) {
+        self.configuration = configuration
+        self.store = store
+        self.logger = logger
+        self.serverKey = serverKey
+        self.createdKeyFile = createdKeyFile
+        self.clock = clock
+        self.keyRing = KeyRing()
+        self.revocationList = RevocationList()
+        self.passwords = BcryptPasswordHasher(cost: configuration.bcryptCost)
+        self.clientSecrets = ClientSecretHasher(serverKey: serverKey)
+        self.keyManager = SigningKeyManager(
+            repository: store.signingKeys, sealer: KeySealer(serverKey: serverKey), ring: keyRing,
+            algorithm: configuration.signingAlgorithm, retiredKeyLifetime: configuration.accessTokenLifetime, clock: clock)
+        self.authorizationServer = AuthorizationServer(
+            workspaces: store.workspaces, users: store.users, clients: store.clients, grants: store.grants,
+            revocations: store.revocations, passwords: passwords, secrets: clientSecrets,
+            codec: AccessTokenCodec(keys: keyRing, issuer: configuration.resolvedIssuer), revocationList: revocationList,
+            policy: configuration.tokenPolicy, limiter: InMemoryAttemptLimiter(policy: configuration.throttle), clock: clock,
+            logger: logger)
+    }
+
+    /// Closes the database and the bcrypt threads.
+    public func close() async {
+        await passwords.shutdown()
+        await store.close()
+    }
+}

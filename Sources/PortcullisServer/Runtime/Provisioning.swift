@@ -1,0 +1,92 @@
+import Foundation
+import PortcullisCore
+import PortcullisStore
+
+/// A client just registered, with its secret: the only moment the secret exists outside the client.
+public struct RegisteredClient: Sendable {
+    public let client: OAuthClient
+    public let secret: String?
+}
+
+/// A registration refused; the messages are per field, ready for a form or a 422 body.
+public struct ValidationFailure: Error, Sendable, CustomStringConvertible {
+    public let errors: [(field: String, messages: [String])]
+    public init(_ errors: [(field: String, messages: [String])]) { self.errors = errors }
+    public init(field: String, message: String) { self.errors = [(field, [message])] }
+    public var description: String {
+        errors.map { "\($0.field): \($0.messages.joined(separator: " "))" }.joined(separator: "; ")
+    }
+}
+
+/// Creating workspaces, users and clients: shared by the CLI and the admin pages.
+extension Portcullis {
+    public func workspace(named name: String) async throws -> Workspace {
+        guard let workspace = try await store.workspaces.workspace(named: name) else {
+            throw ValidationFailure(field: "workspace", message: "There is no workspace named \"\(name)\".")
+        }
+        return workspace
+    }
+
+    public func createWorkspace(named name: String) async throws -> Workspace {
+        guard Workspace.isValidName(name) else {
+            throw ValidationFailure(
+                field: "name", message: "A workspace name starts with a letter and has only letters, digits, _ and - (at most 64).")
+        }
+        do {
+            return try await store.workspaces.createWorkspace(named: name, now: clock.now())
+        } catch RepositoryError.duplicate {
+            throw ValidationFailure(field: "name", message: "The workspace \"\(name)\" already exists.")
+        }
+    }
+
+    public func createUser(
+        username: String, password: String, email: String? = nil, firstName: String = "", lastName: String = "",
+        isSuperAdmin: Bool = false, permissions: Set<Permission> = [], in workspace: Workspace
+    ) async throws -> UserAccount {
+        var errors: [(String, [String])] = []
+        let trimmed = username.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty || trimmed.count > 100 || trimmed.contains(where: { $0.isWhitespace || $0.isNewline }) {
+            errors.append(("username", ["The username is required, at most 100 characters, without spaces."]))
+        }
+        if password.count < 8 { errors.append(("password", ["The password must be at least 8 characters."])) }
+        if password.utf8.count > 72 {
+            errors.append(("password", ["The password may not be longer than 72 bytes (bcrypt's limit)."]))
+        }
+        if let email, !email.isEmpty, !(email.contains("@") && email.count <= 255) {
+            errors.append(("email", ["The email must be a valid email address."]))
+        }
+        if !errors.isEmpty { throw ValidationFailure(errors) }
+        do {
+            return try await store.users.createUser(
+                NewUser(
+                    workspaceID: workspace.id, username: trimmed, email: email?.isEmpty == true ? nil : email,
+                    firstName: firstName, lastName: lastName, passwordHash: try await passwords.hash(password),
+                    isSuperAdmin: isSuperAdmin, permissions: permissions),
+                now: clock.now())
+        } catch RepositoryError.duplicate {
+            throw ValidationFailure(field: "username", message: "The username has already been taken.")
+        }
+    }
+
+    /// Registers a client; the secret in the result is shown once and kept only as a keyed hash.
+    public func registerClient(_ registration: ClientRegistration, ownerUserID: Int? = nil, in workspace: Workspace) async throws
+        -> RegisteredClient
+    {
+        let errors = registration.validationErrors()
+        if !errors.isEmpty { throw ValidationFailure(errors) }
+        let secret = registration.isConfidential ? OpaqueSecret.generate(.clientSecret) : nil
+        do {
+            let client = try await store.clients.createClient(
+                NewClient(
+                    workspaceID: workspace.id, clientID: ClientRegistration.generateClientID(), name: registration.normalizedName,
+                    description: registration.description, website: registration.website,
+                    redirectURIs: registration.redirectURIs, grants: registration.grants,
+                    isConfidential: registration.isConfidential, secretHash: secret.map(clientSecrets.hash),
+                    ownerUserID: ownerUserID, skipsConsent: registration.skipsConsent),
+                now: clock.now())
+            return RegisteredClient(client: client, secret: secret)
+        } catch RepositoryError.duplicate {
+            throw ValidationFailure(field: "name", message: "The name has already been taken.")
+        }
+    }
+}

@@ -1,0 +1,24 @@
+import FluentKit
+import SQLKit
+
+/// Every migration, in order. Numbered files; a new table or column is a new entry at the end.
+enum PortcullisMigrations {
+    static let all: [any Migration] = [
+        M0001_CreateWorkspaces(),
+        M0002_CreateUsers(),
+        M0003_CreateClients(),
+        M0004_CreateGrants(),
+        M0005_CreateSigningKeys(),
+        M0006_CreateRevocations(),
+    ]
+}
+
+extension Database {
+    /// Plain (non-unique) indexes, which Fluent's schema builder does not make.
+    func createIndex(_ name: String, on table: String, columns: [String]) async throws {
+        guard let sql = self as? any SQLDatabase else { return }
+        var builder = sql.create(index: name).on(table)
+        for column in columns { builder = builder.column(column) }
+        try await builder.run()
+    }
+}

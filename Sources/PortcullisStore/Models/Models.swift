@@ -1,0 +1,122 @@
+import FluentKit
+
+// Fluent models: internal to the store. Repositories turn them into Core's values.
+// Times are integer seconds since the epoch, the same on SQLite and PostgreSQL.
+
+final class WorkspaceModel: Model, @unchecked Sendable {
+    static let schema = "workspaces"
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @Field(key: "name") var name: String
+    @Field(key: "created_at") var createdAt: Int64
+    init() {}
+    init(name: String, createdAt: Int64) {
+        self.name = name
+        self.createdAt = createdAt
+    }
+}
+
+final class UserModel: Model, @unchecked Sendable {
+    static let schema = "users"
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @Field(key: "workspace_id") var workspaceID: Int
+    @Field(key: "uid") var uid: String
+    @Field(key: "username") var username: String
+    /// The lower-cased username: the unique key that makes matching case-insensitive.
+    @Field(key: "username_key") var usernameKey: String
+    @OptionalField(key: "email") var email: String?
+    @Field(key: "first_name") var firstName: String
+    @Field(key: "last_name") var lastName: String
+    @Field(key: "password_hash") var passwordHash: String
+    @Field(key: "is_super_admin") var isSuperAdmin: Bool
+    @Field(key: "is_active") var isActive: Bool
+    @Field(key: "created_at") var createdAt: Int64
+    @Field(key: "updated_at") var updatedAt: Int64
+    init() {}
+}
+
+final class UserPermissionModel: Model, @unchecked Sendable {
+    static let schema = "user_permissions"
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @Field(key: "user_id") var userID: Int
+    @Field(key: "permission") var permission: String
+    init() {}
+    init(userID: Int, permission: String) {
+        self.userID = userID
+        self.permission = permission
+    }
+}
+
+final class ClientModel: Model, @unchecked Sendable {
+    static let schema = "clients"
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @Field(key: "workspace_id") var workspaceID: Int
+    @Field(key: "client_id") var clientID: String
+    @Field(key: "name") var name: String
+    /// The lower-cased name: names are unique per workspace regardless of case.
+    @Field(key: "name_key") var nameKey: String
+    @OptionalField(key: "description") var description: String?
+    @OptionalField(key: "website") var website: String?
+    /// A JSON array of strings.
+    @Field(key: "redirect_uris") var redirectURIs: String
+    /// `ClientGrants.rawValue`.
+    @Field(key: "grants") var grants: Int
+    @Field(key: "is_confidential") var isConfidential: Bool
+    @OptionalField(key: "secret_hash") var secretHash: String?
+    @OptionalField(key: "owner_user_id") var ownerUserID: Int?
+    @Field(key: "skip_consent") var skipConsent: Bool
+    @Field(key: "created_at") var createdAt: Int64
+    @Field(key: "updated_at") var updatedAt: Int64
+    init() {}
+}
+
+final class GrantModel: Model, @unchecked Sendable {
+    static let schema = "grants"
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @Field(key: "workspace_id") var workspaceID: Int
+    @Field(key: "client_row_id") var clientRowID: Int
+    @OptionalField(key: "user_id") var userID: Int?
+    @Field(key: "scope") var scope: String
+    @Field(key: "grant_type") var grantType: String
+    @Field(key: "created_at") var createdAt: Int64
+    @OptionalField(key: "revoked_at") var revokedAt: Int64?
+    init() {}
+}
+
+final class RefreshTokenModel: Model, @unchecked Sendable {
+    static let schema = "refresh_tokens"
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @Field(key: "grant_id") var grantID: Int
+    /// SHA-256 of the token, hex; the token itself is never stored.
+    @Field(key: "token_hash") var tokenHash: String
+    @OptionalField(key: "parent_id") var parentID: Int?
+    @Field(key: "expires_at") var expiresAt: Int64
+    @OptionalField(key: "used_at") var usedAt: Int64?
+    @OptionalField(key: "revoked_at") var revokedAt: Int64?
+    @Field(key: "created_at") var createdAt: Int64
+    init() {}
+}
+
+final class SigningKeyModel: Model, @unchecked Sendable {
+    static let schema = "signing_keys"
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @Field(key: "kid") var kid: String
+    @Field(key: "algorithm") var algorithm: String
+    /// AES-GCM sealed under the server key; the kid is authenticated data.
+    @Field(key: "sealed_private_key") var sealedPrivateKey: String
+    @Field(key: "state") var state: String
+    @Field(key: "created_at") var createdAt: Int64
+    @OptionalField(key: "publish_until") var publishUntil: Int64?
+    init() {}
+}
+
+final class RevocationModel: Model, @unchecked Sendable {
+    static let schema = "revocations"
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @Field(key: "kind") var kind: String
+    @Field(key: "target") var target: String
+    @Field(key: "revoked_at") var revokedAt: Int64
+    @Field(key: "expires_at") var expiresAt: Int64
+    /// When the row was written; the mirrors poll on it.
+    @Field(key: "recorded_at") var recordedAt: Int64
+    init() {}
+}

@@ -1,0 +1,80 @@
+import FluentKit
+import Foundation
+import PortcullisCore
+import SQLKit
+
+struct ClientStore: ClientRepository {
+    let store: Store
+
+    struct Row: Decodable {
+        let id: Int
+        let workspaceId: Int
+        let clientId: String
+        let name: String
+        let description: String?
+        let website: String?
+        let redirectUris: String
+        let grants: Int
+        let isConfidential: Bool
+        let secretHash: String?
+        let ownerUserId: Int?
+        let skipConsent: Bool
+        let createdAt: Int64
+        let updatedAt: Int64
+
+        var value: OAuthClient {
+            let uris = (try? JSONDecoder().decode([String].self, from: Data(redirectUris.utf8))) ?? []
+            return OAuthClient(
+                id: id, clientID: clientId, workspaceID: workspaceId, name: name, description: description,
+                website: website, redirectURIs: uris, grants: ClientGrants(rawValue: grants),
+                isConfidential: isConfidential, secretHash: secretHash, ownerUserID: ownerUserId,
+                skipsConsent: skipConsent, createdAt: createdAt, updatedAt: updatedAt)
+        }
+    }
+
+    static let columns: SQLQueryString = """
+        id, workspace_id, client_id, name, description, website, redirect_uris, grants, is_confidential, secret_hash, \
+        owner_user_id, skip_consent, created_at, updated_at
+        """
+
+    func client(clientID: String, workspaceID: Int) async throws -> OAuthClient? {
+        try await store.sql.raw(
+            "SELECT \(Self.columns) FROM clients WHERE client_id = \(bind: clientID) AND workspace_id = \(bind: workspaceID)"
+        ).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.value
+    }
+
+    func client(id: Int) async throws -> OAuthClient? {
+        try await store.sql.raw("SELECT \(Self.columns) FROM clients WHERE id = \(bind: id)")
+            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.value
+    }
+
+    func clients(workspaceID: Int) async throws -> [OAuthClient] {
+        try await store.sql.raw("SELECT \(Self.columns) FROM clients WHERE workspace_id = \(bind: workspaceID) ORDER BY name_key")
+            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map(\.value)
+    }
+
+    func createClient(_ client: NewClient, now: Int64) async throws -> OAuthClient {
+        let model = ClientModel()
+        model.workspaceID = client.workspaceID
+        model.clientID = client.clientID
+        model.name = client.name
+        model.nameKey = client.name.lowercased()
+        model.description = client.description
+        model.website = client.website
+        model.redirectURIs = String(decoding: try JSONEncoder().encode(client.redirectURIs), as: UTF8.self)
+        model.grants = client.grants.rawValue
+        model.isConfidential = client.isConfidential
+        model.secretHash = client.secretHash
+        model.ownerUserID = client.ownerUserID
+        model.skipConsent = client.skipsConsent
+        model.createdAt = now
+        model.updatedAt = now
+        do {
+            try await model.create(on: store.db)
+        } catch where error.isUniqueViolation {
+            throw RepositoryError.duplicate("name")
+        }
+        guard let created = try await self.client(id: try model.requireID()) else { throw RepositoryError.notFound }
+        return created
+    }
+}

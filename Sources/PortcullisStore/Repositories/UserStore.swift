@@ -1,0 +1,92 @@
+import FluentKit
+import PortcullisCore
+import SQLKit
+
+struct UserStore: UserRepository {
+    let store: Store
+
+    private struct Row: Decodable {
+        let id: Int
+        let workspaceId: Int
+        let uid: String
+        let username: String
+        let email: String?
+        let firstName: String
+        let lastName: String
+        let passwordHash: String
+        let isSuperAdmin: Bool
+        let isActive: Bool
+        let createdAt: Int64
+        let updatedAt: Int64
+    }
+
+    private static let columns: SQLQueryString =
+        "id, workspace_id, uid, username, email, first_name, last_name, password_hash, is_super_admin, is_active, created_at, updated_at"
+
+    func user(id: Int) async throws -> UserAccount? {
+        let row = try await store.sql.raw("SELECT \(Self.columns) FROM users WHERE id = \(bind: id)")
+            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return try await row.asyncMap(account)
+    }
+
+    func user(username: String, workspaceID: Int) async throws -> UserAccount? {
+        let row = try await store.sql.raw(
+            "SELECT \(Self.columns) FROM users WHERE workspace_id = \(bind: workspaceID) AND username_key = \(bind: username.lowercased())"
+        ).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return try await row.asyncMap(account)
+    }
+
+    func countUsers(workspaceID: Int) async throws -> Int {
+        try await store.sql.raw("SELECT COUNT(*) AS n FROM users WHERE workspace_id = \(bind: workspaceID)")
+            .first(decodingColumn: "n", as: Int.self) ?? 0
+    }
+
+    func createUser(_ user: NewUser, now: Int64) async throws -> UserAccount {
+        let model = UserModel()
+        model.workspaceID = user.workspaceID
+        model.uid = Hex.encode(SecureRandom.bytes(16))
+        model.username = user.username
+        model.usernameKey = user.username.lowercased()
+        model.email = user.email
+        model.firstName = user.firstName
+        model.lastName = user.lastName
+        model.passwordHash = user.passwordHash
+        model.isSuperAdmin = user.isSuperAdmin
+        model.isActive = true
+        model.createdAt = now
+        model.updatedAt = now
+        let permissions = user.permissions
+        do {
+            try await store.db.transaction { db in
+                try await model.create(on: db)
+                let userID = try model.requireID()
+                for permission in permissions.sorted(by: { $0.rawValue < $1.rawValue }) {
+                    try await UserPermissionModel(userID: userID, permission: permission.rawValue).create(on: db)
+                }
+            }
+        } catch where error.isUniqueViolation {
+            throw RepositoryError.duplicate("username")
+        }
+        guard let created = try await self.user(id: try model.requireID()) else { throw RepositoryError.notFound }
+        return created
+    }
+
+    private func account(_ row: Row) async throws -> UserAccount {
+        let names = try await store.sql.raw("SELECT permission FROM user_permissions WHERE user_id = \(bind: row.id)")
+            .all(decodingColumn: "permission", as: String.self)
+        return UserAccount(
+            id: row.id, workspaceID: row.workspaceId, uid: row.uid, username: row.username, email: row.email,
+            firstName: row.firstName, lastName: row.lastName, passwordHash: row.passwordHash,
+            isSuperAdmin: row.isSuperAdmin, isActive: row.isActive,
+            permissions: Set(names.compactMap(Permission.init(rawValue:))), createdAt: row.createdAt, updatedAt: row.updatedAt)
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        switch self {
+        case .some(let value): try await transform(value)
+        case .none: nil
+        }
+    }
+}

@@ -1,0 +1,183 @@
+import FluentKit
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PortcullisCore
+import SQLKit
+
+/// Where the data lives.
+public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
+    /// An SQLite file, in WAL mode.
+    case sqlite(path: String)
+    /// A PostgreSQL server, `postgres://user:password@host:port/database`.
+    case postgres(url: String)
+
+    /// Reads `DATABASE_URL`-style text: `sqlite:///path`, `sqlite:relative/path`, a bare path, or `postgres://…`.
+    public init(url: String) throws(StoreError) {
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            self = .postgres(url: url)
+        } else if url.hasPrefix("sqlite://") {
+            self = .sqlite(path: String(url.dropFirst("sqlite://".count)))
+        } else if url.hasPrefix("sqlite:") {
+            self = .sqlite(path: String(url.dropFirst("sqlite:".count)))
+        } else if !url.contains("://") {
+            self = .sqlite(path: url)
+        } else {
+            throw .unsupportedDatabaseURL
+        }
+    }
+
+    /// Never prints a password.
+    public var description: String {
+        switch self {
+        case .sqlite(let path): "sqlite:\(path)"
+        case .postgres(let url):
+            if let parsed = URLComponents(string: url) {
+                "postgres://\(parsed.host ?? "?"):\(parsed.port ?? 5432)\(parsed.path)"
+            } else {
+                "postgres://…"
+            }
+        }
+    }
+}
+
+/// Why the store could not open.
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+    case unsupportedDatabaseURL
+    case cannotCreateDirectory(String)
+
+    public var description: String {
+        switch self {
+        case .unsupportedDatabaseURL: "DATABASE_URL must start with postgres:// or sqlite:, or be a file path"
+        case .cannotCreateDirectory(let path): "cannot create the folder \(path)"
+        }
+    }
+}
+
+/// The database: FluentKit on SQLite or PostgreSQL, one schema, one set of migrations.
+public final class Store: Sendable {
+    public let location: DatabaseLocation
+    let databases: Databases
+    let threadPool: NIOThreadPool
+    let eventLoopGroup: any EventLoopGroup
+    let logger: Logger
+
+    public var isPostgres: Bool {
+        if case .postgres = location { return true }
+        return false
+    }
+
+    /// Opens the database; for SQLite, creates its folder and turns on WAL mode.
+    public static func open(
+        _ location: DatabaseLocation, poolSize: Int = 4, logger: Logger,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> Store {
+        let threadPool = NIOThreadPool(numberOfThreads: max(2, System.coreCount))
+        threadPool.start()
+        let databases = Databases(threadPool: threadPool, on: eventLoopGroup)
+        switch location {
+        case .sqlite(let path):
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError.cannotCreateDirectory(folder)
+            }
+            databases.use(.sqlite(.file(path), sqlLogLevel: nil), as: .sqlite)
+        case .postgres(let url):
+            let configuration = try SQLPostgresConfiguration(url: url)
+            databases.use(
+                .postgres(configuration: configuration, maxConnectionsPerEventLoop: max(1, poolSize / max(1, System.coreCount)), sqlLogLevel: .trace),
+                as: .psql)
+        }
+        // SQL statements and their bound values never reach the log: some values are hashes of secrets.
+        var databaseLogger = logger
+        if databaseLogger.logLevel < .notice { databaseLogger.logLevel = .notice }
+        let store = Store(
+            location: location, databases: databases, threadPool: threadPool, eventLoopGroup: eventLoopGroup, logger: databaseLogger)
+        if case .sqlite = location {
+            // WAL lets readers run beside the one writer, and the CLI work beside the server. It is a
+            // property of the file, so setting it once is enough. synchronous stays FULL (the default), so
+            // a commit the client was told about survives power loss.
+            _ = try await store.sql.raw("PRAGMA journal_mode=WAL").all()
+        }
+        return store
+    }
+
+    private init(location: DatabaseLocation, databases: Databases, threadPool: NIOThreadPool, eventLoopGroup: any EventLoopGroup, logger: Logger) {
+        self.location = location
+        self.databases = databases
+        self.threadPool = threadPool
+        self.eventLoopGroup = eventLoopGroup
+        self.logger = logger
+    }
+
+    /// A database handle on any event loop.
+    var db: any Database {
+        databases.database(logger: logger, on: eventLoopGroup.any())!
+    }
+
+    /// The same handle as SQLKit, for the hand-written hot paths.
+    var sql: any SQLDatabase { db as! any SQLDatabase }
+
+    /// Runs every migration that has not run yet. Safe to call on every start, from several processes.
+    public func migrate() async throws {
+        let migrations = Migrations()
+        migrations.add(PortcullisMigrations.all)
+        let migrator = Migrator(databases: databases, migrations: migrations, logger: logger, on: eventLoopGroup.any(), migrationLogLevel: .debug)
+        try await migrator.setupIfNeeded().get()
+        try await migrator.prepareBatch().get()
+    }
+
+    /// The names of migrations that have run, in order.
+    public func appliedMigrations() async throws -> [String] {
+        try await sql.raw("SELECT name FROM _fluent_migrations ORDER BY batch, created_at").all().map {
+            try $0.decode(column: "name", as: String.self)
+        }
+    }
+
+    /// Runs `body` in a transaction that takes the write lock at once: `BEGIN IMMEDIATE` on SQLite, so two
+    /// writers never deadlock upgrading a read lock; a plain transaction on PostgreSQL.
+    func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let postgres = isPostgres
+        return try await db.withConnection { connection in
+            let sql = connection as! any SQLDatabase
+            try await sql.raw(postgres ? "BEGIN" : "BEGIN IMMEDIATE").run()
+            do {
+                let result = try await body(sql)
+                try await sql.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    /// Closes every connection and the thread pool.
+    public func close() async {
+        await databases.shutdownAsync()
+        try? await threadPool.shutdownGracefully()
+    }
+
+    // MARK: Repositories
+
+    public var workspaces: any WorkspaceRepository { WorkspaceStore(store: self) }
+    public var users: any UserRepository { UserStore(store: self) }
+    public var clients: any ClientRepository { ClientStore(store: self) }
+    public var grants: any GrantRepository { GrantStore(store: self) }
+    public var revocations: any RevocationRepository { RevocationStore(store: self) }
+    public var signingKeys: any SigningKeyRepository { SigningKeyStore(store: self) }
+}
+
+extension Error {
+    /// Whether the database refused a write because of a unique index.
+    var isUniqueViolation: Bool {
+        if let error = self as? any DatabaseError, error.isConstraintFailure { return true }
+        let text = String(reflecting: self)
+        return text.contains("UNIQUE constraint failed") || text.contains("23505")
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import PortcullisServer
+
+/// The configuration flags every command takes; each one's help comes from `Configuration.settings`.
+struct ConfigurationOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(Configuration.help("hostname"))) var hostname: String?
+    @Option(name: .long, help: ArgumentHelp(Configuration.help("port"))) var port: String?
+    @Option(name: .customLong("data-dir"), help: ArgumentHelp(Configuration.help("data-dir"))) var dataDir: String?
+    @Option(name: .customLong("database-url"), help: ArgumentHelp(Configuration.help("database-url"))) var databaseURL: String?
+    @Option(name: .long, help: ArgumentHelp(Configuration.help("issuer"))) var issuer: String?
+    @Option(name: .customLong("access-token-ttl"), help: ArgumentHelp(Configuration.help("access-token-ttl"))) var accessTokenTTL: String?
+    @Option(name: .customLong("refresh-token-ttl"), help: ArgumentHelp(Configuration.help("refresh-token-ttl"))) var refreshTokenTTL: String?
+    @Option(name: .customLong("code-ttl"), help: ArgumentHelp(Configuration.help("code-ttl"))) var codeTTL: String?
+    @Option(name: .customLong("signing-alg"), help: ArgumentHelp(Configuration.help("signing-alg"))) var signingAlg: String?
+    @Option(name: .customLong("bcrypt-cost"), help: ArgumentHelp(Configuration.help("bcrypt-cost"))) var bcryptCost: String?
+    @Option(name: .customLong("log-level"), help: ArgumentHelp(Configuration.help("log-level"))) var logLevel: String?
+    @Option(name: .customLong("db-pool-size"), help: ArgumentHelp(Configuration.help("db-pool-size"))) var dbPoolSize: String?
+    @Option(name: .customLong("throttle-window"), help: ArgumentHelp(Configuration.help("throttle-window"))) var throttleWindow: String?
+    @Option(name: .customLong("throttle-per-username"), help: ArgumentHelp(Configuration.help("throttle-per-username")))
+    var throttlePerUsername: String?
+    @Option(name: .customLong("throttle-per-client"), help: ArgumentHelp(Configuration.help("throttle-per-client")))
+    var throttlePerClient: String?
+    @Option(name: .customLong("throttle-per-address"), help: ArgumentHelp(Configuration.help("throttle-per-address")))
+    var throttlePerAddress: String?
+
+    var flags: [String: String] {
+        let pairs: [(String, String?)] = [
+            ("hostname", hostname), ("port", port), ("data-dir", dataDir), ("database-url", databaseURL), ("issuer", issuer),
+            ("access-token-ttl", accessTokenTTL), ("refresh-token-ttl", refreshTokenTTL), ("code-ttl", codeTTL),
+            ("signing-alg", signingAlg), ("bcrypt-cost", bcryptCost), ("log-level", logLevel), ("db-pool-size", dbPoolSize),
+            ("throttle-window", throttleWindow), ("throttle-per-username", throttlePerUsername),
+            ("throttle-per-client", throttlePerClient), ("throttle-per-address", throttlePerAddress),
+        ]
+        return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })
+    }
+}
