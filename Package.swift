@@ -101,7 +101,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PortcullisStoreTests",
-            dependencies: ["PortcullisStore", "PortcullisCore"],
+            dependencies: ["PortcullisStore", "PortcullisCore", .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -109,7 +109,10 @@ let package = Package(
             dependencies: [
                 "PortcullisServer",
                 "PortcullisWire",
+                "PortcullisStore",
+                "PortcullisCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: swiftSettings
         ),

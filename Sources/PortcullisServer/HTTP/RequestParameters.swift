@@ -75,17 +75,40 @@ enum RequestParameters {
         }
     }
 
-    private struct DuplicateKeyDetector: Decodable {
-        let keys: [String]
-        init(from decoder: any Decoder) throws {
-            struct AnyKey: CodingKey {
-                var stringValue: String
-                var intValue: Int? { nil }
-                init(stringValue: String) { self.stringValue = stringValue }
-                init?(intValue: Int) { nil }
+    /// The keys of the top-level JSON object, in order and with repeats; Foundation's decoders keep only the
+    /// last of a repeated key, which would hide a repeated parameter. Assumes `bytes` is valid JSON.
+    static func topLevelKeys(_ bytes: [UInt8]) -> [String] {
+        var keys: [String] = []
+        var depth = 0
+        var index = 0
+        var expectingKey = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                expectingKey = depth == 1 && byte == UInt8(ascii: "{")
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+            case UInt8(ascii: ","):
+                expectingKey = depth == 1
+            case UInt8(ascii: "\""):
+                let start = index
+                index += 1
+                while index < bytes.count && bytes[index] != UInt8(ascii: "\"") {
+                    if bytes[index] == UInt8(ascii: "\\") { index += 1 }
+                    index += 1
+                }
+                if expectingKey, let key = try? JSONDecoder().decode(String.self, from: Data(bytes[start...min(index, bytes.count - 1)])) {
+                    keys.append(key)
+                }
+                expectingKey = false
+            default:
+                break
             }
-            keys = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
+            index += 1
         }
+        return keys
     }
 
     static func parseJSON(_ bytes: [UInt8]) throws(OAuthError) -> [String: String] {
@@ -108,7 +131,8 @@ enum RequestParameters {
             }
         }
         // A JSON object with a repeated key decodes to its last value; refuse it as RFC 6749 §3.2 asks.
-        if let keys = try? JSONDecoder().decode(DuplicateKeyDetector.self, from: Data(bytes)).keys, Set(keys).count != keys.count {
+        let keys = topLevelKeys(bytes)
+        if Set(keys).count != keys.count {
             throw .invalidRequest("A parameter was sent more than once")
         }
         return parameters

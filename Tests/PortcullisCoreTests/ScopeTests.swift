@@ -1,0 +1,41 @@
+import Testing
+
+@testable import PortcullisCore
+
+@Suite("Scopes")
+struct ScopeTests {
+    @Test("Known scopes parse, singular spellings are aliases, order is stable")
+    func parsing() throws {
+        #expect(try ScopeSet.parse("*") == ScopeSet([.all]))
+        #expect(try ScopeSet.parse("view_process edit_process") == ScopeSet([.viewProcesses, .editProcesses]))
+        #expect(try ScopeSet.parse("edit_processes  view_processes")?.description == "edit_processes view_processes")
+        #expect(try ScopeSet.parse(nil) == nil)
+        #expect(try ScopeSet.parse("   ") == nil)
+    }
+
+    @Test("An unknown scope is invalid_scope", arguments: ["admin", "* admin", "VIEW_PROCESSES", "openid"])
+    func unknown(_ raw: String) {
+        #expect(throws: OAuthError.invalidScope) { try ScopeSet.parse(raw) }
+    }
+
+    @Test("Narrowing is allowed, widening is not")
+    func narrowing() {
+        let all = ScopeSet([.all])
+        let edit = ScopeSet([.editProcesses])
+        let view = ScopeSet([.viewProcesses])
+        #expect(all.covers(edit) && all.covers(view) && all.covers(all))
+        #expect(edit.covers(view))
+        #expect(!view.covers(edit))
+        #expect(!edit.covers(all))
+        #expect(!view.covers(all))
+    }
+
+    @Test("Grant switch names include ProcessMaker 4's types")
+    func grantNames() {
+        #expect(ClientGrants(name: "authorization_code_grant") == .authorizationCode)
+        #expect(ClientGrants(name: "password_client") == .password)
+        #expect(ClientGrants(name: "personal_access_client") == .personalAccess)
+        #expect(ClientGrants(name: "nonsense") == nil)
+        #expect(ClientGrants([.password, .implicit]).names == ["password", "implicit"])
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+
+@testable import PortcullisCore
+
+@Suite("Secrets")
+struct SecretsTests {
+    @Test("Opaque secrets carry a prefix and 256 random bits, and differ")
+    func opaque() {
+        let token = OpaqueSecret.generate(.refreshToken)
+        #expect(token.hasPrefix("pcl_rt_"))
+        #expect(Base64URL.decode(token.dropFirst(7))?.count == 32)
+        #expect(OpaqueSecret.hasShape(token, of: .refreshToken))
+        #expect(!OpaqueSecret.hasShape(token, of: .authorizationCode))
+        #expect(token != OpaqueSecret.generate(.refreshToken))
+        #expect(OpaqueSecret.hash(token).count == 64)
+        #expect(OpaqueSecret.hash(token) == OpaqueSecret.hash(token))
+    }
+
+    @Test("Constant-time comparison is still a comparison")
+    func constantTime() {
+        #expect(ConstantTime.equals("abc", "abc"))
+        #expect(!ConstantTime.equals("abc", "abd"))
+        #expect(!ConstantTime.equals("abc", "abcd"))
+        #expect(!ConstantTime.equals("", "a"))
+    }
+
+    @Test("Client secrets are stored as a keyed hash and checked against it")
+    func clientSecretHash() throws {
+        let key = try ServerKey(text: ServerKey.generateText())
+        let hasher = ClientSecretHasher(serverKey: key)
+        let secret = OpaqueSecret.generate(.clientSecret)
+        let stored = hasher.hash(secret)
+        #expect(!stored.contains(secret))
+        #expect(hasher.verify(secret, against: stored))
+        #expect(!hasher.verify(secret + "x", against: stored))
+        #expect(!hasher.verify(secret, against: "not hex"))
+        // Another server key gives another hash: a stolen table cannot be checked offline without the key.
+        let other = ClientSecretHasher(serverKey: try ServerKey(text: ServerKey.generateText()))
+        #expect(!other.verify(secret, against: stored))
+    }
+
+    @Test("Short server keys are refused")
+    func shortKeys() {
+        #expect(throws: ServerKeyError.self) { try ServerKey(text: "too short") }
+        #expect(throws: ServerKeyError.self) { try ServerKey(material: [1, 2, 3]) }
+    }
+
+    @Test("Signing keys are sealed: the kid is bound, another server key cannot open them")
+    func sealing() throws {
+        let key = try ServerKey(text: ServerKey.generateText())
+        let sealer = KeySealer(serverKey: key)
+        let sealed = try sealer.seal("PRIVATE KEY", kid: "k1")
+        #expect(!sealed.contains("PRIVATE"))
+        #expect(try sealer.open(sealed, kid: "k1") == "PRIVATE KEY")
+        #expect(throws: (any Error).self) { try sealer.open(sealed, kid: "k2") }
+        #expect(throws: (any Error).self) { try KeySealer(serverKey: try ServerKey(text: ServerKey.generateText())).open(sealed, kid: "k1") }
+    }
+
+    @Test("base64url round-trips and refuses padding and junk")
+    func base64url() {
+        for length in 0..<40 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            let text = Base64URL.encode(bytes)
+            #expect(!text.contains("=") && !text.contains("+") && !text.contains("/"))
+            #expect(Base64URL.decode(text) == bytes)
+        }
+        #expect(Base64URL.decode("ab=c") == nil)
+        #expect(Base64URL.decode("a") == nil)
+    }
+}
+
+@Suite("Revocation list")
+struct RevocationListTests {
+    func claims(jti: String = "t1", grant: String? = "7", client: String = "C", subject: String = "42", iat: Int64 = 1000) -> AccessTokenClaims {
+        AccessTokenClaims(
+            issuer: "i", subject: subject, audience: "a", clientID: client, scope: .everything, tokenID: jti, grantID: grant,
+            issuedAt: iat, expiresAt: iat + 3600)
+    }
+
+    @Test("Each kind of row revokes what it names, and only that")
+    func kinds() {
+        let list = RevocationList()
+        #expect(!list.isRevoked(claims()))
+        list.apply([Revocation(kind: .token, value: "t1", revokedAt: 1000, expiresAt: 5000)])
+        #expect(list.isRevoked(claims()))
+        #expect(!list.isRevoked(claims(jti: "t2")))
+        list.apply([Revocation(kind: .grant, value: "8", revokedAt: 1000, expiresAt: 5000)])
+        #expect(list.isRevoked(claims(jti: "t3", grant: "8")))
+        #expect(!list.isRevoked(claims(jti: "t3", grant: "9")))
+        list.apply([Revocation(kind: .client, value: "D", revokedAt: 2000, expiresAt: 9000)])
+        #expect(list.isRevoked(claims(jti: "t4", grant: nil, client: "D", iat: 2000)))
+        #expect(!list.isRevoked(claims(jti: "t4", grant: nil, client: "D", iat: 2001)))
+        list.apply([Revocation(kind: .user, value: "43", revokedAt: 3000, expiresAt: 9000)])
+        #expect(list.isRevoked(claims(jti: "t5", grant: nil, subject: "43", iat: 2999)))
+        #expect(!list.isRevoked(claims(jti: "t5", grant: nil, subject: "43", iat: 3001)))
+    }
+
+    @Test("Expired rows are pruned")
+    func pruning() {
+        let list = RevocationList()
+        list.apply([
+            Revocation(kind: .token, value: "a", revokedAt: 1, expiresAt: 10),
+            Revocation(kind: .token, value: "b", revokedAt: 1, expiresAt: 100),
+        ])
+        list.prune(now: 50)
+        #expect(list.count == 1)
+        #expect(list.isRevoked(claims(jti: "b")))
+    }
+}

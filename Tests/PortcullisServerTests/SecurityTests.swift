@@ -1,0 +1,161 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Synchronization
+import Testing
+
+@testable import PortcullisCore
+@testable import PortcullisServer
+@testable import PortcullisStore
+
+/// Keeps every log line (message, metadata, source) for inspection.
+final class CapturedLog: Sendable {
+    private let lines = Mutex<[String]>([])
+    var all: [String] { lines.withLock { $0 } }
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+
+    var logger: Logger {
+        var logger = Logger(label: "captured", factory: { _ in Handler(log: self) })
+        logger.logLevel = .trace
+        return logger
+    }
+
+    struct Handler: LogHandler {
+        let log: CapturedLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+            log.append("\(event.level) \(event.source) \(event.message) \(merged)")
+        }
+    }
+}
+
+@Suite("Security rules")
+struct SecurityTests {
+    @Test("No secret, password, token, code or hash of one reaches the log, even at trace level")
+    func logsCarryNoSecrets() async throws {
+        let log = CapturedLog()
+        nonisolated(unsafe) var secrets: [String] = [TestServer.adminPassword, TestServer.alicePassword]
+        try await withServer(logger: log.logger) { server, client in
+            secrets.append(server.clientSecret)
+            let login = try await client.postForm(
+                "/oauth/token",
+                [("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
+                 ("username", "alice"), ("password", TestServer.alicePassword)])
+            let refresh = try #require(try login.string("refresh_token"))
+            secrets += [try #require(try login.string("access_token")), refresh, OpaqueSecret.hash(refresh)]
+            let rotated = try await client.postForm(
+                "/workflow/oauth2/token",
+                [("grant_type", "refresh_token"), ("client_id", server.clientID), ("client_secret", server.clientSecret), ("refresh_token", refresh)])
+            secrets += [try #require(try rotated.string("access_token")), try #require(try rotated.string("refresh_token"))]
+            // Failures and a replay, which logs a warning.
+            _ = try await client.postForm(
+                "/workflow/oauth2/token",
+                [("grant_type", "refresh_token"), ("client_id", server.clientID), ("client_secret", server.clientSecret), ("refresh_token", refresh)])
+            _ = try await client.postForm(
+                "/oauth/token",
+                [("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret + "x"),
+                 ("username", "alice"), ("password", "wrong-\(TestServer.alicePassword)")])
+            _ = try await client.postForm("/oauth/token", [("grant_type", "client_credentials")], headers: basic(server.clientID, server.clientSecret))
+            _ = try await client.execute(uri: "/oauth/token", method: .post, headers: [.contentType: "application/json"], body: .init(string: "{\"password\": \"\(TestServer.alicePassword)\""))
+        }
+        let lines = log.all
+        #expect(!lines.isEmpty, "the capture saw nothing, so it proves nothing")
+        #expect(lines.contains { $0.contains("refresh token reuse detected") })
+        for line in lines {
+            for secret in secrets { #expect(!line.contains(secret), "a secret reached the log: \(line)") }
+            #expect(!line.contains("pcl_rt_") && !line.contains("pcl_cs_") && !line.contains("eyJ"), "\(line)")
+        }
+    }
+
+    @Test("Failed passwords are throttled per username: then even the right password waits, with Retry-After")
+    func throttling() async throws {
+        try await withServer({ $0.throttle.perUsername = 3 }) { server, client in
+            func attempt(_ password: String, username: String = "alice") async throws -> TestResponse {
+                try await client.postForm(
+                    "/oauth/token",
+                    [("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
+                     ("username", username), ("password", password)])
+            }
+            for _ in 0..<3 { #expect(try await attempt("wrong").status == .badRequest) }
+            let blocked = try await attempt(TestServer.alicePassword)
+            #expect(blocked.status == .tooManyRequests)
+            #expect(try blocked.string("error") == "temporarily_unavailable")
+            #expect(Int(blocked.headers[.retryAfter] ?? "") ?? 0 > 0)
+            // Another username is not affected.
+            #expect(try await attempt(TestServer.adminPassword, username: "admin").status == .ok)
+        }
+    }
+
+    @Test("Failed client authentications are throttled per client id")
+    func clientThrottling() async throws {
+        try await withServer({ $0.throttle.perClient = 2 }) { server, client in
+            for _ in 0..<2 {
+                let response = try await client.postForm("/oauth/token", [("grant_type", "client_credentials")], headers: basic(server.clientID, "wrong"))
+                #expect(response.status == .unauthorized)
+            }
+            let blocked = try await client.postForm("/oauth/token", [("grant_type", "client_credentials")], headers: basic(server.clientID, server.clientSecret))
+            #expect(blocked.status == .tooManyRequests)
+        }
+    }
+
+    @Test("Secrets at rest: client secrets and refresh tokens only as hashes, private keys only sealed, key file 0600")
+    func atRest() async throws {
+        try await withServer { server, client in
+            let login = try await client.postForm(
+                "/oauth/token",
+                [("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
+                 ("username", "alice"), ("password", TestServer.alicePassword)])
+            let refresh = try #require(try login.string("refresh_token"))
+            let database = try Data(contentsOf: server.folder.appendingPathComponent("portcullis.sqlite"))
+                + ((try? Data(contentsOf: server.folder.appendingPathComponent("portcullis.sqlite-wal"))) ?? Data())
+            for needle in [server.clientSecret, refresh, TestServer.alicePassword, "PRIVATE KEY"] {
+                #expect(database.range(of: Data(needle.utf8)) == nil, "found \(needle.prefix(12))… in the database files")
+            }
+            #expect(database.range(of: Data(OpaqueSecret.hash(refresh).utf8)) != nil, "the hash should be what is stored")
+            let attributes = try FileManager.default.attributesOfItem(atPath: server.folder.appendingPathComponent("secret.key").path)
+            #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        }
+    }
+
+    @Test("An unknown username costs a bcrypt verification, like a wrong password")
+    func unknownUserCostsBcrypt() async throws {
+        let spy = SpyPasswordHasher()
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let core = server.portcullis.authorizationServer
+        let authorization = AuthorizationServer(
+            workspaces: core.workspaces, users: core.users, clients: core.clients, grants: core.grants, revocations: core.revocations,
+            passwords: spy, secrets: core.secrets, codec: core.codec, revocationList: core.revocationList, policy: core.policy,
+            limiter: InMemoryAttemptLimiter(policy: ThrottlePolicy()), logger: core.logger)
+        func attempt(_ username: String) async {
+            let request = TokenRequest(
+                parameters: ["grant_type": "password", "username": username, "password": "whatever-1"],
+                basic: BasicCredentials(clientID: server.clientID, secret: server.clientSecret))
+            await #expect(throws: OAuthError.invalidUserCredentials) { try await authorization.token(request, in: server.workspace) }
+        }
+        await attempt("nobody-here")
+        #expect(spy.calls == ["dummy"])
+        await attempt("alice")
+        #expect(spy.calls == ["dummy", "verify"])
+    }
+}
+
+/// Records which verification ran.
+final class SpyPasswordHasher: PasswordHasher {
+    private let log = Mutex<[String]>([])
+    var calls: [String] { log.withLock { $0 } }
+    func hash(_ password: String) async throws -> String { "hash" }
+    func verify(_ password: String, against hash: String) async -> Bool {
+        log.withLock { $0.append("verify") }
+        return false
+    }
+    func verifyAgainstDummy(_ password: String) async { log.withLock { $0.append("dummy") } }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import PortcullisCore
+import PortcullisServer
+import PortcullisStore
+
+/// A Portcullis on a fresh SQLite database in a temporary folder, with a user and two clients.
+struct TestServer: Sendable {
+    static let adminPassword = "admin-password-for-tests"
+    static let alicePassword = "alice-password-1"
+
+    let portcullis: Portcullis
+    let folder: URL
+    /// Confidential; password and client credentials switched on.
+    let client: RegisteredClient
+    /// Public; password grant only.
+    let publicClient: RegisteredClient
+    /// Confidential; client credentials only.
+    let machineClient: RegisteredClient
+    let alice: UserAccount
+    let workspace: Workspace
+
+    static var quietLogger: Logger { Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }) }
+
+    static func start(logger: Logger = quietLogger, _ configure: (inout Configuration) -> Void = { _ in }) async throws -> TestServer {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-test-\(UUID().uuidString)")
+        var configuration = Configuration()
+        configuration.dataDirectory = folder.path
+        configuration.adminPassword = adminPassword
+        configuration.bcryptCost = 4
+        configuration.issuer = "http://portcullis.test"
+        configure(&configuration)
+        let portcullis = try await Portcullis.open(configuration, logger: logger)
+        _ = try await portcullis.bootstrap()
+        let workspace = try await portcullis.workspace(named: Workspace.defaultName)
+        let alice = try await portcullis.createUser(
+            username: "Alice", password: alicePassword, email: "alice@example.com", firstName: "Alice", lastName: "Liddell", in: workspace)
+        let client = try await portcullis.registerClient(
+            ClientRegistration(name: "Seed Client", grants: [.password, .clientCredentials]), in: workspace)
+        let publicClient = try await portcullis.registerClient(
+            ClientRegistration(name: "Public App", grants: [.password], isConfidential: false), in: workspace)
+        let machineClient = try await portcullis.registerClient(
+            ClientRegistration(name: "Machine", grants: [.clientCredentials]), in: workspace)
+        return TestServer(
+            portcullis: portcullis, folder: folder, client: client, publicClient: publicClient, machineClient: machineClient,
+            alice: alice, workspace: workspace)
+    }
+
+    func stop() async {
+        await portcullis.close()
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    var clientID: String { client.client.clientID }
+    var clientSecret: String { client.secret! }
+}
+
+/// Runs `body` against a fresh server through HummingbirdTesting's router framework.
+func withServer(
+    logger: Logger = TestServer.quietLogger, _ configure: (inout Configuration) -> Void = { _ in },
+    _ body: @escaping @Sendable (TestServer, any TestClientProtocol) async throws -> Void
+) async throws {
+    let server = try await TestServer.start(logger: logger, configure)
+    do {
+        try await buildApplication(server.portcullis).test(.router) { client in try await body(server, client) }
+    } catch {
+        await server.stop()
+        throw error
+    }
+    await server.stop()
+}
+
+// MARK: Requests
+
+enum Body {
+    static func formEncode(_ fields: [(String, String)]) -> String {
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        return fields.map { name, value in
+            "\(name.addingPercentEncoding(withAllowedCharacters: allowed)!)=\(value.addingPercentEncoding(withAllowedCharacters: allowed)!)"
+        }.joined(separator: "&")
+    }
+
+    static func json(_ object: [String: Any]) -> ByteBuffer {
+        ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object))
+    }
+
+    /// What PHP's cURL sends for an array in CURLOPT_POSTFIELDS.
+    static func multipart(_ fields: [(String, String)], boundary: String = "------------------------d74496d66958873e") -> ByteBuffer {
+        var text = ""
+        for (name, value) in fields {
+            text += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
+        }
+        text += "--\(boundary)--\r\n"
+        return ByteBuffer(string: text)
+    }
+}
+
+extension TestClientProtocol {
+    func postForm(_ uri: String, _ fields: [(String, String)], headers: HTTPFields = [:]) async throws -> TestResponse {
+        var headers = headers
+        headers[.contentType] = "application/x-www-form-urlencoded"
+        return try await execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: Body.formEncode(fields)))
+    }
+
+    func postJSON(_ uri: String, _ object: [String: Any], headers: HTTPFields = [:]) async throws -> TestResponse {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return try await execute(uri: uri, method: .post, headers: headers, body: Body.json(object))
+    }
+
+    func postMultipart(_ uri: String, _ fields: [(String, String)], headers: HTTPFields = [:]) async throws -> TestResponse {
+        var headers = headers
+        headers[.contentType] = "multipart/form-data; boundary=------------------------d74496d66958873e"
+        return try await execute(uri: uri, method: .post, headers: headers, body: Body.multipart(fields))
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+
+    func json() throws -> [String: Any] {
+        guard let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+            throw TestFailure("not a JSON object: \(text)")
+        }
+        return object
+    }
+
+    func string(_ key: String) throws -> String? { try json()[key] as? String }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+func basic(_ id: String, _ secret: String) -> HTTPFields {
+    [.authorization: "Basic " + Data("\(id):\(secret)".utf8).base64EncodedString()]
+}
+
+/// Decodes a JWT's payload without checking it (the server's own checks are tested elsewhere).
+func jwtPayload(_ token: String) throws -> [String: Any] {
+    let parts = token.split(separator: ".")
+    guard parts.count == 3, let bytes = Base64URL.decode(parts[1]),
+        let object = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
+    else { throw TestFailure("not a JWT") }
+    return object
+}

@@ -1,0 +1,156 @@
+import Foundation
+import Logging
+import SQLKit
+import Testing
+
+@testable import PortcullisCore
+@testable import PortcullisStore
+
+/// A fresh SQLite database in a temporary folder, removed afterwards.
+func withStore(_ body: (Store) async throws -> Void) async throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-store-\(UUID().uuidString)")
+    let store = try await Store.open(
+        .sqlite(path: folder.appendingPathComponent("test.sqlite").path), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+    defer { try? FileManager.default.removeItem(at: folder) }
+    do {
+        try await store.migrate()
+        try await body(store)
+    } catch {
+        await store.close()
+        throw error
+    }
+    await store.close()
+}
+
+@Suite("Store")
+struct StoreTests {
+    @Test("Migrations make every table, run twice without harm, and are numbered in order")
+    func migrations() async throws {
+        try await withStore { store in
+            try await store.migrate()
+            let names = try await store.appliedMigrations()
+            #expect(names == names.sorted())
+            #expect(names.first == "M0001_CreateWorkspaces")
+            let tables = try await store.sql.raw("SELECT name FROM sqlite_master WHERE type = 'table'").all(decodingColumn: "name", as: String.self)
+            for table in ["workspaces", "users", "user_permissions", "clients", "grants", "refresh_tokens", "signing_keys", "revocations"] {
+                #expect(tables.contains(table), "missing table \(table)")
+            }
+        }
+    }
+
+    @Test("SQLite runs in WAL mode with synchronous FULL, so a committed write survives a crash")
+    func durability() async throws {
+        try await withStore { store in
+            let mode = try await store.sql.raw("PRAGMA journal_mode").first(decodingColumn: "journal_mode", as: String.self)
+            #expect(mode == "wal")
+            let synchronous = try await store.sql.raw("PRAGMA synchronous").first(decodingColumn: "synchronous", as: Int.self)
+            #expect(synchronous == 2)
+        }
+    }
+
+    @Test("Usernames are unique per workspace regardless of case, and found regardless of case")
+    func usernames() async throws {
+        try await withStore { store in
+            let one = try await store.workspaces.createWorkspace(named: "one", now: 1)
+            let two = try await store.workspaces.createWorkspace(named: "two", now: 1)
+            await #expect(throws: RepositoryError.duplicate("name")) { try await store.workspaces.createWorkspace(named: "one", now: 1) }
+            let alice = try await store.users.createUser(NewUser(workspaceID: one.id, username: "Alice", passwordHash: "h"), now: 1)
+            await #expect(throws: RepositoryError.duplicate("username")) {
+                try await store.users.createUser(NewUser(workspaceID: one.id, username: "ALICE", passwordHash: "h"), now: 1)
+            }
+            _ = try await store.users.createUser(NewUser(workspaceID: two.id, username: "alice", passwordHash: "h"), now: 1)
+            #expect(try await store.users.user(username: "aLiCe", workspaceID: one.id)?.id == alice.id)
+            #expect(try await store.users.user(username: "alice", workspaceID: two.id)?.id != alice.id)
+            #expect(alice.uid.count == 32)
+        }
+    }
+
+    @Test("Permissions are stored and read back")
+    func permissions() async throws {
+        try await withStore { store in
+            let ws = try await store.workspaces.createWorkspace(named: "w", now: 1)
+            let user = try await store.users.createUser(
+                NewUser(workspaceID: ws.id, username: "p", passwordHash: "h", permissions: [.viewUsers, .restAPIApplications]), now: 1)
+            #expect(user.permissions == [.viewUsers, .restAPIApplications])
+            #expect(user.has(.viewUsers) && !user.has(.deleteUsers))
+        }
+    }
+
+    static func grantWithToken(_ store: Store) async throws -> (grantID: Int, tokenID: Int) {
+        let ws = try await store.workspaces.createWorkspace(named: "w\(Int.random(in: 0...1_000_000))", now: 1)
+        let client = try await store.clients.createClient(
+            NewClient(workspaceID: ws.id, clientID: "C\(UUID().uuidString)", name: "c", grants: [.password], isConfidential: true, secretHash: "x"),
+            now: 1)
+        let user = try await store.users.createUser(NewUser(workspaceID: ws.id, username: "u", passwordHash: "h"), now: 1)
+        let grantID = try await store.grants.createGrant(
+            NewGrant(workspaceID: ws.id, clientRowID: client.id, userID: user.id, scope: .everything, grantType: .password),
+            refreshToken: NewRefreshToken(hash: "first", parentID: nil, expiresAt: 10_000), now: 1)
+        let record = try #require(try await store.grants.refreshToken(hash: "first"))
+        #expect(record.grantID == grantID && record.userID == user.id && record.clientRowID == client.id)
+        return (grantID, record.id)
+    }
+
+    @Test("Twenty concurrent rotations of one refresh token: exactly one wins")
+    func atomicRotation() async throws {
+        try await withStore { store in
+            let (grantID, tokenID) = try await Self.grantWithToken(store)
+            let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        try await store.grants.rotateRefreshToken(
+                            id: tokenID, grantID: grantID, successor: NewRefreshToken(hash: "next-\(index)", parentID: tokenID, expiresAt: 10_000),
+                            now: 5)
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(wins == 1)
+            #expect(try await store.grants.refreshToken(hash: "first")?.usedAt == 5)
+            let successors = try await store.sql.raw("SELECT COUNT(*) AS n FROM refresh_tokens WHERE parent_id = \(bind: tokenID)")
+                .first(decodingColumn: "n", as: Int.self)
+            #expect(successors == 1)
+        }
+    }
+
+    @Test("Revoking a grant revokes its refresh tokens and records a revocation; rotation then fails")
+    func revokeGrant() async throws {
+        try await withStore { store in
+            let (grantID, tokenID) = try await Self.grantWithToken(store)
+            try await store.grants.revokeGrant(id: grantID, now: 7, accessTokenHorizon: 3607)
+            #expect(try await store.grants.refreshToken(hash: "first")?.revokedAt == 7)
+            let rotated = try await store.grants.rotateRefreshToken(
+                id: tokenID, grantID: grantID, successor: NewRefreshToken(hash: "n", parentID: tokenID, expiresAt: 10_000), now: 8)
+            #expect(!rotated)
+            let active = try await store.revocations.activeRevocations(now: 100)
+            #expect(active == [Revocation(kind: .grant, value: String(grantID), revokedAt: 7, expiresAt: 3607)])
+            #expect(try await store.revocations.activeRevocations(now: 4000).isEmpty)
+            #expect(try await store.revocations.revocations(recordedSince: 6, now: 100).count == 1)
+            #expect(try await store.revocations.revocations(recordedSince: 8, now: 100).isEmpty)
+        }
+    }
+
+    @Test("Only one active signing key; rotation retires the old one until its tokens expire")
+    func signingKeys() async throws {
+        try await withStore { store in
+            func key(_ kid: String) -> StoredSigningKey {
+                StoredSigningKey(kid: kid, algorithm: .es256, sealedPrivateKey: "s", state: .active, createdAt: 1, publishUntil: nil)
+            }
+            #expect(try await store.signingKeys.activateFirst(key("a")))
+            #expect(try await !store.signingKeys.activateFirst(key("b")))
+            try await store.signingKeys.activate(key("c"), retiredPublishUntil: 100, now: 10)
+            let published = try await store.signingKeys.publishedKeys(now: 50)
+            #expect(Set(published.map(\.kid)) == ["a", "c"])
+            #expect(published.first(where: { $0.kid == "c" })?.state == .active)
+            #expect(try await store.signingKeys.publishedKeys(now: 100).map(\.kid) == ["c"])
+        }
+    }
+
+    @Test("Database locations parse and never print a password")
+    func locations() throws {
+        #expect(try DatabaseLocation(url: "postgres://u:secretpw@db:5433/p") == .postgres(url: "postgres://u:secretpw@db:5433/p"))
+        #expect(!(try DatabaseLocation(url: "postgres://u:secretpw@db:5433/p")).description.contains("secretpw"))
+        #expect(try DatabaseLocation(url: "sqlite:///tmp/x.sqlite") == .sqlite(path: "/tmp/x.sqlite"))
+        #expect(try DatabaseLocation(url: "data/x.sqlite") == .sqlite(path: "data/x.sqlite"))
+        #expect(throws: StoreError.self) { try DatabaseLocation(url: "mysql://x") }
+    }
+}
