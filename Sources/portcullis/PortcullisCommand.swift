@@ -10,14 +10,35 @@ struct PortcullisCommand: AsyncParsableCommand {
         commandName: "portcullis",
         abstract: "An OAuth 2.0 authorization server that speaks ProcessMaker 3's and 4's REST authentication.",
         discussion: """
-            Every command takes the configuration flags; each also reads its environment variable
-            (flag first, then environment, then default). See docs/configuration.md.
+            Every command takes the configuration flags; each also reads its environment variable \
+            (flag first, then environment, then default). The README's Configuration table lists them.
             """,
         subcommands: [
             ServeCommand.self, MigrateCommand.self, WorkspaceCommand.self, UserCommand.self, ClientCommand.self,
             KeysCommand.self,
         ]
     )
+
+    /// A bad argument or a failure is one line on stderr and a non-zero exit; help goes to stdout.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            CLI.printError("portcullis: \(message)")
+            Foundation.exit(code.rawValue)
+        }
+    }
 }
 
 /// Shared plumbing: resolve the configuration, set up logging once, open and bootstrap Portcullis.
