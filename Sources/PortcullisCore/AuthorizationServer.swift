@@ -92,17 +92,18 @@ public struct AuthorizationServer: Sendable {
 
     /// Signs an access token for a user (or, with `userID` nil, for the client itself).
     func mintAccessToken(
-        workspace: Workspace, client: OAuthClient, userID: Int?, scope: ScopeSet, grantID: Int?, now: Int64,
+        workspace: Workspace, client: OAuthClient, user: UserAccount?, scope: ScopeSet, grantID: Int?, now: Int64,
         lifetime: Int64? = nil
     ) throws -> (token: String, claims: AccessTokenClaims) {
         let claims = AccessTokenClaims(
             issuer: codec.issuer,
-            subject: userID.map(String.init) ?? client.clientID,
+            subject: user.map { String($0.id) } ?? client.clientID,
             audience: codec.audience(for: workspace),
             clientID: client.clientID,
             scope: scope,
             tokenID: Base64URL.encode(SecureRandom.bytes(16)),
             grantID: grantID.map(String.init),
+            userVersion: user?.tokenVersion,
             issuedAt: now,
             expiresAt: now + (lifetime ?? policy.accessTokenLifetime)
         )

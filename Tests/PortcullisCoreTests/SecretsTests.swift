@@ -91,9 +91,14 @@ struct RevocationListTests {
         list.apply([Revocation(kind: .client, value: "D", revokedAt: 2000, expiresAt: 9000)])
         #expect(list.isRevoked(claims(jti: "t4", grant: nil, client: "D", iat: 2000)))
         #expect(!list.isRevoked(claims(jti: "t4", grant: nil, client: "D", iat: 2001)))
-        list.apply([Revocation(kind: .user, value: "43", revokedAt: 3000, expiresAt: 9000)])
-        #expect(list.isRevoked(claims(jti: "t5", grant: nil, subject: "43", iat: 2999)))
-        #expect(!list.isRevoked(claims(jti: "t5", grant: nil, subject: "43", iat: 3001)))
+        list.apply([Revocation.forUser(43, version: 2, revokedAt: 3000, expiresAt: 9000)])
+        var old = claims(jti: "t5", grant: nil, subject: "43", iat: 3000)
+        old.userVersion = 1
+        #expect(list.isRevoked(old))
+        var current = old
+        current.userVersion = 2
+        #expect(!list.isRevoked(current), "a token issued after the revocation, even in the same second, is good")
+        #expect(!list.isRevoked(claims(jti: "t6", grant: nil, subject: "44", iat: 1)))
     }
 
     @Test("Expired rows are pruned")

@@ -7,6 +7,14 @@ import NIOCore
 import PortcullisCore
 import PortcullisServer
 import PortcullisStore
+import Synchronization
+
+/// A clock tests can move forward.
+final class TestClock: Sendable {
+    private let offset = Mutex<Int64>(0)
+    func advance(_ seconds: Int64) { offset.withLock { $0 += seconds } }
+    var clock: Clock { Clock { Clock.system.now() + self.offset.withLock { $0 } } }
+}
 
 /// A Portcullis on a fresh SQLite database in a temporary folder, with a user and two clients.
 struct TestServer: Sendable {
@@ -23,10 +31,12 @@ struct TestServer: Sendable {
     let machineClient: RegisteredClient
     let alice: UserAccount
     let workspace: Workspace
+    let time: TestClock
 
     static var quietLogger: Logger { Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }) }
 
     static func start(logger: Logger = quietLogger, _ configure: (inout Configuration) -> Void = { _ in }) async throws -> TestServer {
+        let time = TestClock()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-test-\(UUID().uuidString)")
         var configuration = Configuration()
         configuration.dataDirectory = folder.path
@@ -34,7 +44,7 @@ struct TestServer: Sendable {
         configuration.bcryptCost = 4
         configuration.issuer = "http://portcullis.test"
         configure(&configuration)
-        let portcullis = try await Portcullis.open(configuration, logger: logger)
+        let portcullis = try await Portcullis.open(configuration, logger: logger, clock: time.clock)
         _ = try await portcullis.bootstrap()
         let workspace = try await portcullis.workspace(named: Workspace.defaultName)
         let alice = try await portcullis.createUser(
@@ -47,7 +57,7 @@ struct TestServer: Sendable {
             ClientRegistration(name: "Machine", grants: [.clientCredentials]), in: workspace)
         return TestServer(
             portcullis: portcullis, folder: folder, client: client, publicClient: publicClient, machineClient: machineClient,
-            alice: alice, workspace: workspace)
+            alice: alice, workspace: workspace, time: time)
     }
 
     func stop() async {
@@ -56,6 +66,27 @@ struct TestServer: Sendable {
     }
 
     var clientID: String { client.client.clientID }
+
+    /// A password-grant login; returns the token response.
+    func login(_ client: any TestClientProtocol, username: String = "alice", password: String = TestServer.alicePassword, scope: String? = nil)
+        async throws -> [String: Any]
+    {
+        var fields = [
+            ("grant_type", "password"), ("client_id", clientID), ("client_secret", clientSecret), ("username", username),
+            ("password", password),
+        ]
+        if let scope { fields.append(("scope", scope)) }
+        let response = try await client.postForm("/oauth/token", fields)
+        guard response.status == .ok else { throw TestFailure("login failed: \(response.text)") }
+        return try response.json()
+    }
+
+    /// An access token for `username`.
+    func accessToken(_ client: any TestClientProtocol, username: String = "alice", password: String = TestServer.alicePassword, scope: String? = nil)
+        async throws -> String
+    {
+        try await login(client, username: username, password: password, scope: scope)["access_token"] as! String
+    }
     var clientSecret: String { client.secret! }
 }
 
@@ -148,4 +179,12 @@ func jwtPayload(_ token: String) throws -> [String: Any] {
         let object = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
     else { throw TestFailure("not a JWT") }
     return object
+}
+
+func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }
+
+extension TestClientProtocol {
+    func get(_ uri: String, token: String?) async throws -> TestResponse {
+        try await execute(uri: uri, method: .get, headers: token.map(bearer) ?? [:])
+    }
 }

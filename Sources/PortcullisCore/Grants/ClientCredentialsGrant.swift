@@ -14,7 +14,7 @@ extension AuthorizationServer {
         }
         let scope = try ScopeSet.parse(request["scope"]) ?? .everything
         let now = clock.now()
-        let access = try mintAccessToken(workspace: workspace, client: client, userID: nil, scope: scope, grantID: nil, now: now)
+        let access = try mintAccessToken(workspace: workspace, client: client, user: nil, scope: scope, grantID: nil, now: now)
         return IssuedTokens(
             accessToken: access.token, expiresIn: policy.accessTokenLifetime, refreshToken: nil, scope: scope,
             claims: access.claims)

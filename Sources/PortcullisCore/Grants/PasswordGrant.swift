@@ -34,7 +34,7 @@ extension AuthorizationServer {
             now: now
         )
         let access = try mintAccessToken(
-            workspace: workspace, client: client, userID: user.id, scope: scope, grantID: grantID, now: now)
+            workspace: workspace, client: client, user: user, scope: scope, grantID: grantID, now: now)
         return IssuedTokens(
             accessToken: access.token, expiresIn: policy.accessTokenLifetime, refreshToken: refreshToken, scope: scope,
             claims: access.claims)

@@ -25,8 +25,10 @@ extension AuthorizationServer {
             throw invalid
         }
         if record.expiresAt <= now { throw OAuthError.invalidRefreshToken("The refresh token has expired") }
+        var user: UserAccount?
         if let userID = record.userID {
-            guard let user = try await users.user(id: userID), user.isActive else { throw invalid }
+            guard let found = try await users.user(id: userID), found.isActive else { throw invalid }
+            user = found
         }
         // RFC 6749 §6: the new access token may be narrower than the grant, never wider. The grant, and so
         // the next refresh token, keeps its original scope.
@@ -45,7 +47,7 @@ extension AuthorizationServer {
             throw invalid
         }
         let access = try mintAccessToken(
-            workspace: workspace, client: client, userID: record.userID, scope: scope, grantID: record.grantID, now: now)
+            workspace: workspace, client: client, user: user, scope: scope, grantID: record.grantID, now: now)
         return IssuedTokens(
             accessToken: access.token, expiresIn: policy.accessTokenLifetime, refreshToken: successor, scope: scope,
             claims: access.claims)

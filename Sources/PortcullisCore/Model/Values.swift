@@ -49,13 +49,16 @@ public struct UserAccount: Sendable, Hashable {
     public let passwordHash: String
     public let isSuperAdmin: Bool
     public let isActive: Bool
+    /// Raised whenever everything the user holds is revoked; tokens carry the version they were issued under.
+    public let tokenVersion: Int
     public let permissions: Set<Permission>
     public let createdAt: Int64
     public let updatedAt: Int64
 
     public init(
         id: Int, workspaceID: Int, uid: String, username: String, email: String?, firstName: String, lastName: String,
-        passwordHash: String, isSuperAdmin: Bool, isActive: Bool, permissions: Set<Permission>, createdAt: Int64, updatedAt: Int64
+        passwordHash: String, isSuperAdmin: Bool, isActive: Bool, tokenVersion: Int = 0, permissions: Set<Permission>, createdAt: Int64,
+        updatedAt: Int64
     ) {
         self.id = id
         self.workspaceID = workspaceID
@@ -67,6 +70,7 @@ public struct UserAccount: Sendable, Hashable {
         self.passwordHash = passwordHash
         self.isSuperAdmin = isSuperAdmin
         self.isActive = isActive
+        self.tokenVersion = tokenVersion
         self.permissions = permissions
         self.createdAt = createdAt
         self.updatedAt = updatedAt

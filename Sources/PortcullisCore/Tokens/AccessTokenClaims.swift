@@ -16,6 +16,8 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
     public var grantID: String?
     /// The personal access token row, for tokens made on the API Tokens page.
     public var personalTokenID: String?
+    /// The user's token version at issue; a user-wide revocation raises the version and so revokes older tokens.
+    public var userVersion: Int?
     public var issuedAt: Int64
     public var notBefore: Int64
     public var expiresAt: Int64
@@ -30,6 +32,7 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
         case tokenID = "jti"
         case grantID = "gid"
         case personalTokenID = "pat"
+        case userVersion = "uv"
         case issuedAt = "iat"
         case notBefore = "nbf"
         case expiresAt = "exp"
@@ -37,7 +40,7 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
 
     public init(
         issuer: String, subject: String, audience: String, clientID: String, scope: ScopeSet, tokenID: String,
-        grantID: String?, personalTokenID: String? = nil, issuedAt: Int64, expiresAt: Int64
+        grantID: String?, personalTokenID: String? = nil, userVersion: Int? = nil, issuedAt: Int64, expiresAt: Int64
     ) {
         self.issuer = issuer
         self.subject = subject
@@ -48,6 +51,7 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
         self.tokenID = tokenID
         self.grantID = grantID
         self.personalTokenID = personalTokenID
+        self.userVersion = userVersion
         self.issuedAt = issuedAt
         self.notBefore = issuedAt
         self.expiresAt = expiresAt

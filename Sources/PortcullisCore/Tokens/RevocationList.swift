@@ -11,9 +11,9 @@ public enum RevocationKind: String, Sendable, Codable, CaseIterable {
 /// One row of the revocation table. Rows expire once no token they could name is still alive.
 public struct Revocation: Sendable, Hashable {
     public let kind: RevocationKind
-    /// The `jti`, the grant id, the `client_id`, or the user id.
+    /// The `jti`, the grant id, the `client_id`, or `userID:version` (see `forUser`).
     public let value: String
-    /// Seconds since the epoch; for `client` and `user`, tokens issued at or before it are revoked.
+    /// Seconds since the epoch; for `client`, tokens issued at or before it are revoked.
     public let revokedAt: Int64
     /// After this the row can be dropped: every token it could name has expired.
     public let expiresAt: Int64
@@ -24,6 +24,11 @@ public struct Revocation: Sendable, Hashable {
         self.revokedAt = revokedAt
         self.expiresAt = expiresAt
     }
+
+    /// Everything a user holds: tokens issued under a token version below `version` are revoked.
+    public static func forUser(_ userID: Int, version: Int, revokedAt: Int64, expiresAt: Int64) -> Revocation {
+        Revocation(kind: .user, value: "\(userID):\(version)", revokedAt: revokedAt, expiresAt: expiresAt)
+    }
 }
 
 /// The in-memory mirror of the revocation table that every instance keeps and refreshes at least once a
@@ -33,7 +38,8 @@ public final class RevocationList: Sendable {
         var tokens: [String: Int64] = [:]
         var grants: [String: Int64] = [:]
         var clients: [String: (revokedAt: Int64, expiresAt: Int64)] = [:]
-        var users: [String: (revokedAt: Int64, expiresAt: Int64)] = [:]
+        /// User id → the lowest token version still valid.
+        var users: [String: (version: Int, expiresAt: Int64)] = [:]
     }
     private let state = Mutex(State())
 
@@ -50,8 +56,11 @@ public final class RevocationList: Sendable {
                     let old = s.clients[r.value]
                     s.clients[r.value] = (max(old?.revokedAt ?? 0, r.revokedAt), max(old?.expiresAt ?? 0, r.expiresAt))
                 case .user:
-                    let old = s.users[r.value]
-                    s.users[r.value] = (max(old?.revokedAt ?? 0, r.revokedAt), max(old?.expiresAt ?? 0, r.expiresAt))
+                    let parts = r.value.split(separator: ":")
+                    guard parts.count == 2, let version = Int(parts[1]) else { continue }
+                    let user = String(parts[0])
+                    let old = s.users[user]
+                    s.users[user] = (max(old?.version ?? 0, version), max(old?.expiresAt ?? 0, r.expiresAt))
                 }
             }
         }
@@ -63,7 +72,7 @@ public final class RevocationList: Sendable {
             if s.tokens[claims.tokenID] != nil { return true }
             if let grant = claims.grantID, s.grants[grant] != nil { return true }
             if let client = s.clients[claims.clientID], claims.issuedAt <= client.revokedAt { return true }
-            if !claims.isClientToken, let user = s.users[claims.subject], claims.issuedAt <= user.revokedAt { return true }
+            if !claims.isClientToken, let user = s.users[claims.subject], (claims.userVersion ?? 0) < user.version { return true }
             return false
         }
     }

@@ -28,7 +28,11 @@ struct DiscoveryController {
             scopesSupported: Scope.allCases.map(\.rawValue),
             responseTypesSupported: [],
             grantTypesSupported: AuthorizationServer.tokenEndpointGrantTypes.map(\.rawValue),
-            tokenEndpointAuthMethodsSupported: ["client_secret_basic", "client_secret_post", "none"]
+            tokenEndpointAuthMethodsSupported: ["client_secret_basic", "client_secret_post", "none"],
+            revocationEndpoint: "\(issuer)/oauth/revoke",
+            revocationEndpointAuthMethodsSupported: ["client_secret_basic", "client_secret_post", "none"],
+            introspectionEndpoint: "\(issuer)/oauth/introspect",
+            introspectionEndpointAuthMethodsSupported: ["client_secret_basic", "client_secret_post"]
         )
     }
 

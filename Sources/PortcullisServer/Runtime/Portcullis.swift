@@ -15,6 +15,7 @@ public final class Portcullis: Sendable {
     public let keyManager: SigningKeyManager
     public let authorizationServer: AuthorizationServer
     public let clientSecrets: ClientSecretHasher
+    public let userAdministration: UserAdministration
     public let clock: Clock
     /// Whether opening created the key file (a first start).
     public let createdKeyFile: Bool
@@ -47,6 +48,15 @@ public final class Portcullis: Sendable {
             codec: AccessTokenCodec(keys: keyRing, issuer: configuration.resolvedIssuer), revocationList: revocationList,
             policy: configuration.tokenPolicy, limiter: InMemoryAttemptLimiter(policy: configuration.throttle), clock: clock,
             logger: logger)
+        self.userAdministration = UserAdministration(
+            users: store.users, administration: store.userAdministration, passwords: passwords, revocationList: revocationList,
+            tokenHorizon: Self.userRevocationHorizon(configuration), clock: clock)
+    }
+
+    /// How long a user-wide revocation must last: longer than any token a user can hold (access tokens, and
+    /// personal access tokens of up to a year).
+    static func userRevocationHorizon(_ configuration: Configuration) -> Int64 {
+        max(configuration.accessTokenLifetime, 366 * 86400)
     }
 
     /// Closes the database and the bcrypt threads.

@@ -10,6 +10,7 @@ enum PortcullisMigrations {
         M0004_CreateGrants(),
         M0005_CreateSigningKeys(),
         M0006_CreateRevocations(),
+        M0007_AddUserTokenVersion(),
     ]
 }
 

@@ -29,6 +29,7 @@ final class UserModel: Model, @unchecked Sendable {
     @Field(key: "password_hash") var passwordHash: String
     @Field(key: "is_super_admin") var isSuperAdmin: Bool
     @Field(key: "is_active") var isActive: Bool
+    @Field(key: "token_version") var tokenVersion: Int
     @Field(key: "created_at") var createdAt: Int64
     @Field(key: "updated_at") var updatedAt: Int64
     init() {}

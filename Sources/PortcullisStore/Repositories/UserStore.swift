@@ -16,12 +16,13 @@ struct UserStore: UserRepository {
         let passwordHash: String
         let isSuperAdmin: Bool
         let isActive: Bool
+        let tokenVersion: Int
         let createdAt: Int64
         let updatedAt: Int64
     }
 
     private static let columns: SQLQueryString =
-        "id, workspace_id, uid, username, email, first_name, last_name, password_hash, is_super_admin, is_active, created_at, updated_at"
+        "id, workspace_id, uid, username, email, first_name, last_name, password_hash, is_super_admin, is_active, token_version, created_at, updated_at"
 
     func user(id: Int) async throws -> UserAccount? {
         let row = try await store.sql.raw("SELECT \(Self.columns) FROM users WHERE id = \(bind: id)")
@@ -53,6 +54,7 @@ struct UserStore: UserRepository {
         model.passwordHash = user.passwordHash
         model.isSuperAdmin = user.isSuperAdmin
         model.isActive = true
+        model.tokenVersion = 0
         model.createdAt = now
         model.updatedAt = now
         let permissions = user.permissions
@@ -77,7 +79,7 @@ struct UserStore: UserRepository {
         return UserAccount(
             id: row.id, workspaceID: row.workspaceId, uid: row.uid, username: row.username, email: row.email,
             firstName: row.firstName, lastName: row.lastName, passwordHash: row.passwordHash,
-            isSuperAdmin: row.isSuperAdmin, isActive: row.isActive,
+            isSuperAdmin: row.isSuperAdmin, isActive: row.isActive, tokenVersion: row.tokenVersion,
             permissions: Set(names.compactMap(Permission.init(rawValue:))), createdAt: row.createdAt, updatedAt: row.updatedAt)
     }
 }

@@ -1,0 +1,96 @@
+/// The answer to an introspection request (RFC 7662 §2.2).
+public struct Introspection: Sendable, Equatable {
+    public enum TokenKind: String, Sendable { case accessToken = "Bearer", refreshToken = "refresh_token" }
+
+    public let active: Bool
+    public let kind: TokenKind?
+    public let scope: String?
+    public let clientID: String?
+    public let subject: String?
+    public let audience: String?
+    public let issuer: String?
+    public let tokenID: String?
+    public let issuedAt: Int64?
+    public let notBefore: Int64?
+    public let expiresAt: Int64?
+
+    /// RFC 7662 §2.2: an inactive token is described by `active: false` and nothing else.
+    public static let inactive = Introspection(
+        active: false, kind: nil, scope: nil, clientID: nil, subject: nil, audience: nil, issuer: nil, tokenID: nil, issuedAt: nil,
+        notBefore: nil, expiresAt: nil)
+}
+
+extension AuthorizationServer {
+    /// RFC 7009 §2.1: revokes an access token (by its `jti`) or a refresh token (with its whole grant). Unknown,
+    /// malformed, expired or foreign tokens are answered the same as a success (§2.2), so a caller learns nothing.
+    public func revoke(_ request: TokenRequest, in workspace: Workspace) async throws {
+        let client = try await authenticateForEndpoint(request, in: workspace, confidentialOnly: false).client
+        guard let token = request["token"] else { throw OAuthError.invalidRequest("Missing parameter: \"token\" is required") }
+        let now = clock.now()
+        // The hint only decides which kind is tried first (§2.1).
+        let refreshFirst = request["token_type_hint"] == "refresh_token"
+        for tryRefresh in refreshFirst ? [true, false] : [false, true] {
+            if tryRefresh {
+                guard OpaqueSecret.hasShape(token, of: .refreshToken),
+                    let record = try await grants.refreshToken(hash: OpaqueSecret.hash(token)),
+                    record.clientRowID == client.id
+                else { continue }
+                try await grants.revokeGrant(id: record.grantID, now: now, accessTokenHorizon: now + policy.accessTokenLifetime)
+                revocationList.apply([
+                    Revocation(kind: .grant, value: String(record.grantID), revokedAt: now, expiresAt: now + policy.accessTokenLifetime)
+                ])
+                return
+            } else {
+                guard let claims = try? codec.verify(token, now: now), claims.clientID == client.clientID,
+                    claims.audience == codec.audience(for: workspace)
+                else { continue }
+                let revocation = Revocation(kind: .token, value: claims.tokenID, revokedAt: now, expiresAt: claims.expiresAt)
+                try await revocations.record(revocation)
+                revocationList.apply([revocation])
+                return
+            }
+        }
+    }
+
+    /// RFC 7662: whether a token is active, and what it says. Only confidential clients of the workspace may ask
+    /// (resource servers are registered as clients).
+    public func introspect(_ request: TokenRequest, in workspace: Workspace) async throws -> Introspection {
+        _ = try await authenticateForEndpoint(request, in: workspace, confidentialOnly: true)
+        guard let token = request["token"] else { throw OAuthError.invalidRequest("Missing parameter: \"token\" is required") }
+        let now = clock.now()
+        if OpaqueSecret.hasShape(token, of: .refreshToken) {
+            guard let record = try await grants.refreshToken(hash: OpaqueSecret.hash(token)), record.workspaceID == workspace.id,
+                record.usedAt == nil, record.revokedAt == nil, record.expiresAt > now,
+                let owner = try await clients.client(id: record.clientRowID)
+            else { return .inactive }
+            return Introspection(
+                active: true, kind: .refreshToken, scope: record.scope.description, clientID: owner.clientID,
+                subject: record.userID.map(String.init), audience: nil, issuer: codec.issuer, tokenID: nil, issuedAt: nil,
+                notBefore: nil, expiresAt: record.expiresAt)
+        }
+        guard let claims = try? codec.verify(token, now: now), claims.audience == codec.audience(for: workspace),
+            !revocationList.isRevoked(claims)
+        else { return .inactive }
+        return Introspection(
+            active: true, kind: .accessToken, scope: claims.scope, clientID: claims.clientID, subject: claims.subject,
+            audience: claims.audience, issuer: claims.issuer, tokenID: claims.tokenID, issuedAt: claims.issuedAt,
+            notBefore: claims.notBefore, expiresAt: claims.expiresAt)
+    }
+
+    /// Client authentication for the revocation and introspection endpoints, with the token endpoint's throttle.
+    func authenticateForEndpoint(_ request: TokenRequest, in workspace: Workspace, confidentialOnly: Bool) async throws
+        -> AuthenticatedClient
+    {
+        let now = clock.now()
+        let clientKey = ThrottleKey(.client, "\(workspace.id):\(request.basic?.clientID ?? request["client_id"] ?? "")")
+        try await limiter.check(clientKey, now: now)
+        do {
+            let authenticated = try await ClientAuthenticator(clients: clients, secrets: secrets).authenticate(request, in: workspace)
+            if confidentialOnly && authenticated.method == .none { throw OAuthError.invalidClient }
+            return authenticated
+        } catch OAuthError.invalidClient {
+            await limiter.recordFailure(clientKey, now: now)
+            throw OAuthError.invalidClient
+        }
+    }
+}

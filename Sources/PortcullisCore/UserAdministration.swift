@@ -1,0 +1,95 @@
+import Foundation
+
+/// The rules for managing users through the API: who may do what, and what a change revokes.
+public struct UserAdministration: Sendable {
+    let users: any UserRepository
+    let administration: any UserAdministrationRepository
+    let passwords: any PasswordHasher
+    let revocationList: RevocationList
+    /// How long a user-wide revocation must last: the longest lifetime of any token a user can hold.
+    let tokenHorizon: Int64
+    let clock: Clock
+
+    public init(
+        users: any UserRepository, administration: any UserAdministrationRepository, passwords: any PasswordHasher,
+        revocationList: RevocationList, tokenHorizon: Int64, clock: Clock
+    ) {
+        self.users = users
+        self.administration = administration
+        self.passwords = passwords
+        self.revocationList = revocationList
+        self.tokenHorizon = tokenHorizon
+        self.clock = clock
+    }
+
+    /// Thrown when a draft has field errors.
+    public struct Invalid: Error, Sendable {
+        public let errors: [(field: String, messages: [String])]
+    }
+
+    public func create(_ draft: UserDraft, in workspace: Workspace, by actor: UserAccount) async throws -> UserAccount {
+        let errors = draft.validationErrors(creating: true)
+        if !errors.isEmpty { throw Invalid(errors: errors) }
+        if draft.isAdministrator == true && !actor.isSuperAdmin {
+            throw Invalid(errors: [("is_administrator", ["Only a super admin may make a super admin."])])
+        }
+        do {
+            var user = try await users.createUser(
+                NewUser(
+                    workspaceID: workspace.id, username: draft.username!.trimmingCharacters(in: .whitespaces),
+                    email: draft.email?.trimmingCharacters(in: .whitespaces), firstName: draft.firstName!, lastName: draft.lastName!,
+                    passwordHash: try await passwords.hash(draft.password!), isSuperAdmin: draft.isAdministrator ?? false),
+                now: clock.now())
+            if draft.status == "INACTIVE" {
+                user = try await administration.updateUser(id: user.id, changes: UserChanges(isActive: false), now: clock.now())
+            }
+            return user
+        } catch RepositoryError.duplicate {
+            throw Invalid(errors: [("username", ["The username has already been taken."])])
+        }
+    }
+
+    /// Applies the fields sent. A new password, deactivation or losing super-admin revokes every token the user holds.
+    public func update(_ user: UserAccount, with draft: UserDraft, by actor: UserAccount) async throws -> UserAccount {
+        let errors = draft.validationErrors(creating: false)
+        if !errors.isEmpty { throw Invalid(errors: errors) }
+        let managingOthers = actor.has(.editUsers)
+        if !managingOthers && (draft.status != nil || draft.isAdministrator != nil) {
+            throw Invalid(errors: [("status", ["You may not change your own status or role."])])
+        }
+        if draft.isAdministrator != nil && !actor.isSuperAdmin {
+            throw Invalid(errors: [("is_administrator", ["Only a super admin may change who is a super admin."])])
+        }
+        if actor.id == user.id && (draft.status == "INACTIVE" || draft.isAdministrator == false) {
+            throw Invalid(errors: [("status", ["You may not deactivate or demote yourself."])])
+        }
+        var changes = UserChanges(
+            username: draft.username?.trimmingCharacters(in: .whitespaces), email: draft.email?.trimmingCharacters(in: .whitespaces),
+            firstName: draft.firstName, lastName: draft.lastName, isActive: draft.status.map { $0 == "ACTIVE" },
+            isSuperAdmin: draft.isAdministrator)
+        if let password = draft.password { changes.passwordHash = try await passwords.hash(password) }
+        let updated: UserAccount
+        do {
+            updated = try await administration.updateUser(id: user.id, changes: changes, now: clock.now())
+        } catch RepositoryError.duplicate {
+            throw Invalid(errors: [("username", ["The username has already been taken."])])
+        }
+        if changes.passwordHash != nil || (user.isActive && !updated.isActive) || (user.isSuperAdmin && !updated.isSuperAdmin) {
+            try await revokeEverything(of: user.id)
+        }
+        return updated
+    }
+
+    public func delete(_ user: UserAccount, by actor: UserAccount) async throws {
+        if actor.id == user.id { throw Invalid(errors: [("id", ["You may not delete yourself."])]) }
+        try await revokeEverything(of: user.id)
+        _ = try await administration.deleteUser(id: user.id)
+    }
+
+    /// Every grant, refresh token and access token of the user stops working: at once here, within a second elsewhere.
+    public func revokeEverything(of userID: Int) async throws {
+        let now = clock.now()
+        let revocation = try await administration.revokeEverything(ofUser: userID, now: now, horizon: now + tokenHorizon)
+        revocationList.apply([revocation])
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PortcullisCore
+import PortcullisStore
+
+/// The caller of a protected route, once authenticated: the token's principal and, for user-bound routes, the user.
+struct APICaller: Sendable {
+    let principal: Principal
+    let workspace: Workspace
+    /// Loaded for user-bound routes; nil on routes that accept client-credentials tokens.
+    let user: UserAccount?
+    let dialect: Dialect
+
+    /// The user, for routes registered as user-bound.
+    var requireUser: UserAccount {
+        get throws {
+            guard let user else { throw APIError.forbidden("This route acts for a user; a client-credentials token has no user") }
+            return user
+        }
+    }
+
+    func require(_ permission: Permission) throws {
+        guard try requireUser.has(permission) else { throw APIError.forbidden("This action needs the permission \(permission.rawValue)") }
+    }
+}
+
+/// Registers protected routes: one bearer authenticator for all of them (the `Authorization: Bearer` header only),
+/// the scope each method needs, the user for user-bound routes, and per-dialect errors.
+struct ProtectedAPI {
+    let portcullis: Portcullis
+    let router: Router<AppRequestContext>
+
+    typealias Handler = @Sendable (Request, AppRequestContext, APICaller) async throws -> Response
+
+    /// `path` may hold `{workspace}` (pm3 routes); pm4 routes serve the default workspace.
+    func add(_ method: HTTPRequest.Method, _ path: String, dialect: Dialect, userBound: Bool = true, _ handler: @escaping Handler) {
+        let portcullis = self.portcullis
+        router.on(RouterPath(path), method: method) { request, context in
+            await Self.respond(portcullis: portcullis, request: request, context: context, dialect: dialect, userBound: userBound, handler: handler)
+        }
+    }
+
+    static func respond(
+        portcullis: Portcullis, request: Request, context: AppRequestContext, dialect: Dialect, userBound: Bool, handler: Handler
+    ) async -> Response {
+        do {
+            let workspaceName = dialect == .pm4 ? Workspace.defaultName : (context.parameters.get("workspace") ?? "")
+            guard let workspace = try await portcullis.resolveWorkspace(named: workspaceName) else {
+                // Seed 000: an unknown workspace is 503 with no body.
+                return Response(status: .serviceUnavailable)
+            }
+            let caller = try await authenticate(portcullis: portcullis, request: request, workspace: workspace, dialect: dialect, userBound: userBound)
+            return try await handler(request, context, caller)
+        } catch let error as APIError {
+            return APIResponses.render(error, dialect: dialect)
+        } catch let invalid as UserAdministration.Invalid {
+            return APIResponses.render(.validation(invalid.errors), dialect: dialect)
+        } catch let failure as ValidationFailure {
+            return APIResponses.render(.validation(failure.errors), dialect: dialect)
+        } catch {
+            let oauth = portcullis.oauthError(for: error, logger: context.logger)
+            let status = HTTPResponse.Status(code: oauth.status)
+            return Responses.json(["error": status.reasonPhrase, "message": oauth.description], status: status)
+        }
+    }
+
+    static func authenticate(portcullis: Portcullis, request: Request, workspace: Workspace, dialect: Dialect, userBound: Bool) async throws
+        -> APICaller
+    {
+        // RFC 9700 §4.3.2: never from the query string, where it would end up in logs and Referer headers.
+        if request.uri.queryParameters["access_token"] != nil { throw APIError.tokenInQuery }
+        guard let token = bearerToken(request.headers[.authorization]) else { throw APIError.missingToken }
+        let access: AccessKind = (request.method == .get || request.method == .head) ? .read : .write
+        let principal: Principal
+        do {
+            principal = try portcullis.authorizationServer.authenticateBearer(token, for: workspace, access: access)
+        } catch .insufficientScope(let scope) {
+            throw APIError.insufficientScope(scope)
+        } catch {
+            throw APIError.invalidToken(error)
+        }
+        var user: UserAccount?
+        if userBound {
+            guard let userID = principal.userID else {
+                throw APIError.forbidden("This route acts for a user; a client-credentials token has no user")
+            }
+            // A deleted or deactivated user's tokens are revoked too; this read closes the gap until the mirror sees it.
+            guard let found = try await portcullis.store.users.user(id: userID), found.isActive, found.workspaceID == workspace.id else {
+                throw APIError.invalidToken(.invalidToken)
+            }
+            user = found
+        }
+        return APICaller(principal: principal, workspace: workspace, user: user, dialect: dialect)
+    }
+
+    /// RFC 6750 §2.1: `Authorization: Bearer <token>`, the scheme case-insensitive.
+    static func bearerToken(_ header: String?) -> String? {
+        guard let header, header.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
+        let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+}

@@ -1,0 +1,117 @@
+import FluentKit
+import Foundation
+import PortcullisCore
+import SQLKit
+
+struct UserAdministrationStore: UserAdministrationRepository {
+    let store: Store
+
+    private var userStore: UserStore { UserStore(store: store) }
+
+    private static func column(_ sort: UserSortField) -> String {
+        switch sort {
+        case .id: "id"
+        case .username: "username_key"
+        case .email: "email"
+        case .firstname: "first_name"
+        case .lastname: "last_name"
+        // ProcessMaker's status is ACTIVE/INACTIVE: sorting ascending puts ACTIVE first.
+        case .status: "is_active DESC, username_key"
+        case .createdAt: "created_at"
+        case .updatedAt: "updated_at"
+        }
+    }
+
+    func users(workspaceID: Int, query: UserQuery) async throws -> (users: [UserAccount], total: Int) {
+        var condition: SQLQueryString = "workspace_id = \(bind: workspaceID)"
+        if let filter = query.filter?.lowercased(), !filter.isEmpty {
+            // LIKE with our own escape character, so % and _ in the filter are literal.
+            let pattern = "%" + filter.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_") + "%"
+            condition = """
+                \(condition) AND (username_key LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(first_name) LIKE \(bind: pattern) ESCAPE '\\' \
+                OR LOWER(last_name) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(COALESCE(email, '')) LIKE \(bind: pattern) ESCAPE '\\')
+                """
+        }
+        let total = try await store.sql.raw("SELECT COUNT(*) AS n FROM users WHERE \(condition)").first(decodingColumn: "n", as: Int.self) ?? 0
+        let direction = query.descending ? "DESC" : "ASC"
+        let order = Self.column(query.sort).split(separator: ",").map { "\($0.trimmingCharacters(in: .whitespaces)) \(direction)" }
+        let ids = try await store.sql.raw(
+            """
+            SELECT id FROM users WHERE \(condition) ORDER BY \(unsafeRaw: order.joined(separator: ", ")), id \(unsafeRaw: direction) \
+            LIMIT \(bind: query.limit) OFFSET \(bind: query.offset)
+            """
+        ).all(decodingColumn: "id", as: Int.self)
+        var users: [UserAccount] = []
+        for id in ids { if let user = try await userStore.user(id: id) { users.append(user) } }
+        return (users, total)
+    }
+
+    func user(uid: String, workspaceID: Int) async throws -> UserAccount? {
+        guard let id = try await store.sql.raw("SELECT id FROM users WHERE uid = \(bind: uid) AND workspace_id = \(bind: workspaceID)")
+            .first(decodingColumn: "id", as: Int.self)
+        else { return nil }
+        return try await userStore.user(id: id)
+    }
+
+    func updateUser(id: Int, changes: UserChanges, now: Int64) async throws -> UserAccount {
+        let db = store.db
+        do {
+            try await db.transaction { db in
+                guard let model = try await UserModel.find(id, on: db) else { throw RepositoryError.notFound }
+                if let username = changes.username {
+                    model.username = username
+                    model.usernameKey = username.lowercased()
+                }
+                if let email = changes.email { model.email = email.isEmpty ? nil : email }
+                if let firstName = changes.firstName { model.firstName = firstName }
+                if let lastName = changes.lastName { model.lastName = lastName }
+                if let passwordHash = changes.passwordHash { model.passwordHash = passwordHash }
+                if let isActive = changes.isActive { model.isActive = isActive }
+                if let isSuperAdmin = changes.isSuperAdmin { model.isSuperAdmin = isSuperAdmin }
+                model.updatedAt = now
+                try await model.update(on: db)
+                if let permissions = changes.permissions {
+                    try await UserPermissionModel.query(on: db).filter(\.$userID == id).delete()
+                    for permission in permissions.sorted(by: { $0.rawValue < $1.rawValue }) {
+                        try await UserPermissionModel(userID: id, permission: permission.rawValue).create(on: db)
+                    }
+                }
+            }
+        } catch where error.isUniqueViolation {
+            throw RepositoryError.duplicate("username")
+        }
+        guard let user = try await userStore.user(id: id) else { throw RepositoryError.notFound }
+        return user
+    }
+
+    func deleteUser(id: Int) async throws -> Bool {
+        try await store.writeTransaction { sql in
+            // Clients the user registered stay, without an owner (the foreign key sets it to NULL).
+            try await sql.raw("DELETE FROM user_permissions WHERE user_id = \(bind: id)").run()
+            return !(try await sql.raw("DELETE FROM users WHERE id = \(bind: id) RETURNING id").all().isEmpty)
+        }
+    }
+
+    func revokeEverything(ofUser userID: Int, now: Int64, horizon: Int64) async throws -> Revocation {
+        try await store.writeTransaction { sql in
+            let version = try await sql.raw(
+                "UPDATE users SET token_version = token_version + 1 WHERE id = \(bind: userID) RETURNING token_version"
+            ).first(decodingColumn: "token_version", as: Int.self) ?? 1
+            try await sql.raw(
+                """
+                UPDATE refresh_tokens SET revoked_at = \(bind: now)
+                WHERE revoked_at IS NULL AND grant_id IN (SELECT id FROM grants WHERE user_id = \(bind: userID))
+                """
+            ).run()
+            try await sql.raw("UPDATE grants SET revoked_at = \(bind: now) WHERE user_id = \(bind: userID) AND revoked_at IS NULL").run()
+            let revocation = Revocation.forUser(userID, version: version, revokedAt: now, expiresAt: horizon)
+            try await RevocationStore.insert(revocation, recordedAt: now, on: sql)
+            return revocation
+        }
+    }
+}
+
+extension Store {
+    public var userAdministration: any UserAdministrationRepository { UserAdministrationStore(store: self) }
+}
