@@ -21,6 +21,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 # The servers here listen on plain http on 127.0.0.1; oauthlib refuses non-https endpoints unless told this.
 os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
 ADMIN_PASSWORD = "e2e-admin-" + secrets.token_hex(6)
 
 
@@ -107,6 +108,26 @@ def server():
     yield instance
     instance.stop()
     shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def start_server(extra_env: dict | None = None) -> Server:
+    data_dir = pathlib.Path(tempfile.mkdtemp(prefix="portcullis-e2e-"))
+    return Server(data_dir, extra_env).start()
+
+
+def stop_server(instance: Server) -> None:
+    instance.stop()
+    shutil.rmtree(instance.data_dir, ignore_errors=True)
+
+
+def password_login(server: Server, client: dict, username: str = "admin", password: str | None = None, scope: str | None = None) -> dict:
+    fields = {"grant_type": "password", "client_id": client["client_id"], "client_secret": client["client_secret"],
+              "username": username, "password": password or server.admin_password}
+    if scope:
+        fields["scope"] = scope
+    response = requests.post(server.url + "/oauth/token", data=fields, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 @pytest.fixture(scope="module")

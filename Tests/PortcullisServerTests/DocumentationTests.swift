@@ -1,4 +1,6 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
 import Testing
 
 @testable import PortcullisServer
@@ -27,5 +29,41 @@ struct DocumentationTests {
         let head = readme.split(separator: "\n").prefix(8).joined(separator: "\n")
         #expect(head.contains("swift run -c release portcullis serve"))
         #expect(head.contains("scripts/test"))
+    }
+}
+
+@Suite("OpenAPI document matches the router")
+struct OpenAPIRouteTests {
+    /// The (method, path) pairs of docs/openapi.yaml, read from its `paths:` block: paths are indented two
+    /// spaces, operations four. The e2e suite validates the whole document and the responses.
+    static func documentedOperations() throws -> Set<String> {
+        let text = try String(contentsOf: DocumentationTests.root.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        var operations: Set<String> = []
+        var inPaths = false
+        var current: String?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line == "paths:" { inPaths = true; continue }
+            if inPaths && !line.isEmpty && !line.hasPrefix(" ") { break }
+            guard inPaths else { continue }
+            if line.hasPrefix("  /") && line.hasSuffix(":") && !line.hasPrefix("   ") {
+                current = String(line.dropFirst(2).dropLast())
+            } else if let path = current, line.hasPrefix("    "), !line.hasPrefix("     "),
+                let method = ["get", "post", "put", "delete", "patch", "head"].first(where: { line == "    \($0):" })
+            {
+                operations.insert("\(method.uppercased()) \(path)")
+            }
+        }
+        return operations
+    }
+
+    @Test("Every route the server serves is documented, and every documented route is served")
+    func routesMatch() async throws {
+        let server = try await TestServer.start()
+        let served = Set(buildRouter(server.portcullis).routes.map { "\($0.method.rawValue) \($0.path.description)" })
+        await server.stop()
+        let documented = try Self.documentedOperations()
+        #expect(!documented.isEmpty)
+        #expect(served.subtracting(documented).sorted() == [], "served but not documented")
+        #expect(documented.subtracting(served).sorted() == [], "documented but not served")
     }
 }

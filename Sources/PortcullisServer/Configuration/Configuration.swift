@@ -105,7 +105,7 @@ extension Configuration {
         },
         Setting(flag: "access-token-ttl", environment: "PORTCULLIS_ACCESS_TOKEN_TTL", defaultValue: "3600",
                 summary: "Access token lifetime (seconds, or 30m, 1h, 90d).") {
-            $0.accessTokenLifetime = try duration($1, "access-token-ttl", 60...(366 * 86400))
+            $0.accessTokenLifetime = try duration($1, "access-token-ttl", 1...(366 * 86400))
         },
         Setting(flag: "refresh-token-ttl", environment: "PORTCULLIS_REFRESH_TOKEN_TTL", defaultValue: "30d",
                 summary: "Refresh token lifetime; each rotation starts a new one.") {
