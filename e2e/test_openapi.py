@@ -64,7 +64,10 @@ def check(response: requests.Response) -> requests.Response:
     if not content:
         assert response.content == b"", f"{request.method} {template} {status} should have no body"
         return response
-    assert response.headers["Content-Type"].startswith("application/json")
+    media = response.headers["Content-Type"].split(";")[0].strip()
+    assert media in content, f"{request.method} {template} {status} answered {media}, documented {list(content)}"
+    if media != "application/json":
+        return response
     schema_pointer = f"{pointer}/content/application~1json/schema"
     validator = Draft202012Validator({"$ref": f"{BASE}#{schema_pointer}"}, registry=REGISTRY)
     errors = sorted(validator.iter_errors(response.json()), key=lambda e: e.path)
@@ -175,6 +178,50 @@ def test_responses_match_the_document(server, setup):
     check(requests.get(url + f"/api/1.0/workflow/user/{uid}"))
     check(requests.get(url + f"/api/1.0/workflow/user/{uid}?access_token=x"))
     check(requests.get(url + f"/api/1.0/nowhere/user/{uid}", headers=bearer))
+
+
+def test_pages_match_the_document(server, setup):
+    import re
+    client = server.create_client("OpenAPI pages", "--grant", "authorization_code", "--redirect-uri", "https://app.example/cb")
+    url = server.url
+    browser = requests.Session()
+    check(browser.get(url + "/"))
+    check(browser.get(url + "/assets/portcullis.css"))
+    authorize = {"response_type": "code", "client_id": client["client_id"], "state": "s"}
+    check(browser.get(url + "/oauth/authorize", params=authorize, allow_redirects=False))
+    check(browser.get(url + "/oauth/authorize", params={"client_id": "nope"}, allow_redirects=False))
+    check(browser.get(url + "/workflow/oauth2/authorize", params=authorize, allow_redirects=False))
+    check(browser.get(url + "/workflow/oauth2/authorize", params={"client_id": "nope"}, allow_redirects=False))
+    check(browser.get(url + "/nowhere/oauth2/authorize", params=authorize, allow_redirects=False))
+    check(browser.get(url + "/sysnowhere/en/neoclassic/login/login", allow_redirects=False))
+    check(browser.post(url + "/sysnowhere/en/neoclassic/login/login", data={}, allow_redirects=False))
+    check(browser.post(url + "/login", data="a=1&a=2", headers={"Content-Type": "application/x-www-form-urlencoded"}, allow_redirects=False))
+    check(browser.post(url + "/sysworkflow/en/neoclassic/login/login", data="a=1&a=2",
+                       headers={"Content-Type": "application/x-www-form-urlencoded"}, allow_redirects=False))
+    check(browser.post(url + "/oauth/authorize", data={"decision": "accept"}, allow_redirects=False))
+    check(browser.post(url + "/workflow/oauth2/authorize", data={"decision": "accept"}, allow_redirects=False))
+    check(browser.post(url + "/nowhere/oauth2/authorize", data={}, allow_redirects=False))
+
+    page = check(browser.get(url + "/sysworkflow/en/neoclassic/login/login"))
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
+    check(browser.post(url + "/sysworkflow/en/neoclassic/login/login",
+                       data={**fields, "username": "admin", "password": "wrong"}, allow_redirects=False))
+    page = check(browser.get(url + "/login"))
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
+    check(browser.post(url + "/login", data={**fields, "username": "admin", "password": server.admin_password}, allow_redirects=False))
+    check(browser.get(url + "/login", allow_redirects=False))
+    consent = check(browser.get(url + "/oauth/authorize", params=authorize, allow_redirects=False))
+    form = consent.text[consent.text.rindex('<form method="post"'):]
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form))
+    check(browser.post(url + "/oauth/authorize", data={**fields, "decision": "maybe"}, allow_redirects=False))
+    check(browser.post(url + "/oauth/authorize", data={**fields, "decision": "deny"}, allow_redirects=False))
+    pm3 = check(browser.get(url + "/workflow/oauth2/authorize", params=authorize, allow_redirects=False))
+    form = pm3.text[pm3.text.rindex('<form method="post"'):]
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form))
+    check(browser.post(url + "/workflow/oauth2/authorize", data={**fields, "decision": "accept"}, allow_redirects=False))
+    check(browser.post(url + "/workflow/oauth2/authorize", data={**fields, "csrf": "x", "decision": "accept"}, allow_redirects=False))
+    check(browser.post(url + "/logout", data={"csrf": "wrong"}, allow_redirects=False))
+    check(browser.post(url + "/logout", data={"csrf": fields["csrf"]}, allow_redirects=False))
 
 
 def test_every_documented_operation_was_exercised():

@@ -24,12 +24,14 @@ public struct AuthorizationServer: Sendable {
     public let limiter: any AttemptLimiter
     public let clock: Clock
     public let logger: Logger
+    /// Set when the authorization-code grant is wired (the server always wires it).
+    public let codes: (any AuthorizationCodeRepository)?
 
     public init(
         workspaces: any WorkspaceRepository, users: any UserRepository, clients: any ClientRepository,
         grants: any GrantRepository, revocations: any RevocationRepository, passwords: any PasswordHasher,
         secrets: ClientSecretHasher, codec: AccessTokenCodec, revocationList: RevocationList, policy: TokenPolicy,
-        limiter: any AttemptLimiter, clock: Clock = .system, logger: Logger
+        limiter: any AttemptLimiter, clock: Clock = .system, logger: Logger, codes: (any AuthorizationCodeRepository)? = nil
     ) {
         self.workspaces = workspaces
         self.users = users
@@ -44,10 +46,11 @@ public struct AuthorizationServer: Sendable {
         self.limiter = limiter
         self.clock = clock
         self.logger = logger
+        self.codes = codes
     }
 
     /// The grant types the token endpoint serves (RFC 8414 `grant_types_supported`).
-    public static let tokenEndpointGrantTypes: [GrantType] = [.password, .clientCredentials, .refreshToken]
+    public static let tokenEndpointGrantTypes: [GrantType] = [.authorizationCode, .password, .clientCredentials, .refreshToken]
 
     /// The token endpoint (RFC 6749 §3.2): validates the grant type, throttles, authenticates the client,
     /// then runs the grant.
@@ -81,7 +84,10 @@ public struct AuthorizationServer: Sendable {
                 return try await clientCredentialsGrant(request, client: authenticated, workspace: workspace)
             case .refreshToken:
                 return try await refreshTokenGrant(request, client: authenticated, workspace: workspace)
-            case .authorizationCode, .implicit, .personalAccess:
+            case .authorizationCode:
+                guard let codes else { throw OAuthError.unsupportedGrantType(grantName) }
+                return try await AuthorizationCodeService(server: self, codes: codes).redeem(request, client: authenticated, in: workspace)
+            case .implicit, .personalAccess:
                 throw OAuthError.unsupportedGrantType(grantName)
             }
         } catch let error as OAuthError {

@@ -11,6 +11,7 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(name: .customLong("access-token-ttl"), help: ArgumentHelp(Configuration.help("access-token-ttl"))) var accessTokenTTL: String?
     @Option(name: .customLong("refresh-token-ttl"), help: ArgumentHelp(Configuration.help("refresh-token-ttl"))) var refreshTokenTTL: String?
     @Option(name: .customLong("code-ttl"), help: ArgumentHelp(Configuration.help("code-ttl"))) var codeTTL: String?
+    @Option(name: .customLong("session-idle"), help: ArgumentHelp(Configuration.help("session-idle"))) var sessionIdle: String?
     @Option(name: .customLong("signing-alg"), help: ArgumentHelp(Configuration.help("signing-alg"))) var signingAlg: String?
     @Option(name: .customLong("bcrypt-cost"), help: ArgumentHelp(Configuration.help("bcrypt-cost"))) var bcryptCost: String?
     @Option(name: .customLong("log-level"), help: ArgumentHelp(Configuration.help("log-level"))) var logLevel: String?
@@ -26,7 +27,7 @@ struct ConfigurationOptions: ParsableArguments {
     var flags: [String: String] {
         let pairs: [(String, String?)] = [
             ("hostname", hostname), ("port", port), ("data-dir", dataDir), ("database-url", databaseURL), ("issuer", issuer),
-            ("access-token-ttl", accessTokenTTL), ("refresh-token-ttl", refreshTokenTTL), ("code-ttl", codeTTL),
+            ("access-token-ttl", accessTokenTTL), ("refresh-token-ttl", refreshTokenTTL), ("code-ttl", codeTTL), ("session-idle", sessionIdle),
             ("signing-alg", signingAlg), ("bcrypt-cost", bcryptCost), ("log-level", logLevel), ("db-pool-size", dbPoolSize),
             ("throttle-window", throttleWindow), ("throttle-per-username", throttlePerUsername),
             ("throttle-per-client", throttlePerClient), ("throttle-per-address", throttlePerAddress),

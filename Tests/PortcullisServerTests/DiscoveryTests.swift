@@ -18,7 +18,11 @@ struct DiscoveryTests {
             #expect(body["issuer"] as? String == "http://portcullis.test")
             #expect(body["token_endpoint"] as? String == "http://portcullis.test/oauth/token")
             #expect(body["jwks_uri"] as? String == "http://portcullis.test/oauth/jwks")
-            #expect(body["grant_types_supported"] as? [String] == ["password", "client_credentials", "refresh_token"])
+            #expect(body["grant_types_supported"] as? [String] == ["authorization_code", "password", "client_credentials", "refresh_token", "implicit"])
+            #expect(body["authorization_endpoint"] as? String == "http://portcullis.test/oauth/authorize")
+            #expect(body["response_types_supported"] as? [String] == ["code", "token"])
+            #expect(body["code_challenge_methods_supported"] as? [String] == ["S256"])
+            #expect(body["authorization_response_iss_parameter_supported"] as? Bool == true)
             #expect(body["scopes_supported"] as? [String] == ["*", "view_processes", "edit_processes"])
             #expect(body["token_endpoint_auth_methods_supported"] as? [String] == ["client_secret_basic", "client_secret_post", "none"])
             // Every endpoint it names answers.

@@ -57,9 +57,6 @@ extension AuthorizationServer {
         logger.warning(
             "refresh token reuse detected; revoking its grant",
             metadata: ["grant_id": "\(record.grantID)", "client_row": "\(record.clientRowID)"])
-        try await grants.revokeGrant(id: record.grantID, now: now, accessTokenHorizon: now + policy.accessTokenLifetime)
-        revocationList.apply([
-            Revocation(kind: .grant, value: String(record.grantID), revokedAt: now, expiresAt: now + policy.accessTokenLifetime)
-        ])
+        try await revokeGrant(record.grantID, now: now)
     }
 }

@@ -35,10 +35,7 @@ extension AuthorizationServer {
                     let record = try await grants.refreshToken(hash: OpaqueSecret.hash(token)),
                     record.clientRowID == client.id
                 else { continue }
-                try await grants.revokeGrant(id: record.grantID, now: now, accessTokenHorizon: now + policy.accessTokenLifetime)
-                revocationList.apply([
-                    Revocation(kind: .grant, value: String(record.grantID), revokedAt: now, expiresAt: now + policy.accessTokenLifetime)
-                ])
+                try await revokeGrant(record.grantID, now: now)
                 return
             } else {
                 guard let claims = try? codec.verify(token, now: now), claims.clientID == client.clientID,

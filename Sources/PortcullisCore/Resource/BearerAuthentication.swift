@@ -1,11 +1,26 @@
-/// Who is calling a protected route, once the bearer token checked out.
+/// Who is calling a protected route: a bearer token's holder, or a signed-in user's own pages.
 public struct Principal: Sendable {
-    public let claims: AccessTokenClaims
     public let workspace: Workspace
+    /// The user acted for; nil for client-credentials tokens.
+    public let userID: Int?
+    public let scopes: ScopeSet
+    /// The token's claims; nil when the caller is a signed-in browser session.
+    public let claims: AccessTokenClaims?
 
-    /// The user the token acts for; nil for client-credentials tokens.
-    public var userID: Int? { claims.userID }
-    public var scopes: ScopeSet { claims.scopeSet }
+    public init(claims: AccessTokenClaims, workspace: Workspace) {
+        self.workspace = workspace
+        self.userID = claims.userID
+        self.scopes = claims.scopeSet
+        self.claims = claims
+    }
+
+    /// A signed-in user's session (with its CSRF token checked): everything the user may do.
+    public init(sessionUserID: Int, workspace: Workspace) {
+        self.workspace = workspace
+        self.userID = sessionUserID
+        self.scopes = .everything
+        self.claims = nil
+    }
 }
 
 /// What a protected route does, for the scope it needs (ProcessMaker's scopes, seed 000).

@@ -25,6 +25,8 @@ public struct Configuration: Sendable {
     public var logLevel: Logger.Level = .info
     public var databasePoolSize = 4
     public var throttle = ThrottlePolicy()
+    /// A browser session ends after this many seconds without a request (ProcessMaker's 24 minutes).
+    public var sessionIdleTimeout: Int64 = 24 * 60
     /// How often each instance refreshes its mirrors (revocations, signing keys), in seconds.
     public var mirrorInterval: Double = 0.5
 
@@ -114,6 +116,10 @@ extension Configuration {
         Setting(flag: "code-ttl", environment: "PORTCULLIS_CODE_TTL", defaultValue: "300",
                 summary: "Authorization code lifetime, at most 600 seconds.") {
             $0.authorizationCodeLifetime = try duration($1, "code-ttl", 10...600)
+        },
+        Setting(flag: "session-idle", environment: "PORTCULLIS_SESSION_IDLE", defaultValue: "1440",
+                summary: "Seconds a signed-in browser session lasts without a request (24 minutes, as ProcessMaker).") {
+            $0.sessionIdleTimeout = try duration($1, "session-idle", 120...(30 * 86400))
         },
         Setting(flag: "signing-alg", environment: "PORTCULLIS_SIGNING_ALG", defaultValue: "RS256",
                 summary: "Algorithm of new signing keys: RS256, ES256 or EdDSA.") {

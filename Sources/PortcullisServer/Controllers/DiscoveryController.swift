@@ -23,16 +23,20 @@ struct DiscoveryController {
         let issuer = portcullis.configuration.resolvedIssuer
         return AuthorizationServerMetadata(
             issuer: issuer,
+            authorizationEndpoint: "\(issuer)/oauth/authorize",
             tokenEndpoint: "\(issuer)/oauth/token",
             jwksURI: "\(issuer)/oauth/jwks",
             scopesSupported: Scope.allCases.map(\.rawValue),
-            responseTypesSupported: [],
-            grantTypesSupported: AuthorizationServer.tokenEndpointGrantTypes.map(\.rawValue),
+            responseTypesSupported: ["code", "token"],
+            responseModesSupported: ["query", "fragment"],
+            grantTypesSupported: AuthorizationServer.tokenEndpointGrantTypes.map(\.rawValue) + ["implicit"],
             tokenEndpointAuthMethodsSupported: ["client_secret_basic", "client_secret_post", "none"],
             revocationEndpoint: "\(issuer)/oauth/revoke",
             revocationEndpointAuthMethodsSupported: ["client_secret_basic", "client_secret_post", "none"],
             introspectionEndpoint: "\(issuer)/oauth/introspect",
-            introspectionEndpointAuthMethodsSupported: ["client_secret_basic", "client_secret_post"]
+            introspectionEndpointAuthMethodsSupported: ["client_secret_basic", "client_secret_post"],
+            codeChallengeMethodsSupported: ["S256"],
+            authorizationResponseIssParameterSupported: true
         )
     }
 

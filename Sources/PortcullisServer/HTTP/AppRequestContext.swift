@@ -1,15 +1,29 @@
 import Hummingbird
+import HummingbirdAuth
 import NIOCore
 
-/// The request context of every route: Hummingbird's core storage plus the peer address, for throttling.
-public struct AppRequestContext: RequestContext {
+/// A signed-in browser: made at sign-in only (anonymous visitors cost no database write), bound to one
+/// workspace, carrying the CSRF token of every form and the user's token version (a password change ends it).
+public struct WebSession: Codable, Sendable {
+    public var userID: Int
+    public var workspaceID: Int
+    public var csrfToken: String
+    public var tokenVersion: Int
+    public var signedInAt: Int64
+}
+
+/// The request context of every route: Hummingbird's core storage, the peer address (for throttling) and the
+/// session middleware's storage.
+public struct AppRequestContext: RequestContext, SessionRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The TCP peer, without the port; nil when unknown (in-process tests).
     public let remoteAddress: String?
+    public let sessions: SessionContext<WebSession>
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress?.ipAddress
+        self.sessions = .init()
     }
 
     /// OAuth requests are small; anything larger is refused before it is parsed.

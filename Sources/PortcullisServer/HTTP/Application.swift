@@ -33,7 +33,13 @@ public func buildRouter(_ portcullis: Portcullis) -> Router<AppRequestContext> {
     TokenController(portcullis: portcullis).addRoutes(to: router)
     TokenManagementController(portcullis: portcullis).addRoutes(to: router)
     DiscoveryController(portcullis: portcullis).addRoutes(to: router)
-    UsersController(portcullis: portcullis).addRoutes(to: ProtectedAPI(portcullis: portcullis, router: router))
+    let views = portcullis.views
+    router.get("/assets/portcullis.css") { _, _ in views.stylesheetResponse }
+    // Pages and the API share the session middleware: it reads the database only when a session cookie is sent.
+    let web = router.group().add(middleware: portcullis.sessionMiddleware)
+    SignInController(portcullis: portcullis, views: views).addRoutes(to: web)
+    AuthorizeController(portcullis: portcullis, views: views).addRoutes(to: web)
+    UsersController(portcullis: portcullis).addRoutes(to: ProtectedAPI(portcullis: portcullis, router: web))
     catalog.load(router.routes.map { ($0.method, $0.path.description) })
     return router
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdAuth
 import Logging
 import PortcullisCore
 import PortcullisStore
@@ -30,7 +31,7 @@ struct APICaller: Sendable {
 /// the scope each method needs, the user for user-bound routes, and per-dialect errors.
 struct ProtectedAPI {
     let portcullis: Portcullis
-    let router: Router<AppRequestContext>
+    let router: RouterGroup<AppRequestContext>
 
     typealias Handler = @Sendable (Request, AppRequestContext, APICaller) async throws -> Response
 
@@ -51,7 +52,8 @@ struct ProtectedAPI {
                 // Seed 000: an unknown workspace is 503 with no body.
                 return Response(status: .serviceUnavailable)
             }
-            let caller = try await authenticate(portcullis: portcullis, request: request, workspace: workspace, dialect: dialect, userBound: userBound)
+            let caller = try await authenticate(
+                portcullis: portcullis, request: request, context: context, workspace: workspace, dialect: dialect, userBound: userBound)
             return try await handler(request, context, caller)
         } catch let error as APIError {
             return APIResponses.render(error, dialect: dialect)
@@ -66,11 +68,22 @@ struct ProtectedAPI {
         }
     }
 
-    static func authenticate(portcullis: Portcullis, request: Request, workspace: Workspace, dialect: Dialect, userBound: Bool) async throws
-        -> APICaller
-    {
+    static func authenticate(
+        portcullis: Portcullis, request: Request, context: AppRequestContext, workspace: Workspace, dialect: Dialect, userBound: Bool
+    ) async throws -> APICaller {
         // RFC 9700 §4.3.2: never from the query string, where it would end up in logs and Referer headers.
         if request.uri.queryParameters["access_token"] != nil { throw APIError.tokenInQuery }
+        // The pages' own calls: the session cookie, and the session's CSRF token in a header, which a page on
+        // another site cannot read or send. The cookie alone never authenticates.
+        if request.headers[.authorization] == nil, context.sessions.session != nil {
+            guard let signedIn = try await portcullis.signedIn(context, in: workspace) else { throw APIError.missingToken }
+            guard let sent = request.headers[.csrfToken], ConstantTime.equals(sent, signedIn.session.csrfToken) else {
+                throw APIError.forbidden("Send the page's CSRF token in the X-CSRF-TOKEN header")
+            }
+            return APICaller(
+                principal: Principal(sessionUserID: signedIn.user.id, workspace: workspace), workspace: workspace, user: signedIn.user,
+                dialect: dialect)
+        }
         guard let token = bearerToken(request.headers[.authorization]) else { throw APIError.missingToken }
         let access: AccessKind = (request.method == .get || request.method == .head) ? .read : .write
         let principal: Principal
@@ -101,4 +114,9 @@ struct ProtectedAPI {
         let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
         return token.isEmpty ? nil : token
     }
+}
+
+extension HTTPField.Name {
+    /// Laravel's header name for the CSRF token of a page's own requests.
+    static let csrfToken = HTTPField.Name("X-CSRF-TOKEN")!
 }

@@ -29,6 +29,7 @@ struct MirrorService: Service {
                 try await portcullis.keyManager.reload()
                 if now - lastPrune >= 60 {
                     portcullis.revocationList.prune(now: now)
+                    _ = try await portcullis.store.purgeExpired(now: now)
                     lastPrune = now
                 }
             } catch {

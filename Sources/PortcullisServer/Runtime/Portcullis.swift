@@ -16,19 +16,27 @@ public final class Portcullis: Sendable {
     public let authorizationServer: AuthorizationServer
     public let clientSecrets: ClientSecretHasher
     public let userAdministration: UserAdministration
+    public let signIn: SignIn
+    public let authorizationCodes: AuthorizationCodeService
     public let clock: Clock
     /// Whether opening created the key file (a first start).
     public let createdKeyFile: Bool
     let workspaceDirectory = WorkspaceDirectory()
+    let views: Views
 
     /// Opens the store and builds the rules; does not migrate (see `bootstrap`).
     public static func open(_ configuration: Configuration, logger: Logger, clock: Clock = .system) async throws -> Portcullis {
         let (serverKey, created) = try ServerKeyFile.load(configuration: configuration)
+        let views = try Views.load()
         let store = try await Store.open(try configuration.databaseLocation(), poolSize: configuration.databasePoolSize, logger: logger)
-        return Portcullis(configuration: configuration, store: store, serverKey: serverKey, createdKeyFile: created, logger: logger, clock: clock)
+        return Portcullis(
+            configuration: configuration, store: store, serverKey: serverKey, createdKeyFile: created, views: views, logger: logger, clock: clock)
     }
 
-    private init(configuration: Configuration, store: Store, serverKey: ServerKey, createdKeyFile: Bool, logger: Logger, clock: Clock) {
+    private init(
+        configuration: Configuration, store: Store, serverKey: ServerKey, createdKeyFile: Bool, views: Views, logger: Logger, clock: Clock
+    ) {
+        self.views = views
         self.configuration = configuration
         self.store = store
         self.logger = logger
@@ -47,7 +55,9 @@ public final class Portcullis: Sendable {
             revocations: store.revocations, passwords: passwords, secrets: clientSecrets,
             codec: AccessTokenCodec(keys: keyRing, issuer: configuration.resolvedIssuer), revocationList: revocationList,
             policy: configuration.tokenPolicy, limiter: InMemoryAttemptLimiter(policy: configuration.throttle), clock: clock,
-            logger: logger)
+            logger: logger, codes: store.authorizationCodes)
+        self.signIn = SignIn(server: authorizationServer, audit: store.audit)
+        self.authorizationCodes = AuthorizationCodeService(server: authorizationServer, codes: store.authorizationCodes)
         self.userAdministration = UserAdministration(
             users: store.users, administration: store.userAdministration, passwords: passwords, revocationList: revocationList,
             tokenHorizon: Self.userRevocationHorizon(configuration), clock: clock)

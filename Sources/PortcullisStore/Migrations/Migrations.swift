@@ -11,6 +11,9 @@ enum PortcullisMigrations {
         M0005_CreateSigningKeys(),
         M0006_CreateRevocations(),
         M0007_AddUserTokenVersion(),
+        M0008_CreateSessions(),
+        M0009_CreateAuthorizationCodes(),
+        M0010_CreateAuditEvents(),
     ]
 }
 

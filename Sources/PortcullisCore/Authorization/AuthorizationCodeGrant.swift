@@ -1,0 +1,110 @@
+import Logging
+
+/// The authorization-code grant (RFC 6749 §4.1) with PKCE (RFC 7636), and the implicit grant (§4.2).
+public struct AuthorizationCodeService: Sendable {
+    let server: AuthorizationServer
+    let codes: any AuthorizationCodeRepository
+
+    public init(server: AuthorizationServer, codes: any AuthorizationCodeRepository) {
+        self.server = server
+        self.codes = codes
+    }
+
+    /// Issues a code for an approved request: 256 random bits, stored only as a hash, bound to the client, the
+    /// user, the redirect URI, the scope and the PKCE challenge; single use; short-lived.
+    public func issueCode(for request: ValidatedAuthorizationRequest, user: UserAccount, in workspace: Workspace) async throws -> String {
+        let code = OpaqueSecret.generate(.authorizationCode)
+        let now = server.clock.now()
+        try await codes.store(
+            NewAuthorizationCode(
+                hash: OpaqueSecret.hash(code), workspaceID: workspace.id, clientRowID: request.client.id, userID: user.id,
+                redirectURI: request.redirectURI, redirectURIWasSent: request.redirectURIWasSent, scope: request.scope,
+                codeChallenge: request.codeChallenge, expiresAt: now + server.policy.authorizationCodeLifetime),
+            now: now)
+        return code
+    }
+
+    /// RFC 6749 §4.2: an access token straight to the browser, in the fragment; no refresh token.
+    public func issueImplicitToken(for request: ValidatedAuthorizationRequest, user: UserAccount, in workspace: Workspace) async throws
+        -> IssuedTokens
+    {
+        let now = server.clock.now()
+        let grantID = try await server.grants.createGrant(
+            NewGrant(workspaceID: workspace.id, clientRowID: request.client.id, userID: user.id, scope: request.scope, grantType: .implicit),
+            refreshToken: nil, now: now)
+        let access = try server.mintAccessToken(
+            workspace: workspace, client: request.client, user: user, scope: request.scope, grantID: grantID, now: now)
+        return IssuedTokens(
+            accessToken: access.token, expiresIn: server.policy.accessTokenLifetime, refreshToken: nil, scope: request.scope,
+            claims: access.claims)
+    }
+
+    /// The token endpoint's `authorization_code` grant.
+    func redeem(_ request: TokenRequest, client authenticated: AuthenticatedClient, in workspace: Workspace) async throws -> IssuedTokens {
+        let client = authenticated.client
+        guard client.grants.contains(.authorizationCode) else {
+            throw OAuthError.unauthorizedClient("The grant type is unauthorized for this client_id")
+        }
+        guard let code = request["code"] else { throw OAuthError.invalidRequest("Missing parameter: \"code\" is required") }
+        guard OpaqueSecret.hasShape(code, of: .authorizationCode) else { throw OAuthError.invalidAuthorizationCode }
+        let now = server.clock.now()
+        let hash = OpaqueSecret.hash(code)
+
+        // The one atomic conditional update: only the first presenter gets the row.
+        guard let record = try await codes.consume(hash: hash, clientRowID: client.id, now: now) else {
+            if let existing = try await codes.code(hash: hash), existing.clientRowID == client.id, existing.usedAt != nil {
+                // RFC 6749 §4.1.2 / RFC 9700 §4.5: a replayed code revokes what it issued.
+                server.logger.warning("authorization code replay detected; revoking its grant", metadata: ["code_row": "\(existing.id)"])
+                if let grantID = try await codes.markReplayed(id: existing.id, now: now) {
+                    try await server.revokeGrant(grantID, now: now)
+                }
+            }
+            throw OAuthError.invalidAuthorizationCode
+        }
+        guard record.workspaceID == workspace.id, record.expiresAt > now else { throw OAuthError.invalidAuthorizationCode }
+        // RFC 6749 §4.1.3: the redirect_uri must be repeated exactly when the authorization request carried one.
+        let sentRedirect = request["redirect_uri"]
+        if record.redirectURIWasSent || sentRedirect != nil {
+            guard sentRedirect == record.redirectURI else { throw OAuthError.invalidAuthorizationCode }
+        }
+        let verifier = request["code_verifier"]
+        if let challenge = record.codeChallenge {
+            guard let verifier else { throw OAuthError.invalidCodeVerifier("The code_verifier is required for this code") }
+            guard PKCE.verify(verifier, against: challenge) else {
+                throw OAuthError.invalidCodeVerifier("The code_verifier does not match the code_challenge")
+            }
+        } else if verifier != nil {
+            // RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a downgrade attempt.
+            throw OAuthError.invalidCodeVerifier("A code_verifier was sent for a code issued without a code_challenge")
+        } else if !client.isConfidential {
+            throw OAuthError.invalidCodeVerifier("Public clients must use PKCE")
+        }
+        guard let user = try await server.users.user(id: record.userID), user.isActive else { throw OAuthError.invalidAuthorizationCode }
+
+        let refreshToken = OpaqueSecret.generate(.refreshToken)
+        guard
+            let grantID = try await codes.createGrant(
+                forCode: record.id,
+                grant: NewGrant(
+                    workspaceID: workspace.id, clientRowID: client.id, userID: user.id, scope: record.scope, grantType: .authorizationCode),
+                refreshToken: NewRefreshToken(
+                    hash: OpaqueSecret.hash(refreshToken), parentID: nil, expiresAt: now + server.policy.refreshTokenLifetime),
+                now: now)
+        else { throw OAuthError.invalidAuthorizationCode }
+        let access = try server.mintAccessToken(
+            workspace: workspace, client: client, user: user, scope: record.scope, grantID: grantID, now: now)
+        return IssuedTokens(
+            accessToken: access.token, expiresIn: server.policy.accessTokenLifetime, refreshToken: refreshToken, scope: record.scope,
+            claims: access.claims)
+    }
+}
+
+extension AuthorizationServer {
+    /// Revokes a grant in the store and in this instance's mirror at once.
+    func revokeGrant(_ grantID: Int, now: Int64) async throws {
+        try await grants.revokeGrant(id: grantID, now: now, accessTokenHorizon: now + policy.accessTokenLifetime)
+        revocationList.apply([
+            Revocation(kind: .grant, value: String(grantID), revokedAt: now, expiresAt: now + policy.accessTokenLifetime)
+        ])
+    }
+}

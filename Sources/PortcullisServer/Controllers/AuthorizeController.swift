@@ -1,0 +1,133 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdAuth
+import PortcullisCore
+
+/// The authorization endpoint (RFC 6749 §3.1) in both dialects: `GET /oauth/authorize` and
+/// `GET /{workspace}/oauth2/authorize` show the login page or the consent screen; a POST to the same address
+/// is the user's Accept or Deny.
+struct AuthorizeController {
+    let portcullis: Portcullis
+    let views: Views
+
+    func addRoutes(to web: some RouterMethods<AppRequestContext>) {
+        web.get("/oauth/authorize") { request, context in try await show(request, context, Workspace.defaultName, .pm4) }
+        web.post("/oauth/authorize") { request, context in try await decide(request, context, Workspace.defaultName, .pm4) }
+        web.get("/{workspace}/oauth2/authorize") { request, context in
+            try await show(request, context, context.parameters.get("workspace") ?? "", .pm3)
+        }
+        web.post("/{workspace}/oauth2/authorize") { request, context in
+            try await decide(request, context, context.parameters.get("workspace") ?? "", .pm3)
+        }
+    }
+
+    private var issuer: String { portcullis.configuration.resolvedIssuer }
+
+    /// Validation failures: a page when no redirect is safe, else back to the client.
+    private func rejection(_ error: any Error, context: AppRequestContext) -> Response {
+        switch error {
+        case AuthorizationRejection.showError(let oauth):
+            return views.error("This application cannot sign you in", oauth.description, code: oauth.code, status: .badRequest)
+        case AuthorizationRejection.redirect(let uri, let oauth, let state, let fragment):
+            return Views.seeOther(AuthorizationRedirect.error(oauth, to: uri, state: state, fragment: fragment, issuer: issuer))
+        default:
+            let oauth = portcullis.oauthError(for: error, logger: context.logger)
+            return views.error("Something went wrong", oauth.description, code: oauth.code, status: HTTPResponse.Status(code: oauth.status))
+        }
+    }
+
+    func show(_ request: Request, _ context: AppRequestContext, _ workspaceName: String, _ dialect: Dialect) async throws -> Response {
+        guard let workspace = try await portcullis.resolveWorkspace(named: workspaceName) else { return Response(status: .serviceUnavailable) }
+        let (parameters, repeated) = request.queryWithRepeats
+        let validated: ValidatedAuthorizationRequest
+        do {
+            validated = try await portcullis.authorizationServer.validateAuthorization(parameters, repeated: repeated, in: workspace)
+        } catch {
+            return rejection(error, context: context)
+        }
+        guard let signedIn = try await portcullis.signedIn(context, in: workspace) else {
+            // Seed 000: without a session, the login page first, then back here.
+            switch dialect {
+            case .pm4:
+                return Views.seeOther("/login?" + AuthorizationRedirect.encode([("redirect", request.pathAndQuery)]))
+            case .pm3:
+                let back = issuer + request.pathAndQuery
+                return Views.seeOther("/sys\(workspace.name)/en/neoclassic/login/login?" + AuthorizationRedirect.encode([("u", back)]))
+            }
+        }
+        if validated.client.skipsConsent {
+            return try await approve(validated, user: signedIn.user, workspace: workspace, dialect: dialect)
+        }
+        // Seed 000: the consent screen is shown on every authorization.
+        var page = portcullis.layoutContext(signedIn)
+        page["clientName"] = validated.client.name
+        if let website = validated.client.website { page["website"] = website }
+        if let description = validated.client.description, !description.isEmpty { page["description"] = description }
+        page["scopes"] = validated.scope.sorted.map { ["name": $0.rawValue, "summary": $0.summary] }
+        page["redirectHost"] = URLComponents(string: validated.redirectURI)?.host ?? validated.redirectURI
+        page["action"] = request.uri.path
+        page["parameters"] = validated.parameters.map { ["name": $0.0, "value": $0.1] }
+        return views.page("consent", page)
+    }
+
+    func decide(_ request: Request, _ context: AppRequestContext, _ workspaceName: String, _ dialect: Dialect) async throws -> Response {
+        guard let workspace = try await portcullis.resolveWorkspace(named: workspaceName) else { return Response(status: .serviceUnavailable) }
+        let fields: [String: String]
+        do {
+            fields = try await RequestParameters.parse(request)
+        } catch {
+            return views.error("This request cannot be completed", error.description, code: error.code, status: .badRequest)
+        }
+        guard let signedIn = try await portcullis.signedIn(context, in: workspace) else {
+            return views.error(
+                "Your session has ended", "Sign in again from the application to continue.", status: .forbidden)
+        }
+        guard let sent = fields["csrf"], ConstantTime.equals(sent, signedIn.session.csrfToken) else {
+            return views.error("This form has expired", "Go back to the application and start again.", status: .forbidden)
+        }
+        // The request is validated afresh: nothing the browser carried is trusted.
+        var parameters = fields
+        parameters["csrf"] = nil
+        parameters["decision"] = nil
+        let validated: ValidatedAuthorizationRequest
+        do {
+            validated = try await portcullis.authorizationServer.validateAuthorization(parameters, repeated: [], in: workspace)
+        } catch {
+            return rejection(error, context: context)
+        }
+        switch fields["decision"] {
+        case "accept":
+            return try await approve(validated, user: signedIn.user, workspace: workspace, dialect: dialect)
+        case "deny":
+            // Seed 000: error=access_denied&error_description=The+user+denied+access+to+your+application
+            return Views.seeOther(
+                AuthorizationRedirect.error(
+                    .accessDenied, to: validated.redirectURI, state: validated.state, fragment: validated.responseType == .token, issuer: issuer))
+        default:
+            return views.error("This request cannot be completed", "Choose Accept or Deny.", status: .badRequest)
+        }
+    }
+
+    /// Issues the code (or, for implicit, the token) and sends the browser back to the client.
+    private func approve(_ request: ValidatedAuthorizationRequest, user: UserAccount, workspace: Workspace, dialect: Dialect) async throws -> Response {
+        let service = portcullis.authorizationCodes
+        switch request.responseType {
+        case .code:
+            let code = try await service.issueCode(for: request, user: user, in: workspace)
+            var parameters = [("code", code)]
+            if let state = request.state { parameters.append(("state", state)) }
+            parameters.append(("iss", issuer))
+            return Views.seeOther(AuthorizationRedirect.location(request.redirectURI, fragment: false, parameters))
+        case .token:
+            let issued = try await service.issueImplicitToken(for: request, user: user, in: workspace)
+            var parameters = [
+                ("access_token", issued.accessToken), ("token_type", dialect == .pm4 ? "Bearer" : "bearer"),
+                ("expires_in", String(issued.expiresIn)), ("scope", issued.scope.description),
+            ]
+            if let state = request.state { parameters.append(("state", state)) }
+            parameters.append(("iss", issuer))
+            return Views.seeOther(AuthorizationRedirect.location(request.redirectURI, fragment: true, parameters))
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdAuth
+import PortcullisCore
+import PortcullisStore
+
+/// The login page (pm4 `/login?redirect=…`, pm3 `/sys{workspace}/{lang}/{skin}/login/login?u=…`), sign-out,
+/// and the start page.
+struct SignInController {
+    let portcullis: Portcullis
+    let views: Views
+
+    func addRoutes(to web: some RouterMethods<AppRequestContext>) {
+        web.get("/") { request, context in try await home(request, context) }
+        web.get("/login") { request, context in try await loginPage(request, context, workspaceName: Workspace.defaultName, pm3: false) }
+        web.post("/login") { request, context in try await login(request, context, workspaceName: Workspace.defaultName, pm3: false) }
+        web.get("/sys{workspace}/{lang}/{skin}/login/login") { request, context in
+            try await loginPage(request, context, workspaceName: context.parameters.get("workspace") ?? "", pm3: true)
+        }
+        web.post("/sys{workspace}/{lang}/{skin}/login/login") { request, context in
+            try await login(request, context, workspaceName: context.parameters.get("workspace") ?? "", pm3: true)
+        }
+        web.post("/logout") { request, context in try await logout(request, context) }
+    }
+
+    var csrf: LoginCSRF { LoginCSRF(key: portcullis.serverKey.internalMACKey) }
+
+    func home(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let workspace = try await portcullis.workspace(named: Workspace.defaultName)
+        var page: [String: Any] = [:]
+        if let signedIn = try await portcullis.signedIn(context, in: workspace) {
+            page = portcullis.layoutContext(signedIn)
+        }
+        return views.page("home", page)
+    }
+
+    /// The page's own URL (where the form posts) and the name of its return-target field.
+    private func form(_ request: Request, pm3: Bool) -> (action: String, field: String) {
+        (request.uri.path, pm3 ? "u" : "redirect")
+    }
+
+    func loginPage(_ request: Request, _ context: AppRequestContext, workspaceName: String, pm3: Bool) async throws -> Response {
+        guard let workspace = try await portcullis.resolveWorkspace(named: workspaceName) else { return Response(status: .serviceUnavailable) }
+        let (action, field) = form(request, pm3: pm3)
+        let query = request.uri.queryParameters
+        let target = ReturnTargetPolicy.safePath(query[Substring(field)].map(String.init), issuer: portcullis.configuration.resolvedIssuer)
+        // Already signed in here: go on.
+        if try await portcullis.signedIn(context, in: workspace) != nil { return Views.seeOther(target ?? "/") }
+        let cookieValue = request.cookies[LoginCSRF.cookieName]?.value ?? Base64URL.encode(SecureRandom.bytes(32))
+        var page: [String: Any] = [
+            "workspace": workspace.name, "action": action, "returnField": field, "returnTarget": target ?? "",
+            "loginCsrf": csrf.field(for: cookieValue),
+        ]
+        if query["failed"] != nil { page["error"] = "These credentials do not match our records." }
+        if let wait = query["throttled"].flatMap({ Int($0) }) {
+            page["error"] = "Too many sign-in attempts. Try again in \(wait) seconds."
+        }
+        if query["expired"] != nil { page["error"] = "Your sign-in form expired. Please try again." }
+        if let clientName = try await clientName(forReturnTarget: target, in: workspace) { page["client"] = clientName }
+        var response = views.page("login", page)
+        let cookie = Cookie(
+            name: LoginCSRF.cookieName, value: cookieValue, maxAge: 3600, path: "/",
+            secure: portcullis.configuration.resolvedIssuer.hasPrefix("https://"), httpOnly: true, sameSite: .lax)
+        response.headers[values: .setCookie].append(cookie.description)
+        return response
+    }
+
+    /// For "to continue to …": the client named in an authorize return target.
+    private func clientName(forReturnTarget target: String?, in workspace: Workspace) async throws -> String? {
+        guard let target, let components = URLComponents(string: target), components.path.hasSuffix("/authorize"),
+            let clientID = components.queryItems?.first(where: { $0.name == "client_id" })?.value
+        else { return nil }
+        return try await portcullis.store.clients.client(clientID: clientID, workspaceID: workspace.id)?.name
+    }
+
+    func login(_ request: Request, _ context: AppRequestContext, workspaceName: String, pm3: Bool) async throws -> Response {
+        guard let workspace = try await portcullis.resolveWorkspace(named: workspaceName) else { return Response(status: .serviceUnavailable) }
+        let (action, field) = form(request, pm3: pm3)
+        let fields: [String: String]
+        do {
+            fields = try await RequestParameters.parse(request)
+        } catch {
+            return views.error("Sign-in failed", error.description, status: .badRequest)
+        }
+        let target = ReturnTargetPolicy.safePath(fields[field], issuer: portcullis.configuration.resolvedIssuer)
+        func back(_ flag: String) -> Response {
+            var query = [(field, target ?? ""), (flag, flag == "throttled" ? "" : "1")]
+            if target == nil { query.removeFirst() }
+            return Views.seeOther(action + "?" + AuthorizationRedirect.encode(query))
+        }
+        guard csrf.verify(cookie: request.cookies[LoginCSRF.cookieName]?.value, field: fields["csrf"]) else { return back("expired") }
+        guard let username = fields["username"], !username.isEmpty, let password = fields["password"], !password.isEmpty else {
+            return back("failed")
+        }
+        let user: UserAccount
+        do {
+            user = try await portcullis.signIn.signIn(username: username, password: password, in: workspace, address: context.remoteAddress)
+        } catch OAuthError.throttled(let seconds) {
+            return Views.seeOther(
+                action + "?" + AuthorizationRedirect.encode((target.map { [(field, $0)] } ?? []) + [("throttled", String(seconds))]))
+        } catch OAuthError.invalidUserCredentials {
+            return back("failed")
+        }
+        // A new session id at sign-in (session fixation): the old session, if any, is removed.
+        if let old = request.cookies[WebSessionCookie.name]?.value {
+            try? await SessionPersistDriver(store: portcullis.store, clock: portcullis.clock.now).remove(key: WebSessionCookie.keyPrefix + old)
+        }
+        context.sessions.createSession(
+            WebSession(
+                userID: user.id, workspaceID: workspace.id, csrfToken: OpaqueSecret.generate(.csrfToken), tokenVersion: user.tokenVersion,
+                signedInAt: portcullis.clock.now()),
+            expiresIn: .seconds(portcullis.configuration.sessionIdleTimeout))
+        return Views.seeOther(target ?? "/")
+    }
+
+    func logout(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        if let session = context.sessions.session {
+            let fields = (try? await RequestParameters.parse(request)) ?? [:]
+            guard let sent = fields["csrf"], ConstantTime.equals(sent, session.csrfToken) else {
+                return views.error("Sign-out failed", "The form expired. Go back, reload the page and try again.", status: .forbidden)
+            }
+            context.sessions.clearSession()
+        }
+        return Views.seeOther("/login")
+    }
+}
+
+extension Portcullis {
+    /// What the layout needs for a signed-in user: the name, the CSRF token for sign-out, the menu.
+    func layoutContext(_ signedIn: SignedIn) -> [String: Any] {
+        [
+            "signedIn": signedIn.user.username, "csrf": signedIn.session.csrfToken, "workspace": signedIn.workspace.name,
+            "links": menuLinks(for: signedIn.user).map { ["href": $0.href, "label": $0.label] },
+        ]
+    }
+
+    /// The pages a user may open; a link is shown only to those who may follow it.
+    func menuLinks(for user: UserAccount) -> [(href: String, label: String)] { [] }
+}

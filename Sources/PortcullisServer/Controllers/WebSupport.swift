@@ -1,0 +1,106 @@
+import Crypto
+import Foundation
+import Hummingbird
+import HummingbirdAuth
+import PortcullisCore
+import PortcullisStore
+
+/// The signed-in user of a page request.
+struct SignedIn {
+    let user: UserAccount
+    let session: WebSession
+    let workspace: Workspace
+}
+
+extension Portcullis {
+    /// The session's user, if the session belongs to `workspace` and the user is still active with the same
+    /// token version (a password change or deactivation ends every session). Slides the idle expiry, writing at
+    /// most once a minute.
+    func signedIn(_ context: AppRequestContext, in workspace: Workspace) async throws -> SignedIn? {
+        guard let session = context.sessions.session, session.workspaceID == workspace.id else { return nil }
+        guard let user = try await store.users.user(id: session.userID), user.isActive, user.tokenVersion == session.tokenVersion else {
+            context.sessions.clearSession()
+            return nil
+        }
+        let idle = configuration.sessionIdleTimeout
+        context.sessions.withLockedSession { data in
+            if let ttl = data?.expiresIn, ttl < .seconds(idle - 60) { data?.expiresIn = .seconds(idle) }
+        }
+        return SignedIn(user: user, session: session, workspace: workspace)
+    }
+
+    /// The session middleware, configured as DESIGN.md asks: HttpOnly, SameSite=Lax, Secure under https, idle
+    /// expiry, stored in the database.
+    var sessionMiddleware: SessionMiddleware<AppRequestContext> {
+        SessionMiddleware(
+            storage: SessionPersistDriver(store: store, clock: clock.now),
+            configuration: .init(
+                sessionCookieParameters: .init(
+                    name: WebSessionCookie.name, path: "/", secure: configuration.resolvedIssuer.hasPrefix("https://"), sameSite: .lax),
+                keyPrefix: WebSessionCookie.keyPrefix, defaultSessionExpiration: .seconds(configuration.sessionIdleTimeout)))
+    }
+}
+
+enum WebSessionCookie {
+    static let name = "portcullis_session"
+    static let keyPrefix = "pcl."
+}
+
+/// CSRF protection for the login form, which has no session yet: a random cookie and, in the form, its HMAC
+/// under the server key. A forged form cannot carry the HMAC of the victim's cookie.
+struct LoginCSRF {
+    static let cookieName = "portcullis_login"
+    let key: SymmetricKey
+
+    func field(for cookie: String) -> String {
+        Hex.encode(HMAC<SHA256>.authenticationCode(for: Data("login-csrf:\(cookie)".utf8), using: key))
+    }
+
+    func verify(cookie: String?, field: String?) -> Bool {
+        guard let cookie, let field, !cookie.isEmpty else { return false }
+        return ConstantTime.equals(self.field(for: cookie), field)
+    }
+}
+
+/// The authorization response's redirect (RFC 6749 §4.1.2, §4.2.2), with `iss` (RFC 9207).
+enum AuthorizationRedirect {
+    /// application/x-www-form-urlencoded, as RFC 6749 §4.1.2 asks: spaces become `+`.
+    static func encode(_ parameters: [(String, String)]) -> String {
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~ ")
+        return parameters.map { name, value in
+            let encoded = value.addingPercentEncoding(withAllowedCharacters: allowed)!.replacingOccurrences(of: " ", with: "+")
+            return "\(name)=\(encoded)"
+        }.joined(separator: "&")
+    }
+
+    static func location(_ redirectURI: String, fragment: Bool, _ parameters: [(String, String)]) -> String {
+        if fragment { return redirectURI + "#" + encode(parameters) }
+        return redirectURI + (redirectURI.contains("?") ? "&" : "?") + encode(parameters)
+    }
+
+    static func error(_ error: OAuthError, to redirectURI: String, state: String?, fragment: Bool, issuer: String) -> String {
+        var parameters = [("error", error.code), ("error_description", error.description)]
+        if let state { parameters.append(("state", state)) }
+        parameters.append(("iss", issuer))
+        return location(redirectURI, fragment: fragment, parameters)
+    }
+}
+
+extension Request {
+    /// The query's parameters, and the names that appeared more than once.
+    var queryWithRepeats: (parameters: [String: String], repeated: Set<String>) {
+        var parameters: [String: String] = [:]
+        var repeated: Set<String> = []
+        for (name, value) in uri.queryParameters {
+            let key = String(name)
+            if parameters[key] != nil { repeated.insert(key) }
+            parameters[key] = String(value)
+        }
+        return (parameters, repeated)
+    }
+
+    /// The path and query, for a return target.
+    var pathAndQuery: String {
+        uri.query.map { "\(uri.path)?\($0)" } ?? uri.path
+    }
+}

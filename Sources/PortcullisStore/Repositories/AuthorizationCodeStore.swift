@@ -1,0 +1,129 @@
+import FluentKit
+import PortcullisCore
+import SQLKit
+
+struct AuthorizationCodeStore: AuthorizationCodeRepository {
+    let store: Store
+
+    private struct Row: Decodable {
+        let id: Int
+        let workspaceId: Int
+        let clientRowId: Int
+        let userId: Int
+        let redirectUri: String
+        let redirectUriSent: Bool
+        let scope: String
+        let codeChallenge: String?
+        let expiresAt: Int64
+        let usedAt: Int64?
+        let grantId: Int?
+
+        var value: AuthorizationCodeRecord {
+            AuthorizationCodeRecord(
+                id: id, workspaceID: workspaceId, clientRowID: clientRowId, userID: userId, redirectURI: redirectUri,
+                redirectURIWasSent: redirectUriSent, scope: ((try? ScopeSet.parse(scope)) ?? nil) ?? ScopeSet([]),
+                codeChallenge: codeChallenge, expiresAt: expiresAt, usedAt: usedAt, grantID: grantId)
+        }
+    }
+
+    private static let columns: SQLQueryString =
+        "id, workspace_id, client_row_id, user_id, redirect_uri, redirect_uri_sent, scope, code_challenge, expires_at, used_at, grant_id"
+
+    func store(_ code: NewAuthorizationCode, now: Int64) async throws {
+        try await store.sql.raw(
+            """
+            INSERT INTO authorization_codes (code_hash, workspace_id, client_row_id, user_id, redirect_uri, redirect_uri_sent, scope, \
+            code_challenge, expires_at, created_at)
+            VALUES (\(bind: code.hash), \(bind: code.workspaceID), \(bind: code.clientRowID), \(bind: code.userID), \
+            \(bind: code.redirectURI), \(bind: code.redirectURIWasSent), \(bind: code.scope.description), \(bind: code.codeChallenge), \
+            \(bind: code.expiresAt), \(bind: now))
+            """
+        ).run()
+    }
+
+    func consume(hash: String, clientRowID: Int, now: Int64) async throws -> AuthorizationCodeRecord? {
+        try await store.sql.raw(
+            """
+            UPDATE authorization_codes SET used_at = \(bind: now)
+            WHERE code_hash = \(bind: hash) AND client_row_id = \(bind: clientRowID) AND used_at IS NULL
+            RETURNING \(Self.columns)
+            """
+        ).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.value
+    }
+
+    func code(hash: String) async throws -> AuthorizationCodeRecord? {
+        try await store.sql.raw("SELECT \(Self.columns) FROM authorization_codes WHERE code_hash = \(bind: hash)")
+            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.value
+    }
+
+    func markReplayed(id: Int, now: Int64) async throws -> Int? {
+        try await store.sql.raw(
+            "UPDATE authorization_codes SET replayed_at = COALESCE(replayed_at, \(bind: now)) WHERE id = \(bind: id) RETURNING grant_id"
+        ).first(decodingColumn: "grant_id", as: Int?.self) ?? nil
+    }
+
+    func createGrant(forCode id: Int, grant: NewGrant, refreshToken: NewRefreshToken?, now: Int64) async throws -> Int? {
+        do {
+            return try await linkGrant(forCode: id, grant: grant, refreshToken: refreshToken, now: now)
+        } catch is CodeReplayed {
+            return nil
+        }
+    }
+
+    private func linkGrant(forCode id: Int, grant: NewGrant, refreshToken: NewRefreshToken?, now: Int64) async throws -> Int {
+        try await store.writeTransaction { sql in
+            guard
+                let grantID = try await sql.raw(
+                    """
+                    INSERT INTO grants (workspace_id, client_row_id, user_id, scope, grant_type, created_at)
+                    VALUES (\(bind: grant.workspaceID), \(bind: grant.clientRowID), \(bind: grant.userID), \
+                    \(bind: grant.scope.description), \(bind: grant.grantType.rawValue), \(bind: now)) RETURNING id
+                    """
+                ).first(decodingColumn: "id", as: Int.self)
+            else { throw RepositoryError.notFound }
+            // Linking the grant to the code fails if a replay was recorded first; then the grant is rolled back.
+            let linked = try await sql.raw(
+                "UPDATE authorization_codes SET grant_id = \(bind: grantID) WHERE id = \(bind: id) AND replayed_at IS NULL RETURNING id"
+            ).all()
+            guard !linked.isEmpty else { throw CodeReplayed() }
+            if let refreshToken { try await GrantStore.insert(refreshToken, grantID: grantID, now: now, on: sql) }
+            return grantID
+        }
+    }
+
+    struct CodeReplayed: Error {}
+}
+
+struct AuditStore: AuditRepository {
+    let store: Store
+
+    private struct Row: Decodable {
+        let workspaceId: Int?
+        let kind: String
+        let userId: Int?
+        let subject: String?
+        let address: String?
+        let createdAt: Int64
+    }
+
+    func record(_ event: AuditEvent) async throws {
+        try await store.sql.raw(
+            """
+            INSERT INTO audit_events (workspace_id, kind, user_id, subject, address, created_at)
+            VALUES (\(bind: event.workspaceID), \(bind: event.kind), \(bind: event.userID), \(bind: event.subject.map { String($0.prefix(255)) }), \
+            \(bind: event.address), \(bind: event.createdAt))
+            """
+        ).run()
+    }
+
+    func recent(workspaceID: Int, limit: Int) async throws -> [AuditEvent] {
+        try await store.sql.raw(
+            """
+            SELECT workspace_id, kind, user_id, subject, address, created_at FROM audit_events
+            WHERE workspace_id = \(bind: workspaceID) ORDER BY id DESC LIMIT \(bind: limit)
+            """
+        ).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map {
+            AuditEvent(workspaceID: $0.workspaceId, kind: $0.kind, userID: $0.userId, subject: $0.subject, address: $0.address, createdAt: $0.createdAt)
+        }
+    }
+}

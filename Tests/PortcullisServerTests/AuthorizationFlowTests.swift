@@ -1,0 +1,364 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@testable import PortcullisCore
+@testable import PortcullisServer
+@testable import PortcullisStore
+
+/// Clients for the authorization-code tests.
+struct WebClients {
+    static let callback = "https://app.example.com/callback"
+    let web: RegisteredClient
+    let spa: RegisteredClient
+    let implicit: RegisteredClient
+    let trusted: RegisteredClient
+
+    static func register(_ server: TestServer) async throws -> WebClients {
+        let p = server.portcullis
+        let ws = server.workspace
+        return WebClients(
+            web: try await p.registerClient(
+                ClientRegistration(name: "Web App", website: "https://app.example.com", redirectURIs: [callback], grants: [.authorizationCode]), in: ws),
+            spa: try await p.registerClient(
+                ClientRegistration(name: "Native App", redirectURIs: ["http://127.0.0.1/cb"], grants: [.authorizationCode], isConfidential: false),
+                in: ws),
+            implicit: try await p.registerClient(
+                ClientRegistration(name: "Legacy SPA", redirectURIs: ["https://spa.example.com/cb"], grants: [.implicit], isConfidential: false),
+                in: ws),
+            trusted: try await p.registerClient(
+                ClientRegistration(name: "First Party", redirectURIs: [callback], grants: [.authorizationCode], skipsConsent: true), in: ws))
+    }
+}
+
+/// Signs in through the login page, as a person would.
+func signIn(_ browser: Browser, username: String = "alice", password: String = TestServer.alicePassword, loginURL: String = "/login")
+    async throws -> TestResponse
+{
+    let page = try await browser.get(loginURL)
+    #expect(page.status == .ok, "login page: \(page.status)")
+    var fields = HTML.hiddenFields(page.text)
+    fields += [("username", username), ("password", password)]
+    return try await browser.post(HTML.formAction(page.text) ?? "/login", fields)
+}
+
+func authorizeURL(_ clientID: String, _ extra: [(String, String)] = [], path: String = "/oauth/authorize") -> String {
+    path + "?" + Body.formEncode([("response_type", "code"), ("client_id", clientID), ("state", "st-123")] + extra)
+}
+
+@Suite("Authorization code: the whole flow")
+struct AuthorizationFlowTests {
+    @Test("Login, consent, Accept, code, token: with PKCE S256, the code is bound and single use")
+    func wholeFlow() async throws {
+        try await withServer { server, client in
+            let clients = try await WebClients.register(server)
+            let browser = Browser(client)
+            let verifier = Base64URL.encode(SecureRandom.bytes(40))
+            let start = try await browser.get(authorizeURL(clients.web.client.clientID, [
+                ("scope", "view_processes"), ("code_challenge", PKCE.challenge(for: verifier)), ("code_challenge_method", "S256"),
+            ]))
+            #expect(start.status == .seeOther)
+            let loginLocation = try #require(start.headers[.location])
+            #expect(loginLocation.hasPrefix("/login?redirect=%2Foauth%2Fauthorize%3F"))
+            let loggedIn = try await signIn(browser, loginURL: loginLocation)
+            #expect(loggedIn.status == .seeOther)
+            #expect(loggedIn.headers[.location]?.hasPrefix("/oauth/authorize?") == true)
+            let consent = try await browser.follow(loggedIn)
+            #expect(consent.status == .ok)
+            #expect(consent.text.contains("<strong>Web App</strong> wants to use your account"))
+            #expect(consent.text.contains("Read your data (view only)"))
+            #expect(consent.text.contains("https://app.example.com"))
+
+            let accept = try await browser.post(HTML.formAction(consent.text)!, HTML.hiddenFields(consent.text) + [("decision", "accept")])
+            #expect(accept.status == .seeOther)
+            let location = try #require(accept.headers[.location])
+            #expect(location.hasPrefix(WebClients.callback + "?code=pcl_ac_"))
+            let parameters = locationParameters(location)
+            #expect(parameters["state"] == "st-123")
+            #expect(parameters["iss"] == "http://portcullis.test")
+            let code = try #require(parameters["code"])
+
+            let token = try await client.postForm(
+                "/oauth/token", [("grant_type", "authorization_code"), ("code", code), ("code_verifier", verifier)],
+                headers: basic(clients.web.client.clientID, clients.web.secret!))
+            #expect(token.status == .ok, "\(token.text)")
+            #expect(try token.string("scope") == "view_processes")
+            #expect(try token.string("refresh_token")?.hasPrefix("pcl_rt_") == true)
+            let me = try await client.get("/api/1.0/users/me", token: try token.string("access_token"))
+            #expect(try me.string("username") == "Alice")
+        }
+    }
+
+    @Test("A replayed code is refused and revokes every token issued from it")
+    func replay() async throws {
+        try await withServer { server, client in
+            let clients = try await WebClients.register(server)
+            let code = try await Self.code(server, client, clients.web)
+            let credentials = basic(clients.web.client.clientID, clients.web.secret!)
+            let first = try await client.postForm("/oauth/token", [("grant_type", "authorization_code"), ("code", code)], headers: credentials).json()
+            let replay = try await client.postForm("/oauth/token", [("grant_type", "authorization_code"), ("code", code)], headers: credentials)
+            #expect(replay.status == .badRequest)
+            #expect(try replay.string("error_description") == "Authorization code doesn't exist or is invalid for the client")
+            #expect(try await client.get("/api/1.0/users/me", token: first["access_token"] as? String).status == .unauthorized)
+            let refresh = try await client.postForm(
+                "/oauth/token", [("grant_type", "refresh_token"), ("refresh_token", first["refresh_token"] as! String)], headers: credentials)
+            #expect(try refresh.string("error") == "invalid_grant")
+        }
+    }
+
+    /// Signs in, accepts, and returns the code from the callback.
+    static func code(
+        _ server: TestServer, _ client: any TestClientProtocol, _ registered: RegisteredClient, extra: [(String, String)] = []
+    ) async throws -> String {
+        let browser = Browser(client)
+        _ = try await signIn(browser)
+        let consent = try await browser.get(authorizeURL(registered.client.clientID, extra))
+        guard consent.status == .ok else { throw TestFailure("consent: \(consent.status) \(consent.headers[.location] ?? "")") }
+        let accept = try await browser.post(HTML.formAction(consent.text)!, HTML.hiddenFields(consent.text) + [("decision", "accept")])
+        guard let code = locationParameters(accept.headers[.location] ?? "")["code"] else { throw TestFailure("no code: \(accept.headers[.location] ?? "")") }
+        return code
+    }
+
+    @Test("An expired code is refused")
+    func expiredCode() async throws {
+        try await withServer { server, client in
+            let clients = try await WebClients.register(server)
+            let code = try await Self.code(server, client, clients.web)
+            server.time.advance(301)
+            let response = try await client.postForm(
+                "/oauth/token", [("grant_type", "authorization_code"), ("code", code)], headers: basic(clients.web.client.clientID, clients.web.secret!))
+            #expect(try response.string("error") == "invalid_grant")
+        }
+    }
+
+    @Test("A code is bound to its client and to the redirect URI the request named")
+    func binding() async throws {
+        try await withServer { server, client in
+            let clients = try await WebClients.register(server)
+            let code = try await Self.code(server, client, clients.web, extra: [("redirect_uri", WebClients.callback)])
+            let trusted = basic(clients.trusted.client.clientID, clients.trusted.secret!)
+            let foreign = try await client.postForm(
+                "/oauth/token", [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", WebClients.callback)], headers: trusted)
+            #expect(try foreign.string("error") == "invalid_grant")
+            let own = basic(clients.web.client.clientID, clients.web.secret!)
+            let missing = try await client.postForm("/oauth/token", [("grant_type", "authorization_code"), ("code", code)], headers: own)
+            #expect(try missing.string("error") == "invalid_grant", "the redirect_uri must be repeated")
+            let second = try await Self.code(server, client, clients.web, extra: [("redirect_uri", WebClients.callback)])
+            let good = try await client.postForm(
+                "/oauth/token", [("grant_type", "authorization_code"), ("code", second), ("redirect_uri", WebClients.callback)], headers: own)
+            #expect(good.status == .ok, "\(good.text)")
+        }
+    }
+
+    @Test("Deny sends the browser back with the seed's access_denied error")
+    func deny() async throws {
+        try await withServer { server, client in
+            let clients = try await WebClients.register(server)
+            let browser = Browser(client)
+            _ = try await signIn(browser)
+            let consent = try await browser.get(authorizeURL(clients.web.client.clientID))
+            let deny = try await browser.post(HTML.formAction(consent.text)!, HTML.hiddenFields(consent.text) + [("decision", "deny")])
+            #expect(deny.status == .seeOther)
+            #expect(
+                deny.headers[.location]
+                    == "https://app.example.com/callback?error=access_denied&error_description=The+user+denied+access+to+your+application&state=st-123&iss=http%3A%2F%2Fportcullis.test"
+            )
+        }
+    }
+
+    @Test("A first-party client that skips consent gets its code at once; everyone else sees the consent screen every time")
+    func consentSkipping() async throws {
+        try await withServer { server, client in
+            let clients = try await WebClients.register(server)
+            let browser = Browser(client)
+            _ = try await signIn(browser)
+            let trusted = try await browser.get(authorizeURL(clients.trusted.client.clientID))
+            #expect(trusted.status == .seeOther)
+            #expect(trusted.headers[.location]?.hasPrefix(WebClients.callback + "?code=") == true)
+            for _ in 0..<2 {
+                #expect(try await browser.get(authorizeURL(clients.web.client.clientID)).status == .ok)
+            }
+        }
+    }
+
+    @Test("The consent form needs the session's CSRF token, and a session")
+    func consentCSRF() async throws {
+        try await withServer { server, client in
+            let clients = try await WebClients.register(server)
+            let browser = Browser(client)
+            _ = try await signIn(browser)
+            let consent = try await browser.get(authorizeURL(clients.web.client.clientID))
+            let fields = HTML.hiddenFields(consent.text).filter { $0.0 != "csrf" }
+            let forged = try await browser.post("/oauth/authorize", fields + [("csrf", "pcl_xs_forged"), ("decision", "accept")])
+            #expect(forged.status == .forbidden)
+            #expect(forged.headers[.location] == nil)
+            let stranger = Browser(client)
+            let noSession = try await stranger.post("/oauth/authorize", HTML.hiddenFields(consent.text) + [("decision", "accept")])
+            #expect(noSession.status == .forbidden)
+        }
+    }
+}
+
+@Suite("Authorization code: validation")
+struct AuthorizationValidationTests {
+    @Test("An unknown client or a bad redirect URI gets an error page and no redirect")
+    func noRedirect() async throws {
+        try await withServer { server, client in
+            let clients = try await WebClients.register(server)
+            let twoURIs = try await server.portcullis.registerClient(
+                ClientRegistration(name: "Two", redirectURIs: ["https://a.example/cb", "https://b.example/cb"], grants: [.authorizationCode]),
+                in: server.workspace)
+            let browser = Browser(client)
+            let cases = [
+                authorizeURL("NOSUCHCLIENT"),
+                "/oauth/authorize?response_type=code",
+                authorizeURL(clients.web.client.clientID, [("redirect_uri", "https://evil.example/callback")]),
+                authorizeURL(clients.web.client.clientID, [("redirect_uri", "https://app.example.com/callback/")]),
+                authorizeURL(clients.web.client.clientID, [("redirect_uri", "https://app.example.com/callback?x=1")]),
+                authorizeURL(twoURIs.client.clientID),
+                authorizeURL(clients.web.client.clientID) + "&client_id=\(clients.web.client.clientID)",
+            ]
+            for url in cases {
+                let response = try await browser.get(url)
+                #expect(response.status == .badRequest, "\(url)")
+                #expect(response.headers[.location] == nil, "\(url) redirected")
+                #expect(response.headers[.contentType]?.hasPrefix("text/html") == true)
+            }
+            let page = try await browser.get(authorizeURL(twoURIs.client.clientID))
+            #expect(page.text.contains("No redirect URL was supplied or stored"))
+        }
+    }
+
+    @Test("Other errors go back to the redirect URI with error, error_description, state and iss", arguments: [
+        ([("response_type", "")], "invalid_request"),
+        ([("response_type", "id_token")], "unsupported_response_type"),
+        ([("response_type", "token")], "unauthorized_client"),
+        ([("scope", "admin")], "invalid_scope"),
+        ([("code_challenge", String(repeating: "a", count: 43)), ("code_challenge_method", "plain")], "invalid_request"),
+        ([("code_challenge", String(repeating: "a", count: 43))], "invalid_request"),
+        ([("code_challenge", "short"), ("code_challenge_method", "S256")], "invalid_request"),
+        ([("code_challenge_method", "S256")], "invalid_request"),
+        ([("state", "again")], "invalid_request"),
+    ])
+    func redirectedErrors(_ extra: [(String, String)], _ error: String) async throws {
+        try await withServer { server, client in
+            let clients = try await WebClients.register(server)
+            var url = "/oauth/authorize?" + Body.formEncode([("client_id", clients.web.client.clientID), ("state", "st-123")])
+            if !extra.contains(where: { $0.0 == "response_type" }) { url += "&response_type=code" }
+            url += "&" + Body.formEncode(extra)
+            let response = try await Browser(client).get(url)
+            #expect(response.status == .seeOther)
+            let location = try #require(response.headers[.location])
+            // Implicit requests get their errors in the fragment (RFC 6749 §4.2.2.1).
+            let implicit = extra.contains { $0 == ("response_type", "token") }
+            #expect(location.hasPrefix(WebClients.callback + (implicit ? "#" : "?")))
+            let parameters = locationParameters(location, fragment: implicit)
+            #expect(parameters["error"] == error, "\(location)")
+            #expect(parameters["error_description"]?.isEmpty == false)
+            #expect(parameters["iss"] == "http://portcullis.test")
+            #expect(parameters["state"] != nil)
+        }
+    }
+
+    @Test("Public clients must use PKCE; loopback redirect URIs may use any port (RFC 8252)")
+    func publicClients() async throws {
+        try await withServer { server, client in
+            let clients = try await WebClients.register(server)
+            let browser = Browser(client)
+            _ = try await signIn(browser)
+            let id = clients.spa.client.clientID
+            let withoutPKCE = try await browser.get(authorizeURL(id, [("redirect_uri", "http://127.0.0.1:53123/cb")]))
+            #expect(locationParameters(withoutPKCE.headers[.location] ?? "")["error"] == "invalid_request")
+            #expect(withoutPKCE.headers[.location]?.hasPrefix("http://127.0.0.1:53123/cb?") == true)
+
+            let verifier = Base64URL.encode(SecureRandom.bytes(32))
+            let consent = try await browser.get(authorizeURL(id, [
+                ("redirect_uri", "http://127.0.0.1:53123/cb"), ("code_challenge", PKCE.challenge(for: verifier)), ("code_challenge_method", "S256"),
+            ]))
+            #expect(consent.status == .ok)
+            let accept = try await browser.post(HTML.formAction(consent.text)!, HTML.hiddenFields(consent.text) + [("decision", "accept")])
+            let code = try #require(locationParameters(accept.headers[.location] ?? "")["code"])
+            // A public client sends only its client_id, and must send the verifier.
+            let noVerifier = try await client.postForm(
+                "/oauth/token", [("grant_type", "authorization_code"), ("code", code), ("client_id", id), ("redirect_uri", "http://127.0.0.1:53123/cb")])
+            #expect(try noVerifier.string("error") == "invalid_grant")
+            let second = try await browser.get(authorizeURL(id, [
+                ("redirect_uri", "http://127.0.0.1:53123/cb"), ("code_challenge", PKCE.challenge(for: verifier)), ("code_challenge_method", "S256"),
+            ]))
+            let accepted = try await browser.post(HTML.formAction(second.text)!, HTML.hiddenFields(second.text) + [("decision", "accept")])
+            let code2 = try #require(locationParameters(accepted.headers[.location] ?? "")["code"])
+            let token = try await client.postForm(
+                "/oauth/token",
+                [("grant_type", "authorization_code"), ("code", code2), ("client_id", id), ("redirect_uri", "http://127.0.0.1:53123/cb"),
+                 ("code_verifier", verifier)])
+            #expect(token.status == .ok, "\(token.text)")
+        }
+    }
+
+    @Test("PKCE failures: a wrong verifier, a missing one, one for a code without a challenge")
+    func pkceFailures() async throws {
+        try await withServer { server, client in
+            let clients = try await WebClients.register(server)
+            let credentials = basic(clients.web.client.clientID, clients.web.secret!)
+            let verifier = Base64URL.encode(SecureRandom.bytes(32))
+            let pkce = [("code_challenge", PKCE.challenge(for: verifier)), ("code_challenge_method", "S256")]
+            for (sent, description) in [
+                (Base64URL.encode(SecureRandom.bytes(32)), "The code_verifier does not match the code_challenge"),
+                ("short", "The code_verifier does not match the code_challenge"),
+                (nil as String?, "The code_verifier is required for this code"),
+            ] {
+                let code = try await AuthorizationFlowTests.code(server, client, clients.web, extra: pkce)
+                var fields = [("grant_type", "authorization_code"), ("code", code)]
+                if let sent { fields.append(("code_verifier", sent)) }
+                let response = try await client.postForm("/oauth/token", fields, headers: credentials)
+                #expect(try response.string("error") == "invalid_grant")
+                #expect(try response.string("error_description") == description)
+            }
+            let plain = try await AuthorizationFlowTests.code(server, client, clients.web)
+            let downgrade = try await client.postForm(
+                "/oauth/token", [("grant_type", "authorization_code"), ("code", plain), ("code_verifier", verifier)], headers: credentials)
+            #expect(try downgrade.string("error_description") == "A code_verifier was sent for a code issued without a code_challenge")
+            #expect(PKCE.verify("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", against: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"), "RFC 7636 appendix B")
+        }
+    }
+
+    @Test("Implicit: on, the token comes in the fragment without a refresh token; off, unauthorized_client")
+    func implicit() async throws {
+        try await withServer { server, client in
+            let clients = try await WebClients.register(server)
+            let browser = Browser(client)
+            _ = try await signIn(browser)
+            let consent = try await browser.get(
+                "/oauth/authorize?" + Body.formEncode([("response_type", "token"), ("client_id", clients.implicit.client.clientID), ("state", "s1")]))
+            #expect(consent.status == .ok)
+            let accept = try await browser.post(HTML.formAction(consent.text)!, HTML.hiddenFields(consent.text) + [("decision", "accept")])
+            let location = try #require(accept.headers[.location])
+            #expect(location.hasPrefix("https://spa.example.com/cb#access_token="))
+            let fragment = locationParameters(location, fragment: true)
+            #expect(fragment["token_type"] == "Bearer" && fragment["expires_in"] == "3600" && fragment["scope"] == "*" && fragment["state"] == "s1")
+            #expect(fragment["refresh_token"] == nil)
+            #expect(try await client.get("/api/1.0/users/me", token: fragment["access_token"]).status == .ok)
+            // pm3 spells the type in lower case; errors also go in the fragment.
+            let pm3 = try await browser.get(
+                "/workflow/oauth2/authorize?" + Body.formEncode([("response_type", "token"), ("client_id", clients.implicit.client.clientID), ("scope", "nope")]))
+            #expect(locationParameters(pm3.headers[.location] ?? "", fragment: true)["error"] == "invalid_scope")
+            let off = try await browser.get(
+                "/oauth/authorize?" + Body.formEncode([("response_type", "token"), ("client_id", clients.web.client.clientID)]))
+            #expect(locationParameters(off.headers[.location] ?? "", fragment: true)["error"] == "unauthorized_client")
+        }
+    }
+
+    @Test("The metadata and the token endpoint agree on the code grant")
+    func tokenEndpointRules() async throws {
+        try await withServer { server, client in
+            let missingCode = try await client.postForm(
+                "/oauth/token", [("grant_type", "authorization_code")], headers: basic(server.clientID, server.clientSecret))
+            #expect(try missingCode.string("error") == "unauthorized_client", "the seed client lacks the switch")
+            let clients = try await WebClients.register(server)
+            let noCode = try await client.postForm(
+                "/oauth/token", [("grant_type", "authorization_code")], headers: basic(clients.web.client.clientID, clients.web.secret!))
+            #expect(try noCode.string("error") == "invalid_request")
+        }
+    }
+}
