@@ -97,6 +97,12 @@ class Server:
     def create_user(self, username: str, password: str, *extra: str) -> None:
         self.cli("user", "create", "--username", username, "--password", password, *extra)
 
+    def cli_admin_client(self) -> dict:
+        """One confidential client for introspection, made on first use."""
+        if not hasattr(self, "_introspector"):
+            self._introspector = self.create_client("e2e introspector", "--grant", "client_credentials")
+        return self._introspector
+
     def log_text(self) -> str:
         return self.log_path.read_text()
 

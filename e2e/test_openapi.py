@@ -224,6 +224,76 @@ def test_pages_match_the_document(server, setup):
     check(browser.post(url + "/logout", data={"csrf": fields["csrf"]}, allow_redirects=False))
 
 
+def test_clients_match_the_document(server, setup):
+    import re
+    client, admin, plain = setup
+    url = server.url
+    bearer = {"Authorization": "Bearer " + admin["access_token"]}
+    plain_bearer = {"Authorization": "Bearer " + plain["access_token"]}
+    created = check(requests.post(url + "/oauth/clients", headers=bearer,
+                                  json={"name": "Spec client", "redirect": "https://app.example/cb", "types": ["authorization_code_grant"]})).json()
+    check(requests.post(url + "/oauth/clients", headers=bearer, json={"name": ""}))
+    check(requests.post(url + "/oauth/clients", headers=bearer, data="{broken"))
+    check(requests.post(url + "/oauth/clients", headers=plain_bearer, json={}))
+    check(requests.post(url + "/oauth/clients", json={}))
+    check(requests.get(url + "/oauth/clients", headers=bearer))
+    check(requests.get(url + "/oauth/clients", headers=plain_bearer))
+    check(requests.get(url + "/oauth/clients?access_token=x"))
+    check(requests.get(url + "/oauth/clients"))
+    one = "/oauth/clients/" + created["id"]
+    check(requests.get(url + one, headers=bearer))
+    check(requests.get(url + "/oauth/clients/NOSUCH", headers=bearer))
+    check(requests.get(url + one, headers=plain_bearer))
+    check(requests.get(url + one))
+    check(requests.get(url + one + "?access_token=x"))
+    check(requests.put(url + one, headers=bearer, json={"description": "changed"}))
+    check(requests.put(url + one, headers=bearer, json={"types": []}))
+    check(requests.put(url + one, headers=bearer, data="{broken"))
+    check(requests.put(url + one, headers=plain_bearer, json={}))
+    check(requests.put(url + "/oauth/clients/NOSUCH", headers=bearer, json={}))
+    check(requests.put(url + one, json={}))
+    check(requests.delete(url + one, headers=plain_bearer))
+    check(requests.delete(url + "/oauth/clients/NOSUCH", headers=bearer))
+    check(requests.delete(url + one, headers=bearer))
+    check(requests.delete(url + one))
+    check(requests.delete(url + one + "?access_token=x"))
+    check(requests.get(url + "/assets/portcullis.js"))
+
+    for base, login in [("/admin/auth-clients", "/login"), ("/sysworkflow/en/neoclassic/oauth2/applications", "/sysworkflow/en/neoclassic/login/login")]:
+        anonymous = requests.Session()
+        check(anonymous.get(url + base, allow_redirects=False))
+        if "sys" in base:
+            check(anonymous.get(url + "/sysnowhere/en/neoclassic/oauth2/applications", allow_redirects=False))
+        browser = requests.Session()
+        page = browser.get(url + login)
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
+        browser.post(url + login, data={**fields, "username": "admin", "password": server.admin_password})
+        listing = check(browser.get(url + base))
+        csrf = re.search(r'name="csrf" value="([^"]+)"', listing.text).group(1)
+        check(browser.get(url + base + "/new"))
+        check(browser.post(url + base, data={"csrf": csrf, "name": ""}, allow_redirects=False))
+        check(browser.post(url + base, data="csrf=1&csrf=2", headers={"Content-Type": "application/x-www-form-urlencoded"}, allow_redirects=False))
+        made = check(browser.post(url + base, data={"csrf": csrf, "name": "Page " + base[-8:], "grant_password": "on"}, allow_redirects=False))
+        secret_page = made.headers["Location"]
+        cid = secret_page.split("/")[-2]
+        check(browser.get(url + secret_page))
+        check(browser.get(url + secret_page, allow_redirects=False))
+        check(browser.get(url + f"{base}/{cid}/edit"))
+        check(browser.get(url + f"{base}/NOSUCH/edit"))
+        check(browser.post(url + f"{base}/{cid}", data={"csrf": csrf, "name": "Renamed " + cid[:4], "grant_password": "on"}, allow_redirects=False))
+        check(browser.post(url + f"{base}/{cid}", data={"csrf": csrf, "name": ""}, allow_redirects=False))
+        check(browser.post(url + f"{base}/{cid}", data={"csrf": "forged", "name": "x"}, allow_redirects=False))
+        check(browser.post(url + f"{base}/NOSUCH", data={"csrf": csrf, "name": "x"}, allow_redirects=False))
+        check(browser.post(url + f"{base}/{cid}/regenerate", data={"csrf": csrf}, allow_redirects=False))
+        check(browser.post(url + f"{base}/{cid}/regenerate", data={"csrf": "forged"}, allow_redirects=False))
+        check(browser.post(url + f"{base}/NOSUCH/regenerate", data={"csrf": csrf}, allow_redirects=False))
+        check(browser.get(url + f"{base}/{cid}/delete"))
+        check(browser.get(url + f"{base}/NOSUCH/delete"))
+        check(browser.post(url + f"{base}/{cid}/delete", data={"csrf": "forged"}, allow_redirects=False))
+        check(browser.post(url + f"{base}/{cid}/delete", data={"csrf": csrf}, allow_redirects=False))
+        check(browser.post(url + f"{base}/NOSUCH/delete", data={"csrf": csrf}, allow_redirects=False))
+
+
 def test_every_documented_operation_was_exercised():
     documented = {(method.upper(), path) for path, item in SPEC["paths"].items()
                   for method in item if method in ("get", "post", "put", "delete", "patch")}

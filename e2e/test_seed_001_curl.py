@@ -81,3 +81,30 @@ def test_cli_bad_argument_is_one_line_and_nonzero(server):
     result = server.cli("user", "create", "--username", "u1", "--password", "short", check=False)
     assert result.returncode != 0
     assert "password" in result.stderr.lower()
+
+
+def test_cli_lists_rotates_and_deletes_clients(server):
+    created = server.create_client("CLI managed", "--grant", "client_credentials")
+    listed = __import__("json").loads(server.cli("client", "list", "--json").stdout)
+    assert any(entry["client_id"] == created["client_id"] and entry["name"] == "CLI managed" for entry in listed)
+    assert "client_secret" not in str(listed)
+    rotated = __import__("json").loads(server.cli("client", "rotate-secret", created["client_id"], "--json").stdout)
+    assert rotated["client_secret"] != created["client_secret"]
+    old = curl("-u", f"{created['client_id']}:{created['client_secret']}", "-d", "grant_type=client_credentials", f"{server.url}/oauth/token")
+    assert old[0] == 401
+    status, token = curl("-u", f"{created['client_id']}:{rotated['client_secret']}", "-d", "grant_type=client_credentials", f"{server.url}/oauth/token")
+    assert status == 200
+    out = server.cli("client", "delete", created["client_id"]).stdout
+    assert "Deleted" in out
+    # The running server refuses the deleted client's token within a second.
+    import time
+    deadline = time.time() + 3
+    while time.time() < deadline:
+        intro = curl("-u", f"{server.cli_admin_client()['client_id']}:{server.cli_admin_client()['client_secret']}",
+                     "-d", "token=" + token["access_token"], f"{server.url}/oauth/introspect")
+        if intro[1].get("active") is False:
+            break
+        time.sleep(0.1)
+    assert intro[1] == {"active": False}
+    missing = server.cli("client", "delete", created["client_id"], check=False)
+    assert missing.returncode != 0 and "no client" in missing.stderr

@@ -173,3 +173,64 @@ public struct IntrospectionResponse: Codable, Sendable, Equatable {
         case tokenType = "token_type"
     }
 }
+
+/// An auth client as the JSON API shows it (`/oauth/clients`). The secret appears only in the response that
+/// created or regenerated it.
+public struct ClientResource: Codable, Sendable, Equatable {
+    public var id: String
+    public var clientID: String
+    public var name: String
+    public var description: String?
+    public var website: String?
+    /// ProcessMaker 4's single `redirect`: the registered URIs joined by commas.
+    public var redirect: String
+    public var redirectURIs: [String]
+    /// Portcullis's switch names.
+    public var grants: [String]
+    /// ProcessMaker 4's `types` spellings of the same switches.
+    public var types: [String]
+    public var personalAccessClient: Bool
+    public var passwordClient: Bool
+    public var `public`: Bool
+    public var skipConsent: Bool
+    public var userID: Int?
+    public var createdAt: String
+    public var updatedAt: String
+    public var secret: String?
+
+    public init(
+        clientID: String, name: String, description: String?, website: String?, redirectURIs: [String], grants: [String], types: [String],
+        isPublic: Bool, skipConsent: Bool, userID: Int?, createdAt: String, updatedAt: String, secret: String?
+    ) {
+        self.id = clientID
+        self.clientID = clientID
+        self.name = name
+        self.description = description
+        self.website = website
+        self.redirect = redirectURIs.joined(separator: ",")
+        self.redirectURIs = redirectURIs
+        self.grants = grants
+        self.types = types
+        self.personalAccessClient = grants.contains("personal_access")
+        self.passwordClient = grants.contains("password")
+        self.public = isPublic
+        self.skipConsent = skipConsent
+        self.userID = userID
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.secret = secret
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, description, website, redirect, grants, types, secret
+        case clientID = "client_id"
+        case redirectURIs = "redirect_uris"
+        case personalAccessClient = "personal_access_client"
+        case passwordClient = "password_client"
+        case `public`
+        case skipConsent = "skip_consent"
+        case userID = "user_id"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+}

@@ -71,7 +71,78 @@ struct UserCommand: AsyncParsableCommand {
 
 struct ClientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "client", abstract: "Manage auth clients (applications).", subcommands: [Create.self])
+        commandName: "client", abstract: "Manage auth clients (applications).",
+        subcommands: [Create.self, List.self, RotateSecret.self, Delete.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the auth clients of a workspace.")
+        @Option(help: "Workspace.") var workspace: String = Workspace.defaultName
+        @Flag(help: "Print a JSON array.") var json = false
+        @OptionGroup var options: ConfigurationOptions
+
+        func run() async throws {
+            try await CLI.with(options) { portcullis in
+                let clients = try await portcullis.store.clients.clients(workspaceID: try await portcullis.workspace(named: workspace).id)
+                if json {
+                    let objects: [[String: Any]] = clients.map {
+                        ["client_id": $0.clientID, "name": $0.name, "grants": $0.grants.names, "redirect_uris": $0.redirectURIs, "public": !$0.isConfidential]
+                    }
+                    let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .withoutEscapingSlashes])
+                    print(String(decoding: data, as: UTF8.self))
+                    return
+                }
+                if clients.isEmpty { print("No auth clients in workspace \"\(workspace)\".") }
+                for client in clients {
+                    print("\(client.clientID)  \(client.name)  [\(client.grants.names.joined(separator: ", "))]\(client.isConfidential ? "" : " public")"
+                        + (client.redirectURIs.isEmpty ? "" : "  \(client.redirectURIs.joined(separator: " "))"))
+                }
+                print("\(clients.count) client\(clients.count == 1 ? "" : "s").")
+            }
+        }
+    }
+
+    struct RotateSecret: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-secret", abstract: "Give a client a new secret (shown once); the old one stops working at once.")
+        @Argument(help: "The client id.") var clientID: String
+        @Option(help: "Workspace.") var workspace: String = Workspace.defaultName
+        @Flag(help: "Print one JSON object with client_id and client_secret.") var json = false
+        @OptionGroup var options: ConfigurationOptions
+
+        func run() async throws {
+            try await CLI.with(options) { portcullis in
+                let client = try await portcullis.client(clientID, in: try await portcullis.workspace(named: workspace))
+                let secret: String
+                do {
+                    secret = try await portcullis.clientAdministration.regenerateSecret(of: client)
+                } catch let invalid as ClientAdministration.Invalid {
+                    throw ValidationFailure(invalid.errors)
+                }
+                if json {
+                    print(CLI.json(["client_id": client.clientID, "client_secret": secret]))
+                } else {
+                    print("New secret for \"\(client.name)\" (\(client.clientID)):")
+                    print("  client_secret: \(secret)")
+                    print("The old secret no longer works. This one is shown only now.")
+                }
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a client and revoke every token it issued.")
+        @Argument(help: "The client id.") var clientID: String
+        @Option(help: "Workspace.") var workspace: String = Workspace.defaultName
+        @OptionGroup var options: ConfigurationOptions
+
+        func run() async throws {
+            try await CLI.with(options) { portcullis in
+                let client = try await portcullis.client(clientID, in: try await portcullis.workspace(named: workspace))
+                try await portcullis.clientAdministration.delete(client)
+                print("Deleted \"\(client.name)\" (\(client.clientID)); its tokens are revoked (running servers refuse them within a second).")
+            }
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -101,6 +101,13 @@ public protocol ClientRepository: Sendable {
     func clients(workspaceID: Int) async throws -> [OAuthClient]
     /// Throws `.duplicate("name")` when the name is taken in the workspace.
     func createClient(_ client: NewClient, now: Int64) async throws -> OAuthClient
+    /// Changes what an administrator may edit; throws `.duplicate("name")` or `.notFound`.
+    func updateClient(id: Int, with registration: ClientRegistration, secretHash: String?, now: Int64) async throws -> OAuthClient
+    /// Replaces the secret's hash: the old secret stops working at once.
+    func replaceSecret(id: Int, secretHash: String, now: Int64) async throws
+    /// Deletes the client (its grants, refresh tokens and codes go with it) and records `revocation` for its access
+    /// tokens, in one transaction. Returns false when there was no such client.
+    func deleteClient(id: Int, revocation: Revocation) async throws -> Bool
 }
 
 /// A grant: one login or consent of a user (or none) to a client, the family every token descends from.

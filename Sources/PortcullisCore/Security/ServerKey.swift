@@ -40,6 +40,8 @@ public struct ServerKey: Sendable {
     public var signingKeySealKey: SymmetricKey { derived("signing-key-seal v1") }
     /// The key for anything else the server signs for itself (CSRF tokens, throttling buckets).
     public var internalMACKey: SymmetricKey { derived("internal-mac v1") }
+    /// The key that seals a one-time secret while it waits in a session to be shown.
+    public var flashSealKey: SymmetricKey { derived("flash-seal v1") }
 }
 
 /// Why a configured server key was refused.
@@ -72,6 +74,8 @@ public struct ClientSecretHasher: Sendable {
 public struct KeySealer: Sendable {
     private let key: SymmetricKey
     public init(serverKey: ServerKey) { self.key = serverKey.signingKeySealKey }
+    /// A sealer under another purpose-specific key.
+    public init(key: SymmetricKey) { self.key = key }
 
     public func seal(_ plaintext: String, kid: String) throws -> String {
         // The kid is authenticated data: a sealed key cannot be swapped onto another row.

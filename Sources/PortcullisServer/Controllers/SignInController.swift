@@ -129,12 +129,17 @@ struct SignInController {
 extension Portcullis {
     /// What the layout needs for a signed-in user: the name, the CSRF token for sign-out, the menu.
     func layoutContext(_ signedIn: SignedIn) -> [String: Any] {
-        [
+        let links = menuLinks(for: signedIn.user)
+        return [
             "signedIn": signedIn.user.username, "csrf": signedIn.session.csrfToken, "workspace": signedIn.workspace.name,
-            "links": menuLinks(for: signedIn.user).map { ["href": $0.href, "label": $0.label] },
+            "links": links.map { ["href": $0.href, "label": $0.label] }, "hasLinks": !links.isEmpty,
         ]
     }
 
     /// The pages a user may open; a link is shown only to those who may follow it.
-    func menuLinks(for user: UserAccount) -> [(href: String, label: String)] { [] }
+    func menuLinks(for user: UserAccount) -> [(href: String, label: String)] {
+        var links: [(href: String, label: String)] = []
+        if ClientAdministration.visibility(for: user) != .none { links.append((ClientPagesController.pm4Base, "Auth Clients")) }
+        return links
+    }
 }

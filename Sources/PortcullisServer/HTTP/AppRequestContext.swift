@@ -10,6 +10,16 @@ public struct WebSession: Codable, Sendable {
     public var csrfToken: String
     public var tokenVersion: Int
     public var signedInAt: Int64
+    /// A one-line notice for the next page ("Saved.").
+    public var notice: String?
+    /// A secret waiting to be shown once, sealed (AES-GCM under the server key) so the sessions table never holds
+    /// it in the clear; removed when shown.
+    public var pendingSecret: PendingSecret?
+
+    public struct PendingSecret: Codable, Sendable {
+        public var clientID: String
+        public var sealed: String
+    }
 }
 
 /// The request context of every route: Hummingbird's core storage, the peer address (for throttling) and the

@@ -35,11 +35,15 @@ public func buildRouter(_ portcullis: Portcullis) -> Router<AppRequestContext> {
     DiscoveryController(portcullis: portcullis).addRoutes(to: router)
     let views = portcullis.views
     router.get("/assets/portcullis.css") { _, _ in views.stylesheetResponse }
+    router.get("/assets/portcullis.js") { _, _ in views.scriptResponse }
     // Pages and the API share the session middleware: it reads the database only when a session cookie is sent.
     let web = router.group().add(middleware: portcullis.sessionMiddleware)
     SignInController(portcullis: portcullis, views: views).addRoutes(to: web)
     AuthorizeController(portcullis: portcullis, views: views).addRoutes(to: web)
-    UsersController(portcullis: portcullis).addRoutes(to: ProtectedAPI(portcullis: portcullis, router: web))
+    ClientPagesController(portcullis: portcullis, views: views).addRoutes(to: web)
+    let api = ProtectedAPI(portcullis: portcullis, router: web)
+    UsersController(portcullis: portcullis).addRoutes(to: api)
+    ClientsAPIController(portcullis: portcullis).addRoutes(to: api)
     catalog.load(router.routes.map { ($0.method, $0.path.description) })
     return router
 }

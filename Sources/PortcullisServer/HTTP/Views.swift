@@ -8,6 +8,7 @@ import Mustache
 struct Views: Sendable {
     let library: MustacheLibrary
     let stylesheet: ByteBuffer
+    let script: ByteBuffer
 
     static func load() throws -> Views {
         guard let root = Bundle.module.url(forResource: "Resources", withExtension: nil) else {
@@ -20,7 +21,8 @@ struct Views: Sendable {
             try library.register(text, named: String(file.dropLast(".mustache".count)))
         }
         let css = try Data(contentsOf: root.appendingPathComponent("assets/portcullis.css"))
-        return Views(library: library, stylesheet: ByteBuffer(bytes: css))
+        let js = try Data(contentsOf: root.appendingPathComponent("assets/portcullis.js"))
+        return Views(library: library, stylesheet: ByteBuffer(bytes: css), script: ByteBuffer(bytes: js))
     }
 
     /// The headers of every HTML page (DESIGN.md's security rules): no framing, no third-party sources, no
@@ -57,6 +59,13 @@ struct Views: Sendable {
         headers[.cacheControl] = "no-store"
         headers[.referrerPolicy] = "no-referrer"
         return Response(status: .seeOther, headers: headers)
+    }
+
+    var scriptResponse: Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=3600", .xContentTypeOptions: "nosniff"],
+            body: .init(byteBuffer: script))
     }
 
     var stylesheetResponse: Response {

@@ -17,6 +17,7 @@ public final class Portcullis: Sendable {
     public let clientSecrets: ClientSecretHasher
     public let userAdministration: UserAdministration
     public let signIn: SignIn
+    public let clientAdministration: ClientAdministration
     public let authorizationCodes: AuthorizationCodeService
     public let clock: Clock
     /// Whether opening created the key file (a first start).
@@ -57,6 +58,9 @@ public final class Portcullis: Sendable {
             policy: configuration.tokenPolicy, limiter: InMemoryAttemptLimiter(policy: configuration.throttle), clock: clock,
             logger: logger, codes: store.authorizationCodes)
         self.signIn = SignIn(server: authorizationServer, audit: store.audit)
+        self.clientAdministration = ClientAdministration(
+            clients: store.clients, secrets: clientSecrets, revocationList: revocationList,
+            tokenHorizon: Self.userRevocationHorizon(configuration), clock: clock)
         self.authorizationCodes = AuthorizationCodeService(server: authorizationServer, codes: store.authorizationCodes)
         self.userAdministration = UserAdministration(
             users: store.users, administration: store.userAdministration, passwords: passwords, revocationList: revocationList,

@@ -72,21 +72,19 @@ extension Portcullis {
     public func registerClient(_ registration: ClientRegistration, ownerUserID: Int? = nil, in workspace: Workspace) async throws
         -> RegisteredClient
     {
-        let errors = registration.validationErrors()
-        if !errors.isEmpty { throw ValidationFailure(errors) }
-        let secret = registration.isConfidential ? OpaqueSecret.generate(.clientSecret) : nil
         do {
-            let client = try await store.clients.createClient(
-                NewClient(
-                    workspaceID: workspace.id, clientID: ClientRegistration.generateClientID(), name: registration.normalizedName,
-                    description: registration.description, website: registration.website,
-                    redirectURIs: registration.redirectURIs, grants: registration.grants,
-                    isConfidential: registration.isConfidential, secretHash: secret.map(clientSecrets.hash),
-                    ownerUserID: ownerUserID, skipsConsent: registration.skipsConsent),
-                now: clock.now())
+            let (client, secret) = try await clientAdministration.register(registration, owner: ownerUserID, in: workspace)
             return RegisteredClient(client: client, secret: secret)
-        } catch RepositoryError.duplicate {
-            throw ValidationFailure(field: "name", message: "The name has already been taken.")
+        } catch let invalid as ClientAdministration.Invalid {
+            throw ValidationFailure(invalid.errors)
         }
+    }
+
+    /// A client of the workspace by its public id, or a clear failure.
+    public func client(_ clientID: String, in workspace: Workspace) async throws -> OAuthClient {
+        guard let client = try await store.clients.client(clientID: clientID, workspaceID: workspace.id) else {
+            throw ValidationFailure(field: "client", message: "There is no client \"\(clientID)\" in workspace \"\(workspace.name)\".")
+        }
+        return client
     }
 }

@@ -78,3 +78,44 @@ struct ClientStore: ClientRepository {
         return created
     }
 }
+
+extension ClientStore {
+    func updateClient(id: Int, with registration: ClientRegistration, secretHash: String?, now: Int64) async throws -> OAuthClient {
+        let uris = String(decoding: try JSONEncoder().encode(registration.redirectURIs), as: UTF8.self)
+        do {
+            let changed = try await store.sql.raw(
+                """
+                UPDATE clients SET name = \(bind: registration.normalizedName), name_key = \(bind: registration.normalizedName.lowercased()),
+                  description = \(bind: registration.description), website = \(bind: registration.website), redirect_uris = \(bind: uris),
+                  grants = \(bind: registration.grants.rawValue), is_confidential = \(bind: registration.isConfidential),
+                  secret_hash = \(bind: secretHash), skip_consent = \(bind: registration.skipsConsent), updated_at = \(bind: now)
+                WHERE id = \(bind: id) RETURNING id
+                """
+            ).all()
+            guard !changed.isEmpty else { throw RepositoryError.notFound }
+        } catch where error.isUniqueViolation {
+            throw RepositoryError.duplicate("name")
+        }
+        guard let client = try await client(id: id) else { throw RepositoryError.notFound }
+        return client
+    }
+
+    func replaceSecret(id: Int, secretHash: String, now: Int64) async throws {
+        try await store.sql.raw(
+            "UPDATE clients SET secret_hash = \(bind: secretHash), updated_at = \(bind: now) WHERE id = \(bind: id)"
+        ).run()
+    }
+
+    func deleteClient(id: Int, revocation: Revocation) async throws -> Bool {
+        try await store.writeTransaction { sql in
+            // The grants, refresh tokens and codes go with the client (foreign keys ON DELETE CASCADE); the
+            // revocation row outlives it, for the access tokens already handed out.
+            try await sql.raw("DELETE FROM authorization_codes WHERE client_row_id = \(bind: id)").run()
+            try await sql.raw("DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM grants WHERE client_row_id = \(bind: id))").run()
+            try await sql.raw("DELETE FROM grants WHERE client_row_id = \(bind: id)").run()
+            let deleted = try await sql.raw("DELETE FROM clients WHERE id = \(bind: id) RETURNING id").all()
+            try await RevocationStore.insert(revocation, recordedAt: revocation.revokedAt, on: sql)
+            return !deleted.isEmpty
+        }
+    }
+}

@@ -1,0 +1,106 @@
+/// The rules for registering and managing auth clients: who may do what (DESIGN.md's permissions, with
+/// ProcessMaker 3's PM_REST_API_APPLICATIONS for the clients one owns), and what a change does to tokens.
+public struct ClientAdministration: Sendable {
+    let clients: any ClientRepository
+    let secrets: ClientSecretHasher
+    let revocationList: RevocationList
+    /// How long a client-wide revocation must last: longer than any token the client's users can hold.
+    let tokenHorizon: Int64
+    let clock: Clock
+
+    public init(clients: any ClientRepository, secrets: ClientSecretHasher, revocationList: RevocationList, tokenHorizon: Int64, clock: Clock) {
+        self.clients = clients
+        self.secrets = secrets
+        self.revocationList = revocationList
+        self.tokenHorizon = tokenHorizon
+        self.clock = clock
+    }
+
+    /// What a user may see in the list.
+    public enum Visibility: Sendable, Equatable { case all, own, none }
+
+    public static func visibility(for user: UserAccount) -> Visibility {
+        if user.has(.viewAuthClients) { return .all }
+        if user.permissions.contains(.restAPIApplications) { return .own }
+        return .none
+    }
+
+    private static func owns(_ user: UserAccount, _ client: OAuthClient) -> Bool {
+        user.permissions.contains(.restAPIApplications) && client.ownerUserID == user.id
+    }
+
+    public static func mayView(_ client: OAuthClient, _ user: UserAccount) -> Bool { user.has(.viewAuthClients) || owns(user, client) }
+    public static func mayCreate(_ user: UserAccount) -> Bool { user.has(.createAuthClients) || user.permissions.contains(.restAPIApplications) }
+    public static func mayEdit(_ client: OAuthClient, _ user: UserAccount) -> Bool { user.has(.editAuthClients) || owns(user, client) }
+    public static func mayDelete(_ client: OAuthClient, _ user: UserAccount) -> Bool { user.has(.deleteAuthClients) || owns(user, client) }
+
+    /// Thrown when a registration has field errors.
+    public struct Invalid: Error, Sendable {
+        public let errors: [(field: String, messages: [String])]
+    }
+
+    /// The clients `user` may see, in name order.
+    public func list(for user: UserAccount, in workspace: Workspace) async throws -> [OAuthClient] {
+        switch Self.visibility(for: user) {
+        case .all: try await clients.clients(workspaceID: workspace.id)
+        case .own: try await clients.clients(workspaceID: workspace.id).filter { $0.ownerUserID == user.id }
+        case .none: []
+        }
+    }
+
+    /// Registers a client owned by `owner`; the secret in the result is shown once and kept only as a keyed hash.
+    public func register(_ registration: ClientRegistration, owner: Int?, in workspace: Workspace) async throws -> (client: OAuthClient, secret: String?) {
+        let errors = registration.validationErrors()
+        if !errors.isEmpty { throw Invalid(errors: errors) }
+        let secret = registration.isConfidential ? OpaqueSecret.generate(.clientSecret) : nil
+        do {
+            let client = try await clients.createClient(
+                NewClient(
+                    workspaceID: workspace.id, clientID: ClientRegistration.generateClientID(), name: registration.normalizedName,
+                    description: registration.description, website: registration.website, redirectURIs: registration.redirectURIs,
+                    grants: registration.grants, isConfidential: registration.isConfidential, secretHash: secret.map(secrets.hash),
+                    ownerUserID: owner, skipsConsent: registration.skipsConsent),
+                now: clock.now())
+            return (client, secret)
+        } catch RepositoryError.duplicate {
+            throw Invalid(errors: [("name", ["The name has already been taken."])])
+        }
+    }
+
+    /// Applies an edit. A client that becomes confidential gets a new secret (returned, shown once); one that becomes
+    /// public loses its secret.
+    public func update(_ client: OAuthClient, with registration: ClientRegistration) async throws -> (client: OAuthClient, secret: String?) {
+        let errors = registration.validationErrors()
+        if !errors.isEmpty { throw Invalid(errors: errors) }
+        var secret: String?
+        var hash = client.secretHash
+        if registration.isConfidential && (!client.isConfidential || client.secretHash == nil) {
+            secret = OpaqueSecret.generate(.clientSecret)
+            hash = secret.map(secrets.hash)
+        } else if !registration.isConfidential {
+            hash = nil
+        }
+        do {
+            let updated = try await clients.updateClient(id: client.id, with: registration, secretHash: hash, now: clock.now())
+            return (updated, secret)
+        } catch RepositoryError.duplicate {
+            throw Invalid(errors: [("name", ["The name has already been taken."])])
+        }
+    }
+
+    /// A new secret, shown once; the old one stops working at once.
+    public func regenerateSecret(of client: OAuthClient) async throws -> String {
+        guard client.isConfidential else { throw Invalid(errors: [("public", ["A public client has no secret."])]) }
+        let secret = OpaqueSecret.generate(.clientSecret)
+        try await clients.replaceSecret(id: client.id, secretHash: secrets.hash(secret), now: clock.now())
+        return secret
+    }
+
+    /// Deletes the client and revokes every token it issued: at once here, within a second on other instances.
+    public func delete(_ client: OAuthClient) async throws {
+        let now = clock.now()
+        let revocation = Revocation(kind: .client, value: client.clientID, revokedAt: now, expiresAt: now + tokenHorizon)
+        _ = try await clients.deleteClient(id: client.id, revocation: revocation)
+        revocationList.apply([revocation])
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PortcullisCore
+import PortcullisStore
+import PortcullisWire
+
+/// The auth clients API as ProcessMaker 4 has it: `/oauth/clients` and `/oauth/clients/{id}`, for the pages'
+/// own calls (session plus X-CSRF-TOKEN) and for bearer tokens whose user has the permissions.
+struct ClientsAPIController {
+    let portcullis: Portcullis
+
+    func addRoutes(to api: ProtectedAPI) {
+        api.add(.get, "/oauth/clients", dialect: .pm4) { _, _, caller in
+            let user = try caller.requireUser
+            guard ClientAdministration.visibility(for: user) != .none else {
+                throw APIError.forbidden("This action needs the permission view-auth_clients")
+            }
+            let clients = try await portcullis.clientAdministration.list(for: user, in: caller.workspace)
+            return Responses.json(["data": clients.map { Self.resource($0, secret: nil) }])
+        }
+        api.add(.post, "/oauth/clients", dialect: .pm4) { request, _, caller in
+            let user = try caller.requireUser
+            guard ClientAdministration.mayCreate(user) else { throw APIError.forbidden("This action needs the permission create-auth_clients") }
+            let input = try await ClientInput.decode(request)
+            let registration = try input.registration(base: nil)
+            let (client, secret) = try await administration { try await portcullis.clientAdministration.register(registration, owner: user.id, in: caller.workspace) }
+            return Responses.json(Self.resource(client, secret: secret), status: .created, headers: Responses.noStore)
+        }
+        api.add(.get, "/oauth/clients/{id}", dialect: .pm4) { _, context, caller in
+            let client = try await target(context, caller, may: ClientAdministration.mayView, permission: .viewAuthClients)
+            return Responses.json(Self.resource(client, secret: nil))
+        }
+        api.add(.put, "/oauth/clients/{id}", dialect: .pm4) { request, context, caller in
+            let client = try await target(context, caller, may: ClientAdministration.mayEdit, permission: .editAuthClients)
+            let input = try await ClientInput.decode(request)
+            let registration = try input.registration(base: client)
+            let (updated, secret) = try await administration { try await portcullis.clientAdministration.update(client, with: registration) }
+            return Responses.json(Self.resource(updated, secret: secret), headers: Responses.noStore)
+        }
+        api.add(.delete, "/oauth/clients/{id}", dialect: .pm4) { _, context, caller in
+            let client = try await target(context, caller, may: ClientAdministration.mayDelete, permission: .deleteAuthClients)
+            try await portcullis.clientAdministration.delete(client)
+            return Response(status: .noContent)
+        }
+    }
+
+    private func administration<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let invalid as ClientAdministration.Invalid {
+            throw APIError.validation(invalid.errors)
+        }
+    }
+
+    /// The `{id}` client of the caller's workspace that the caller may act on; 404 when it is not there, 403 when the
+    /// caller may not.
+    private func target(
+        _ context: AppRequestContext, _ caller: APICaller, may: (OAuthClient, UserAccount) -> Bool, permission: Permission
+    ) async throws -> OAuthClient {
+        let user = try caller.requireUser
+        let id = context.parameters.get("id") ?? ""
+        guard let client = try await portcullis.store.clients.client(clientID: id, workspaceID: caller.workspace.id) else {
+            // Without any right to see clients, a missing client is as forbidden as an existing one.
+            if ClientAdministration.visibility(for: user) == .none { throw APIError.forbidden("This action needs the permission \(permission.rawValue)") }
+            throw APIError.notFound("There is no client \(id.prefix(64))")
+        }
+        guard may(client, user) else { throw APIError.forbidden("This action needs the permission \(permission.rawValue)") }
+        return client
+    }
+
+    static let pm4Types: [(ClientGrants, String)] = [
+        (.authorizationCode, "authorization_code_grant"), (.password, "password_client"), (.personalAccess, "personal_access_client"),
+        (.clientCredentials, "client_credentials"), (.implicit, "implicit"),
+    ]
+
+    static func resource(_ client: OAuthClient, secret: String?) -> ClientResource {
+        ClientResource(
+            clientID: client.clientID, name: client.name, description: client.description, website: client.website,
+            redirectURIs: client.redirectURIs, grants: client.grants.names,
+            types: pm4Types.filter { client.grants.contains($0.0) }.map(\.1), isPublic: !client.isConfidential,
+            skipConsent: client.skipsConsent, userID: client.ownerUserID, createdAt: APIResponses.date(client.createdAt),
+            updatedAt: APIResponses.date(client.updatedAt), secret: secret)
+    }
+}
+
+/// A client body: ProcessMaker 4's `{"name", "redirect", "types": […]}` or Portcullis's own fields.
+struct ClientInput: Decodable {
+    var name: String?
+    var description: String?
+    var website: String?
+    var redirect: String?
+    var redirectURIs: [String]?
+    var types: [String]?
+    var grants: [String]?
+    var `public`: Bool?
+    var skipConsent: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case name, description, website, redirect, types, grants
+        case redirectURIs = "redirect_uris"
+        case `public`
+        case skipConsent = "skip_consent"
+    }
+
+    static func decode(_ request: Request) async throws -> ClientInput {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: RequestParameters.maximumBodySize)
+        } catch {
+            throw APIError.badRequest("The request body is larger than 64 KiB")
+        }
+        let type = request.headers[.contentType]?.lowercased() ?? ""
+        if type.hasPrefix("application/x-www-form-urlencoded") || type.hasPrefix("multipart/form-data") {
+            // Forms have no arrays: grants and types arrive comma-separated, like `redirect`.
+            let fields: [String: String]
+            do { fields = try await RequestParameters.parse(Request(head: request.head, body: .init(buffer: buffer))) } catch {
+                throw APIError.badRequest(error.description)
+            }
+            func list(_ name: String) -> [String]? { fields[name].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } }
+            func flag(_ name: String) -> Bool? { fields[name].map { ["1", "true", "on", "yes"].contains($0.lowercased()) } }
+            return ClientInput(
+                name: fields["name"], description: fields["description"], website: fields["website"], redirect: fields["redirect"],
+                redirectURIs: nil, types: list("types"), grants: list("grants"), public: flag("public"), skipConsent: flag("skip_consent"))
+        }
+        do {
+            return try JSONDecoder().decode(ClientInput.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw APIError.badRequest("The body must be a JSON object with name, redirect and types (or grants)")
+        }
+    }
+
+    init(
+        name: String?, description: String?, website: String?, redirect: String?, redirectURIs: [String]?, types: [String]?,
+        grants: [String]?, public: Bool?, skipConsent: Bool?
+    ) {
+        self.name = name
+        self.description = description
+        self.website = website
+        self.redirect = redirect
+        self.redirectURIs = redirectURIs
+        self.types = types
+        self.grants = grants
+        self.public = `public`
+        self.skipConsent = skipConsent
+    }
+
+    /// The registration this input asks for; on an edit, fields not sent keep the client's values.
+    func registration(base: OAuthClient?) throws -> ClientRegistration {
+        var unknown: [String] = []
+        var switches: ClientGrants?
+        for name in (types ?? []) + (grants ?? []) {
+            guard let grant = ClientGrants(name: name) else {
+                unknown.append(name)
+                continue
+            }
+            switches = (switches ?? []).union(grant)
+        }
+        if !unknown.isEmpty {
+            throw APIError.validation([("types", ["Unknown grant types: \(unknown.joined(separator: ", ")). Use authorization_code_grant, password_client, personal_access_client, client_credentials or implicit."])])
+        }
+        if types != nil || grants != nil, switches == nil { switches = [] }
+        var uris = redirectURIs
+        if uris == nil, let redirect {
+            uris = redirect.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" }).map(String.init)
+        }
+        return ClientRegistration(
+            name: name ?? base?.name ?? "", description: (description ?? base?.description).flatMap { $0.isEmpty ? nil : $0 },
+            website: (website ?? base?.website).flatMap { $0.isEmpty ? nil : $0 }, redirectURIs: uris ?? base?.redirectURIs ?? [],
+            grants: switches ?? base?.grants ?? [], isConfidential: !(self.public ?? !(base?.isConfidential ?? true)),
+            skipsConsent: skipConsent ?? base?.skipsConsent ?? false)
+    }
+}
