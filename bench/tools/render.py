@@ -154,8 +154,8 @@ def md(doc, png_rel, analysis):
     tot = r.get("total_seconds")
     w(f"This page: run `{r['run_id']}` of commit `{r.get('git_commit')}`"
       + (f" (the working tree had {r.get('git_dirty')} uncommitted changes under Sources/ or Package.swift when it was built)"
-         if r.get("git_dirty") not in (None, 0, "0") else "")
-      + f", {r.get('build')}" + (f", release build {r.get('build_seconds')} s" if r.get("build_seconds") is not None else "")
+         if r.get("git_dirty") not in (None, 0, "0") and str(r.get("build", "")).startswith("release") else "")
+      + f", {r.get('build')}" + (f" `{r.get('binary')}`" if r.get("build") == "given binary" else "") + (f", release build {r.get('build_seconds')} s" if r.get("build_seconds") is not None else "")
       + (f"; the whole run took {tot // 60} min {tot % 60} s." if isinstance(tot, int) else "."))
     w("")
     w("## Machine and method")
@@ -323,31 +323,46 @@ def md(doc, png_rel, analysis):
     w("## Where the time goes (profiles of missed goals)")
     w("")
     if doc["profiles"]:
-        w("`perf stat -e instructions` is not supported on this virtual machine, so the profiles come from "
-          "`valgrind --tool=callgrind` (instruction counts over all threads, no kernel time and no time spent "
-          "waiting) on the release binary with its debug info stripped (valgrind 3.19 cannot read the toolchain's "
-          "DWARF 5), serving a light load (`wrk -t1 -c4 -d8s`) after a fresh start. Start-up (key loading, "
-          "migrations) is included in the totals but is small next to the load.")
+        w("`perf stat -e instructions true` reports the counter as not supported on this virtual machine, and "
+          "`valgrind --tool=callgrind` (and even `--tool=none`) dies with an internal SIGSEGV while `portcullis serve` "
+          "starts (valgrind 3.19, in libdispatch's thread set-up), so the profiles use `perf record -e cpu-clock -g`: "
+          "software-timer sampling at 999 Hz of the server process (every thread, user and kernel) for 8 s in the "
+          "middle of a 12 s load of the scenario itself (`wrk -t2 -c32`, same Lua script) on a fresh server. "
+          "Symbols are demangled with `swift demangle --simplified`. Call chains come from frame pointers: "
+          "BoringSSL's assembly has none, so its samples appear under hexadecimal callers in the inclusive table; "
+          "read the self-cost table and the buckets for crypto.")
         w("")
         for sc, p in doc["profiles"].items():
             lr = p.get("load_result") or {}
-            w(f"### {LABEL.get(key_of(sc), sc)} (`{sc}`): {lr.get('requests', '?')} requests under callgrind, {lr.get('non2xx', '?')} non-2xx")
+            w(f"### {LABEL.get(key_of(sc), sc)} (`{sc}`)")
             w("")
-            if p.get("self"):
-                w("Top functions by own instructions (self cost):")
+            w(f"Load while sampling: {f0(lr.get('rps'))} req/s, {lr.get('requests', '?')} requests, {lr.get('non2xx', '?')} non-2xx.")
+            w("")
+            if p.get("buckets"):
+                w("Self cost by kind of work (share of the server's samples):")
                 w("")
-                w("| % of all instructions | function | object |")
-                w("|---|---|---|")
+                w("| work | % of samples |")
+                w("|---|---|")
+                for b in p["buckets"]:
+                    w(f"| {b['bucket']} | {b['pct']:.1f} |")
+                w("")
+            if p.get("self"):
+                w("<details><summary>Top functions by self cost</summary>")
+                w("")
+                w("| % self | function |")
+                w("|---|---|")
                 for fr in p["self"][:20]:
-                    w(f"| {fr['pct']:.2f} | `{fr['function'].replace('|', '/')}` | {fr['object']} |")
+                    w(f"| {fr['pct']:.2f} | `{fr['function'].replace('|', '/')}`{' (kernel)' if fr.get('kernel') else ''} |")
+                w("")
+                w("</details>")
                 w("")
             if p.get("inclusive"):
-                w("Top functions by inclusive cost (themselves plus what they call):")
+                w("Top functions by inclusive cost (the function and what it calls; thread and event-loop plumbing left out):")
                 w("")
-                w("| % inclusive | function | object |")
+                w("| % inclusive | % self | function |")
                 w("|---|---|---|")
                 for fr in p["inclusive"][:25]:
-                    w(f"| {fr['pct']:.2f} | `{fr['function'].replace('|', '/')}` | {fr['object']} |")
+                    w(f"| {fr['pct']:.2f} | {fr['self_pct']:.2f} | `{fr['function'].replace('|', '/')}` |")
                 w("")
     else:
         w("No profile in this run (no goal missed, or `--no-profile`).")

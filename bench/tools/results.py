@@ -174,35 +174,64 @@ def load_json(path):
     return json.loads(read_text(path)) if os.path.exists(path) and os.path.getsize(path) else None
 
 
-def profile_frames(path, limit=25):
-    """callgrind_annotate output -> [{ir, pct, function, object}] (top `limit` lines)."""
+# Generic frames that carry every sample of a thread; left out of the inclusive table.
+GENERIC = re.compile(r"^(start_thread|_dispatch_|swift_job_run|swift::runJob|closure #\d+ in closure #\d+ in static ThreadOps|"
+                     r"thunk for @escaping|partial apply for thunk|SelectableEventLoop\.(run|runOneLoopTick|_blockingWait)|"
+                     r"closure #1 in static MultiThreadedEventLoopGroup|partial apply for closure #1 in static MultiThreaded|"
+                     r"specialized Selector\.whenReady|Selector\.whenReady|entry_SYSCALL|do_syscall_64|0x[0-9a-f]+$|"
+                     r"closure #2 in NIOThreadPool\._start|partial apply for closure #2 in NIOThreadPool|__clone|clone3?$)")
+
+# Buckets for the self cost, by symbol name (first match wins).
+BUCKETS = [
+    ("RSA / big-number arithmetic (BoringSSL)", re.compile(r"bn_|mulx4x|BN_|_bn|rsaz|RSA|rsa_")),
+    ("other crypto (BoringSSL: SHA-256, HMAC, EC, AES)", re.compile(r"CCryptoBoringSSL|sha256|SHA256|HMAC|ecp_|p256|x25519|ed25519|aes", re.I)),
+    ("bcrypt (blowfish)", re.compile(r"blf_|Blowfish|bcrypt", re.I)),
+    ("SQLite", re.compile(r"sqlite", re.I)),
+    ("kernel (syscalls, network, scheduling, fsync)", re.compile(r"^\[k\]")),
+    ("Foundation / String / Unicode", re.compile(r"^\[\.\] (CF|NS|_CF|__CF|String|_String|static String|Unicode|_swift_stdlib|"
+                                                  r"protocol witness for _UnicodeParser|Substring|Character)")),
+    ("JSON encoding / decoding", re.compile(r"JSON", re.I)),
+    ("Swift runtime: ARC, metadata, allocation", re.compile(r"swift_|swift::|malloc|free|_int_|cfree|getCache|__swift|"
+                                                            r"outlined|objectdestroy|Metadata|WitnessTable", re.I)),
+    ("SwiftNIO / Hummingbird / HTTP", re.compile(r"NIO|Channel|ByteBuffer|HTTP|Hummingbird|Router|EventLoop|epoll", re.I)),
+]
+
+
+def perf_lines(path):
     if not os.path.exists(path):
-        return None
-    frames = []
-    rx = re.compile(r"^\s*([\d,]+)\s+\(\s*([\d.]+)%\)\s+(.*)$")
-    started = False
+        return []
+    rows = []
     for line in read_text(path).splitlines():
-        if "file:function" in line:
-            started = True
-            continue
-        if not started:
-            continue
-        m = rx.match(line)
-        if not m:
-            continue
-        rest = m.group(3)
-        obj = ""
-        mo = re.search(r"\s\[([^\]]+)\]$", rest)
-        if mo:
-            obj = os.path.basename(mo.group(1))
-            rest = rest[: mo.start()]
-        func = rest.split(":", 1)[1] if rest.startswith("???:") or re.match(r"^[^ ]*\.(c|h|cc|swift|S):", rest) else rest
-        if len(func) > 220:
-            func = func[:217] + "..."
-        frames.append({"ir": int(m.group(1).replace(",", "")), "pct": float(m.group(2)), "function": func, "object": obj})
-        if len(frames) >= limit:
-            break
-    return frames
+        m = re.match(r"^\s+([\d.]+)%\s+(?:([\d.]+)%\s+)?(\[[.k]\])\s+(.*?)(?:\s+-\s+-)?\s*$", line)
+        if m:
+            rows.append((float(m.group(1)), float(m.group(2)) if m.group(2) else None, m.group(3), m.group(4)))
+    return rows
+
+
+def short(func):
+    return func if len(func) <= 200 else func[:197] + "..."
+
+
+def profile_summary(d):
+    self_rows = perf_lines(os.path.join(d, "self.txt"))
+    child_rows = perf_lines(os.path.join(d, "children.txt"))
+    if not self_rows:
+        return None
+    buckets = {}
+    for pct, _, kind, func in self_rows:
+        label = "everything else"
+        for name, rx in BUCKETS:
+            if rx.search(f"{kind} {func}") if name.startswith(("kernel", "Foundation")) else rx.search(func):
+                label = name
+                break
+        buckets[label] = buckets.get(label, 0.0) + pct
+    inclusive = [{"pct": pct, "self_pct": selfp, "function": short(func)} for pct, selfp, kind, func in child_rows
+                 if kind == "[.]" and not GENERIC.search(func)]
+    return {
+        "self": [{"pct": pct, "kernel": kind == "[k]", "function": short(func)} for pct, _, kind, func in self_rows[:25]],
+        "inclusive": inclusive[:40],
+        "buckets": sorted(({"bucket": k, "pct": round(v, 1)} for k, v in buckets.items()), key=lambda x: -x["pct"]),
+    }
 
 
 def collect(raw, out):
@@ -250,13 +279,16 @@ def collect(raw, out):
         for sc in sorted(os.listdir(prdir)):
             d = os.path.join(prdir, sc)
             wrk = parse_bench(os.path.join(d, "wrk.txt")) if os.path.exists(os.path.join(d, "wrk.txt")) else None
-            profiles[sc] = {
-                "tool": "valgrind --tool=callgrind (instructions, all threads; no kernel time, no waiting)",
-                "load": "wrk -t1 -c4 -d8s against the server running under callgrind",
-                "load_result": {k: wrk[k] for k in ("requests", "ok", "non2xx")} if wrk else None,
-                "self": profile_frames(os.path.join(d, "annotate-inclusive-no.txt")),
-                "inclusive": profile_frames(os.path.join(d, "annotate-inclusive-yes.txt"), limit=40),
-            }
+            summary = profile_summary(d)
+            if summary is None:
+                continue
+            summary.update({
+                "tool": "perf record -e cpu-clock -F 999 -g (software timer sampling: the VM exposes no hardware "
+                        "counters), 8 s of the server process (all threads, user and kernel)",
+                "load": "the scenario's own load (wrk -t2 -c32 with the same Lua script) for 12 s on a fresh server",
+                "load_result": {k: wrk[k] for k in ("rps", "requests", "ok", "non2xx")} if wrk else None,
+            })
+            profiles[sc] = summary
     doc["profiles"] = profiles
 
     doc["ratios"] = ratios(doc, cores)
