@@ -294,6 +294,61 @@ def test_clients_match_the_document(server, setup):
         check(browser.post(url + f"{base}/NOSUCH/delete", data={"csrf": csrf}, allow_redirects=False))
 
 
+def test_personal_tokens_match_the_document(server, setup):
+    import re
+    client, admin, plain = setup
+    url = server.url
+    bearer = {"Authorization": "Bearer " + admin["access_token"]}
+    plain_bearer = {"Authorization": "Bearer " + plain["access_token"]}
+    for prefix in ["/api/1.0/users/1/tokens", "/api/1.0/workflow/users/1/tokens"]:
+        made = check(requests.post(url + prefix, headers=bearer, json={"name": "spec " + prefix[-12:], "scopes": ["*"]})).json()
+        check(requests.post(url + prefix, headers=bearer, json={"name": ""}))
+        check(requests.post(url + prefix, headers=bearer, data="{broken"))
+        check(requests.post(url + prefix, headers=plain_bearer, json={"name": "x"}))
+        check(requests.post(url + prefix.replace("/1/", "/999999/"), headers=bearer, json={"name": "x"}))
+        check(requests.post(url + prefix))
+        check(requests.get(url + prefix, headers=bearer))
+        check(requests.get(url + prefix, headers=plain_bearer))
+        check(requests.get(url + prefix.replace("/1/", "/999999/"), headers=bearer))
+        check(requests.get(url + prefix + "?access_token=x"))
+        check(requests.get(url + prefix))
+        one = f"{prefix}/{made['token']['id']}"
+        check(requests.get(url + one, headers=bearer))
+        check(requests.get(url + prefix + "/999999", headers=bearer))
+        check(requests.get(url + one, headers=plain_bearer))
+        check(requests.get(url + one))
+        check(requests.get(url + one + "?access_token=x"))
+        check(requests.delete(url + one, headers=plain_bearer))
+        check(requests.delete(url + one, headers=bearer))
+        check(requests.delete(url + prefix + "/999999", headers=bearer))
+        check(requests.delete(url + one))
+        check(requests.delete(url + one + "?access_token=x"))
+    for path in ["/api/1.0/nowhere/users/1/tokens", "/api/1.0/nowhere/users/1/tokens/1"]:
+        check(requests.get(url + path, headers=bearer))
+    check(requests.post(url + "/api/1.0/nowhere/users/1/tokens", headers=bearer, json={}))
+    check(requests.delete(url + "/api/1.0/nowhere/users/1/tokens/1", headers=bearer))
+
+    browser = requests.Session()
+    check(browser.get(url + "/profile/tokens", allow_redirects=False))
+    page = browser.get(url + "/login")
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
+    browser.post(url + "/login", data={**fields, "username": "admin", "password": server.admin_password})
+    listing = check(browser.get(url + "/profile/tokens"))
+    csrf = re.search(r'name="csrf" value="([^"]+)"', listing.text).group(1)
+    check(browser.post(url + "/profile/tokens", data={"csrf": csrf, "name": ""}, allow_redirects=False))
+    check(browser.post(url + "/profile/tokens", data={"csrf": "forged"}, allow_redirects=False))
+    check(browser.post(url + "/profile/tokens", data={"csrf": csrf, "name": "page token", "scope_*": "on", "lifetime": "30"}, allow_redirects=False))
+    check(browser.get(url + "/profile/tokens/new"))
+    check(browser.get(url + "/profile/tokens/new", allow_redirects=False))
+    token_id = re.search(r'/profile/tokens/(\d+)/revoke', browser.get(url + "/profile/tokens").text).group(1)
+    check(browser.get(url + f"/profile/tokens/{token_id}/revoke"))
+    check(browser.get(url + "/profile/tokens/999999/revoke"))
+    check(browser.post(url + f"/profile/tokens/{token_id}/revoke", data={"csrf": "forged"}, allow_redirects=False))
+    check(browser.post(url + "/profile/tokens/999999/revoke", data={"csrf": csrf}, allow_redirects=False))
+    check(browser.post(url + f"/profile/tokens/{token_id}/revoke", data={"csrf": csrf}, allow_redirects=False))
+    check(browser.get(url + "/profile/tokens/new", allow_redirects=False))
+
+
 def test_every_documented_operation_was_exercised():
     documented = {(method.upper(), path) for path, item in SPEC["paths"].items()
                   for method in item if method in ("get", "post", "put", "delete", "patch")}

@@ -64,6 +64,7 @@ public final class Store: Sendable {
     let threadPool: NIOThreadPool
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
+    let writeGate = WriteGate()
 
     public var isPostgres: Bool {
         if case .postgres = location { return true }
@@ -103,6 +104,13 @@ public final class Store: Sendable {
             // property of the file, so setting it once is enough. synchronous stays FULL (the default), so
             // a commit the client was told about survives power loss.
             _ = try await store.sql.raw("PRAGMA journal_mode=WAL").all()
+            // sqlite-nio's busy handler retries at once, spinning a database thread while another connection (or the
+            // CLI) holds the write lock. SQLite's own timeout sleeps between retries instead. It is a per-connection
+            // setting: the pool keeps one connection per event loop, so set it on each.
+            for loop in eventLoopGroup.makeIterator() {
+                let db = databases.database(logger: databaseLogger, on: loop)! as! any SQLDatabase
+                _ = try await db.raw("PRAGMA busy_timeout = 10000").all()
+            }
         }
         return store
     }
@@ -143,7 +151,12 @@ public final class Store: Sendable {
     /// writers never deadlock upgrading a read lock; a plain transaction on PostgreSQL.
     func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let postgres = isPostgres
-        return try await db.withConnection { connection in
+        if postgres { return try await runTransaction(postgres: true, body) }
+        return try await writeGate.withLock { try await self.runTransaction(postgres: false, body) }
+    }
+
+    private func runTransaction<T: Sendable>(postgres: Bool, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await db.withConnection { connection in
             let sql = connection as! any SQLDatabase
             try await sql.raw(postgres ? "BEGIN" : "BEGIN IMMEDIATE").run()
             do {

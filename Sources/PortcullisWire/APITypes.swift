@@ -234,3 +234,53 @@ public struct ClientResource: Codable, Sendable, Equatable {
         case updatedAt = "updated_at"
     }
 }
+
+/// A personal access token's row as the API shows it (ProcessMaker 4's `/api/1.0/users/{id}/tokens`).
+public struct PersonalTokenResource: Codable, Sendable, Equatable {
+    public var id: Int
+    public var userID: Int
+    public var clientID: String
+    public var name: String
+    public var scopes: [String]
+    public var revoked: Bool
+    public var createdAt: String
+    public var updatedAt: String
+    public var expiresAt: String
+    public var lastUsedAt: String?
+
+    public init(
+        id: Int, userID: Int, clientID: String, name: String, scopes: [String], revoked: Bool, createdAt: String, updatedAt: String,
+        expiresAt: String, lastUsedAt: String?
+    ) {
+        self.id = id
+        self.userID = userID
+        self.clientID = clientID
+        self.name = name
+        self.scopes = scopes
+        self.revoked = revoked
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.expiresAt = expiresAt
+        self.lastUsedAt = lastUsedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, scopes, revoked
+        case userID = "user_id"
+        case clientID = "client_id"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+        case expiresAt = "expires_at"
+        case lastUsedAt = "last_used_at"
+    }
+}
+
+/// The answer to creating a personal access token: the token, shown this once, and its row.
+public struct PersonalTokenCreated: Codable, Sendable, Equatable {
+    public var accessToken: String
+    public var token: PersonalTokenResource
+    public init(accessToken: String, token: PersonalTokenResource) {
+        self.accessToken = accessToken
+        self.token = token
+    }
+}

@@ -6,7 +6,31 @@ import PortcullisStore
 
 struct WorkspaceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "workspace", abstract: "Manage workspaces.", subcommands: [Create.self, List.self])
+        commandName: "workspace", abstract: "Manage workspaces.", subcommands: [Create.self, List.self, TokenLifetime.self])
+
+    struct TokenLifetime: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "token-lifetime", abstract: "Set the longest lifetime of personal access tokens in a workspace (or none).")
+        @Argument(help: "The workspace.") var name: String
+        @Argument(help: "A lifetime like 90d, or none for the global limit of 366 days.") var lifetime: String
+        @OptionGroup var options: ConfigurationOptions
+
+        func run() async throws {
+            try await CLI.with(options) { portcullis in
+                let workspace = try await portcullis.workspace(named: name)
+                var days: Int?
+                if lifetime.lowercased() != "none" {
+                    do {
+                        days = Int(try Configuration.parseDuration(lifetime, name: "lifetime", range: 86400...(366 * 86400)) / 86400)
+                    } catch {
+                        throw CLIError("\(error)")
+                    }
+                }
+                try await portcullis.store.workspaceSettings.setMaximumPersonalTokenDays(days, workspaceID: workspace.id)
+                print("Personal access tokens in \"\(name)\" now last at most \(days.map { "\($0) days" } ?? "366 days (the global limit)").")
+            }
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a workspace.")

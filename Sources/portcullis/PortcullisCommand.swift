@@ -15,7 +15,7 @@ struct PortcullisCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, MigrateCommand.self, WorkspaceCommand.self, UserCommand.self, ClientCommand.self,
-            KeysCommand.self,
+            TokenCommand.self, KeysCommand.self,
         ]
     )
 

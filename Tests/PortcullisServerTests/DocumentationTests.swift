@@ -67,3 +67,20 @@ struct OpenAPIRouteTests {
         #expect(documented.subtracting(served).sorted() == [], "documented but not served")
     }
 }
+
+@Suite("Page templates")
+struct TemplateTests {
+    @Test("Templates carry nothing the CSP would block: no inline style or script, no event handlers, no external assets")
+    func cspClean() throws {
+        let folder = DocumentationTests.root.appendingPathComponent("Sources/PortcullisServer/Resources/templates")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".mustache") }
+        #expect(files.count >= 10)
+        for file in files {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            #expect(!text.contains("style="), "\(file) has an inline style")
+            #expect(text.range(of: #"<script(?![^>]*\bsrc=)"#, options: .regularExpression) == nil, "\(file) has an inline script")
+            #expect(text.range(of: #"\son[a-z]+\s*="#, options: .regularExpression) == nil, "\(file) has an event handler attribute")
+            #expect(text.range(of: #"(src|href)="(https?:)?//"#, options: .regularExpression) == nil, "\(file) loads something from elsewhere")
+        }
+    }
+}

@@ -38,13 +38,18 @@ struct StoreTests {
         }
     }
 
-    @Test("SQLite runs in WAL mode with synchronous FULL, so a committed write survives a crash")
+    @Test("SQLite runs in WAL mode with synchronous FULL (a committed write survives a crash) and a sleeping busy timeout")
     func durability() async throws {
         try await withStore { store in
             let mode = try await store.sql.raw("PRAGMA journal_mode").first(decodingColumn: "journal_mode", as: String.self)
             #expect(mode == "wal")
             let synchronous = try await store.sql.raw("PRAGMA synchronous").first(decodingColumn: "synchronous", as: Int.self)
             #expect(synchronous == 2)
+            // Waiting writers sleep between retries instead of spinning (on every pooled connection).
+            for _ in 0..<4 {
+                let timeout = try await store.sql.raw("PRAGMA busy_timeout").first(decodingColumn: "timeout", as: Int.self)
+                #expect(timeout == 10000)
+            }
         }
     }
 

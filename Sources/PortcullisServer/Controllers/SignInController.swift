@@ -138,7 +138,7 @@ extension Portcullis {
 
     /// The pages a user may open; a link is shown only to those who may follow it.
     func menuLinks(for user: UserAccount) -> [(href: String, label: String)] {
-        var links: [(href: String, label: String)] = []
+        var links: [(href: String, label: String)] = [("/profile/tokens", "API Tokens")]
         if ClientAdministration.visibility(for: user) != .none { links.append((ClientPagesController.pm4Base, "Auth Clients")) }
         return links
     }

@@ -41,9 +41,11 @@ public func buildRouter(_ portcullis: Portcullis) -> Router<AppRequestContext> {
     SignInController(portcullis: portcullis, views: views).addRoutes(to: web)
     AuthorizeController(portcullis: portcullis, views: views).addRoutes(to: web)
     ClientPagesController(portcullis: portcullis, views: views).addRoutes(to: web)
+    TokenPagesController(portcullis: portcullis, views: views).addRoutes(to: web)
     let api = ProtectedAPI(portcullis: portcullis, router: web)
     UsersController(portcullis: portcullis).addRoutes(to: api)
     ClientsAPIController(portcullis: portcullis).addRoutes(to: api)
+    PersonalTokensAPIController(portcullis: portcullis).addRoutes(to: api)
     catalog.load(router.routes.map { ($0.method, $0.path.description) })
     return router
 }

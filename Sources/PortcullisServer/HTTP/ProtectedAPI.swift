@@ -94,6 +94,9 @@ struct ProtectedAPI {
         } catch {
             throw APIError.invalidToken(error)
         }
+        if let patID = principal.claims?.personalTokenID.flatMap({ Int($0) }) {
+            portcullis.tokenUsage.touch(patID, at: portcullis.clock.now())
+        }
         var user: UserAccount?
         if userBound {
             guard let userID = principal.userID else {

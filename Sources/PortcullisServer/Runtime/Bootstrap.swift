@@ -47,10 +47,23 @@ extension Portcullis {
                 // Another process made it first; its output carries the password.
             }
         }
+        for workspace in try await store.workspaces.allWorkspaces() { try await ensurePersonalAccessClient(in: workspace) }
         try await keyManager.ensureActiveKey()
         try await keyManager.reload()
         revocationList.apply(try await store.revocations.activeRevocations(now: now))
         return report
+    }
+
+    /// Every workspace has a client for personal access tokens, as ProcessMaker makes one at install. Its secret is
+    /// never shown: nobody authenticates as it.
+    func ensurePersonalAccessClient(in workspace: Workspace) async throws {
+        if try await personalTokens.client(in: workspace) != nil { return }
+        do {
+            _ = try await clientAdministration.register(
+                ClientRegistration(name: PersonalAccessTokens.clientName, grants: [.personalAccess]), owner: nil, in: workspace)
+        } catch is ClientAdministration.Invalid {
+            // Another process made it, or a client already has the name; the next start tries again if needed.
+        }
     }
 
     /// A password for people to copy: 20 characters without look-alikes (about 115 bits).

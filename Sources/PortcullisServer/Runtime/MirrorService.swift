@@ -20,7 +20,13 @@ struct MirrorService: Service {
         var since = portcullis.clock.now() - 5
         var lastPrune = since
         while !Task.isCancelled {
-            do { try await Task.sleep(for: .milliseconds(Int(interval * 1000))) } catch { return }
+            do {
+                try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+            } catch {
+                // Shutting down: keep the last-used times gathered since the last write.
+                try? await portcullis.store.personalTokens.recordUse(portcullis.tokenUsage.drain())
+                return
+            }
             let now = portcullis.clock.now()
             do {
                 let rows = try await portcullis.store.revocations.revocations(recordedSince: since - 5, now: now)
@@ -28,6 +34,7 @@ struct MirrorService: Service {
                 since = now
                 try await portcullis.keyManager.reload()
                 if now - lastPrune >= 60 {
+                    try await portcullis.store.personalTokens.recordUse(portcullis.tokenUsage.drain())
                     portcullis.revocationList.prune(now: now)
                     _ = try await portcullis.store.purgeExpired(now: now)
                     lastPrune = now

@@ -18,6 +18,9 @@ public final class Portcullis: Sendable {
     public let userAdministration: UserAdministration
     public let signIn: SignIn
     public let clientAdministration: ClientAdministration
+    public let personalTokens: PersonalAccessTokens
+    /// Last-used times of personal access tokens, written in batches by the mirror service.
+    public let tokenUsage = PersonalTokenUsage()
     public let authorizationCodes: AuthorizationCodeService
     public let clock: Clock
     /// Whether opening created the key file (a first start).
@@ -58,6 +61,7 @@ public final class Portcullis: Sendable {
             policy: configuration.tokenPolicy, limiter: InMemoryAttemptLimiter(policy: configuration.throttle), clock: clock,
             logger: logger, codes: store.authorizationCodes)
         self.signIn = SignIn(server: authorizationServer, audit: store.audit)
+        self.personalTokens = PersonalAccessTokens(server: authorizationServer, tokens: store.personalTokens, settings: store.workspaceSettings)
         self.clientAdministration = ClientAdministration(
             clients: store.clients, secrets: clientSecrets, revocationList: revocationList,
             tokenHorizon: Self.userRevocationHorizon(configuration), clock: clock)

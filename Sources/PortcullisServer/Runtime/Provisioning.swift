@@ -32,12 +32,21 @@ extension Portcullis {
             throw ValidationFailure(
                 field: "name", message: "A workspace name starts with a letter and has only letters, digits, _ and - (at most 64).")
         }
+        guard !Self.reservedWorkspaceNames.contains(name.lowercased()) else {
+            throw ValidationFailure(field: "name", message: "\"\(name)\" is reserved: it is part of Portcullis's own addresses.")
+        }
+        let workspace: Workspace
         do {
-            return try await store.workspaces.createWorkspace(named: name, now: clock.now())
+            workspace = try await store.workspaces.createWorkspace(named: name, now: clock.now())
         } catch RepositoryError.duplicate {
             throw ValidationFailure(field: "name", message: "The workspace \"\(name)\" already exists.")
         }
+        try await ensurePersonalAccessClient(in: workspace)
+        return workspace
     }
+
+    /// Names a workspace may not take: ProcessMaker 3's routes put the workspace where Portcullis has its own paths.
+    static let reservedWorkspaceNames: Set<String> = ["api", "oauth", "admin", "profile", "login", "logout", "assets", "health", "users", "user"]
 
     public func createUser(
         username: String, password: String, email: String? = nil, firstName: String = "", lastName: String = "",

@@ -14,6 +14,7 @@ enum PortcullisMigrations {
         M0008_CreateSessions(),
         M0009_CreateAuthorizationCodes(),
         M0010_CreateAuditEvents(),
+        M0011_CreatePersonalAccessTokens(),
     ]
 }
 

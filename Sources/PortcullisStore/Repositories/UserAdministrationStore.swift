@@ -105,6 +105,10 @@ struct UserAdministrationStore: UserAdministrationRepository {
                 """
             ).run()
             try await sql.raw("UPDATE grants SET revoked_at = \(bind: now) WHERE user_id = \(bind: userID) AND revoked_at IS NULL").run()
+            // The token version below revokes the personal access tokens; their rows say so too.
+            try await sql.raw(
+                "UPDATE personal_access_tokens SET revoked_at = \(bind: now), updated_at = \(bind: now) WHERE user_id = \(bind: userID) AND revoked_at IS NULL"
+            ).run()
             let revocation = Revocation.forUser(userID, version: version, revokedAt: now, expiresAt: horizon)
             try await RevocationStore.insert(revocation, recordedAt: now, on: sql)
             return revocation

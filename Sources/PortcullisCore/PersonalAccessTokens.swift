@@ -1,0 +1,100 @@
+import Synchronization
+import Foundation
+
+/// Personal access tokens (ProcessMaker 4's "API Tokens"): access tokens a user makes for their own scripts,
+/// issued through the workspace's Personal Access Client, checked like every other access token, listed and
+/// revoked through a stored row.
+public struct PersonalAccessTokens: Sendable {
+    let server: AuthorizationServer
+    let tokens: any PersonalTokenRepository
+    let settings: any WorkspaceSettingsRepository
+
+    public init(server: AuthorizationServer, tokens: any PersonalTokenRepository, settings: any WorkspaceSettingsRepository) {
+        self.server = server
+        self.tokens = tokens
+        self.settings = settings
+    }
+
+    /// The name of the client each workspace gets for personal access tokens.
+    public static let clientName = "Personal Access Client"
+    /// The longest lifetime any token may have: a user-wide revocation must outlive every token (366 days).
+    public static let absoluteMaximumDays = 366
+    /// The lifetimes the token page offers, in days.
+    public static let lifetimeChoices = [30, 90, 365]
+
+    public struct Invalid: Error, Sendable {
+        public let errors: [(field: String, messages: [String])]
+    }
+
+    /// The workspace's personal access client: the oldest client with the switch on.
+    public func client(in workspace: Workspace) async throws -> OAuthClient? {
+        try await server.clients.clients(workspaceID: workspace.id).filter { $0.grants.contains(.personalAccess) }.min { $0.id < $1.id }
+    }
+
+    /// The longest lifetime, in days, allowed in the workspace.
+    public func maximumDays(in workspace: Workspace) async throws -> Int {
+        min(Self.absoluteMaximumDays, try await settings.maximumPersonalTokenDays(workspaceID: workspace.id) ?? Self.absoluteMaximumDays)
+    }
+
+    /// Makes a token for `user`: `name` unique among the user's live tokens, at least one scope, a lifetime within
+    /// the workspace's maximum. Returns the token (shown once) and its row.
+    public func create(for user: UserAccount, name: String, scope: ScopeSet, lifetimeSeconds: Int64, in workspace: Workspace) async throws
+        -> (accessToken: String, record: PersonalTokenRecord)
+    {
+        let now = server.clock.now()
+        var errors: [(String, [String])] = []
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty {
+            errors.append(("name", ["The name field is required."]))
+        } else if trimmed.count > 255 {
+            errors.append(("name", ["The name may not be greater than 255 characters."]))
+        } else if try await tokens.tokens(userID: user.id).contains(where: { $0.isLive(at: now) && $0.name.lowercased() == trimmed.lowercased() }) {
+            errors.append(("name", ["You already have a token with this name."]))
+        }
+        if scope.scopes.isEmpty { errors.append(("scopes", ["Select at least one scope."])) }
+        let maximum = try await maximumDays(in: workspace)
+        if lifetimeSeconds < 86400 || lifetimeSeconds > Int64(maximum) * 86400 {
+            errors.append(("expires_at", ["The token must last between 1 and \(maximum) days."]))
+        }
+        if !errors.isEmpty { throw Invalid(errors: errors) }
+        guard let client = try await client(in: workspace) else {
+            throw Invalid(errors: [("client", ["This workspace has no client with personal access tokens switched on."])])
+        }
+        let tokenID = Base64URL.encode(SecureRandom.bytes(16))
+        let expiresAt = now + lifetimeSeconds
+        let record = try await tokens.create(
+            workspaceID: workspace.id, userID: user.id, clientRowID: client.id, name: trimmed, scope: scope, tokenID: tokenID,
+            expiresAt: expiresAt, now: now)
+        let claims = AccessTokenClaims(
+            issuer: server.codec.issuer, subject: String(user.id), audience: server.codec.audience(for: workspace), clientID: client.clientID,
+            scope: scope, tokenID: tokenID, grantID: nil, personalTokenID: String(record.id), userVersion: user.tokenVersion, issuedAt: now,
+            expiresAt: expiresAt)
+        return (try server.codec.sign(claims), record)
+    }
+
+    /// Revokes one token: at once here, within a second on other instances.
+    public func revoke(_ record: PersonalTokenRecord) async throws {
+        let now = server.clock.now()
+        let revocation = Revocation(kind: .token, value: record.tokenID, revokedAt: now, expiresAt: max(record.expiresAt, now + 1))
+        try await tokens.revoke(id: record.id, revocation: revocation, now: now)
+        server.revocationList.apply([revocation])
+    }
+
+    /// Who may manage whose tokens: one's own, or anyone's with edit-users (a super admin has it).
+    public static func mayManage(tokensOf owner: Int, _ actor: UserAccount) -> Bool { actor.id == owner || actor.has(.editUsers) }
+}
+
+/// Last-used times of personal access tokens, kept in memory and written at most once a minute per token, so a
+/// request never costs a database write.
+public final class PersonalTokenUsage: Sendable {
+    private let pending = Mutex<[Int: Int64]>([:])
+    public init() {}
+
+    public func touch(_ id: Int, at now: Int64) { pending.withLock { $0[id] = now } }
+
+    /// The unwritten times, emptied.
+    public func drain() -> [Int: Int64] { pending.withLock { current in defer { current = [:] }; return current } }
+
+    /// A not-yet-written time, for showing the freshest value.
+    public func pendingUse(of id: Int) -> Int64? { pending.withLock { $0[id] } }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PortcullisCore
+import PortcullisStore
+import PortcullisWire
+
+/// Personal access tokens through the API, as ProcessMaker 4 has them: `/api/1.0/users/{id}/tokens…`, and the same
+/// under `/api/1.0/{workspace}/users/{id}/tokens…` for ProcessMaker 3. One's own tokens, or anyone's with edit-users.
+struct PersonalTokensAPIController {
+    let portcullis: Portcullis
+
+    func addRoutes(to api: ProtectedAPI) {
+        for (prefix, dialect) in [("/api/1.0/users/{id}/tokens", Dialect.pm4), ("/api/1.0/{workspace}/users/{id}/tokens", .pm3)] {
+            api.add(.get, prefix, dialect: dialect) { _, context, caller in
+                let owner = try await owner(context, caller)
+                let records = try await portcullis.store.personalTokens.tokens(userID: owner.id)
+                let resources = try await portcullis.resources(records)
+                let meta = ListMeta(
+                    filter: "", sortBy: "created_at", sortOrder: "desc", count: resources.count, total: resources.count,
+                    perPage: max(resources.count, 1), currentPage: 1, path: portcullis.configuration.resolvedIssuer + prefix)
+                return Responses.json(ListResponse(data: resources, meta: meta))
+            }
+            api.add(.post, prefix, dialect: dialect) { request, context, caller in
+                let owner = try await owner(context, caller)
+                let input = try await TokenInput.decode(request)
+                let lifetime = try await input.lifetime(portcullis: portcullis, workspace: caller.workspace)
+                let scope: ScopeSet
+                do {
+                    scope = try ScopeSet.parse((input.scopes ?? ["*"]).joined(separator: " ")) ?? ScopeSet([])
+                } catch {
+                    throw APIError.validation([("scopes", ["Unknown scope; use *, view_processes or edit_processes."])])
+                }
+                do {
+                    let (token, record) = try await portcullis.personalTokens.create(
+                        for: owner, name: input.name ?? "", scope: scope, lifetimeSeconds: lifetime, in: caller.workspace)
+                    let created = PersonalTokenCreated(accessToken: token, token: try await portcullis.resources([record])[0])
+                    return Responses.json(created, status: .created, headers: Responses.noStore)
+                } catch let invalid as PersonalAccessTokens.Invalid {
+                    throw APIError.validation(invalid.errors)
+                }
+            }
+            api.add(.get, prefix + "/{tokenId}", dialect: dialect) { _, context, caller in
+                let record = try await token(context, caller)
+                return Responses.json(try await portcullis.resources([record])[0])
+            }
+            api.add(.delete, prefix + "/{tokenId}", dialect: dialect) { _, context, caller in
+                let record = try await token(context, caller)
+                try await portcullis.personalTokens.revoke(record)
+                return Response(status: .noContent)
+            }
+        }
+    }
+
+    /// The `{id}` user (an id, or ProcessMaker 3's usr_uid) whose tokens the caller may manage.
+    private func owner(_ context: AppRequestContext, _ caller: APICaller) async throws -> UserAccount {
+        let actor = try caller.requireUser
+        let id = context.parameters.get("id") ?? ""
+        let user: UserAccount?
+        if let number = Int(id) {
+            user = try await portcullis.store.users.user(id: number)
+        } else {
+            user = try await portcullis.store.userAdministration.user(uid: id, workspaceID: caller.workspace.id)
+        }
+        guard let user, user.workspaceID == caller.workspace.id else {
+            if !actor.has(.editUsers) { throw APIError.forbidden("You may manage only your own tokens") }
+            throw APIError.notFound("No user has the id \(id.prefix(64))")
+        }
+        guard PersonalAccessTokens.mayManage(tokensOf: user.id, actor) else {
+            throw APIError.forbidden("You may manage only your own tokens; managing others' needs edit-users")
+        }
+        return user
+    }
+
+    private func token(_ context: AppRequestContext, _ caller: APICaller) async throws -> PersonalTokenRecord {
+        let owner = try await owner(context, caller)
+        guard let tokenID = context.parameters.get("tokenId", as: Int.self), let record = try await portcullis.store.personalTokens.token(id: tokenID),
+            record.userID == owner.id
+        else { throw APIError.notFound("No such token") }
+        return record
+    }
+}
+
+/// `{"name", "scopes": […], "expires_in"?: days or "90d", "expires_at"?: "2027-01-31"}`.
+struct TokenInput: Decodable {
+    var name: String?
+    var scopes: [String]?
+    var expiresIn: ExpiresIn?
+    var expiresAt: String?
+
+    enum CodingKeys: String, CodingKey {
+        case name, scopes
+        case expiresIn = "expires_in"
+        case expiresAt = "expires_at"
+    }
+
+    enum ExpiresIn: Decodable {
+        case days(Int)
+        case text(String)
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let days = try? container.decode(Int.self) { self = .days(days) } else { self = .text(try container.decode(String.self)) }
+        }
+    }
+
+    static func decode(_ request: Request) async throws -> TokenInput {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: RequestParameters.maximumBodySize)
+        } catch {
+            throw APIError.badRequest("The request body is larger than 64 KiB")
+        }
+        do {
+            return try JSONDecoder().decode(TokenInput.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw APIError.badRequest("The body must be a JSON object like {\"name\": \"My script\", \"scopes\": [\"*\"]}")
+        }
+    }
+
+    /// Seconds; the default is a year, or the workspace's maximum if lower.
+    func lifetime(portcullis: Portcullis, workspace: Workspace) async throws -> Int64 {
+        let maximum = try await portcullis.personalTokens.maximumDays(in: workspace)
+        let problem = APIError.validation([("expires_at", ["The token must last between 1 and \(maximum) days."])])
+        if let expiresAt {
+            guard let date = TokenLifetime.parseDate(expiresAt) else { throw problem }
+            return Int64(date.timeIntervalSince1970) - portcullis.clock.now()
+        }
+        switch expiresIn {
+        case .days(let days): return Int64(days) * 86400
+        case .text(let text):
+            guard let seconds = try? Configuration.parseDuration(text, name: "expires_in", range: 0...(Int64(maximum) * 86400)) else { throw problem }
+            return seconds
+        case nil: return Int64(min(365, maximum)) * 86400
+        }
+    }
+}
+
+enum TokenLifetime {
+    /// `2027-01-31` (the end of that day, UTC) or a full ISO 8601 time.
+    static func parseDate(_ text: String) -> Date? {
+        if let full = try? Date(text, strategy: .iso8601) { return full }
+        let day = DateFormatter()
+        day.locale = Locale(identifier: "en_US_POSIX")
+        day.timeZone = TimeZone(identifier: "UTC")
+        day.dateFormat = "yyyy-MM-dd"
+        return day.date(from: text).map { $0.addingTimeInterval(86399) }
+    }
+}
+
+extension Portcullis {
+    /// Rows as the API shows them, with the freshest last-used time this instance knows.
+    public func resources(_ records: [PersonalTokenRecord]) async throws -> [PersonalTokenResource] {
+        var clientIDs: [Int: String] = [:]
+        var result: [PersonalTokenResource] = []
+        for record in records {
+            if clientIDs[record.clientRowID] == nil {
+                clientIDs[record.clientRowID] = try await store.clients.client(id: record.clientRowID)?.clientID ?? ""
+            }
+            let lastUsed = [record.lastUsedAt, tokenUsage.pendingUse(of: record.id)].compactMap { $0 }.max()
+            result.append(
+                PersonalTokenResource(
+                    id: record.id, userID: record.userID, clientID: clientIDs[record.clientRowID] ?? "", name: record.name,
+                    scopes: record.scope.sorted.map(\.rawValue), revoked: record.revokedAt != nil, createdAt: APIResponses.date(record.createdAt),
+                    updatedAt: APIResponses.date(record.updatedAt), expiresAt: APIResponses.date(record.expiresAt),
+                    lastUsedAt: lastUsed.map(APIResponses.date)))
+        }
+        return result
+    }
+}

@@ -1,0 +1,220 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@testable import PortcullisCore
+@testable import PortcullisServer
+@testable import PortcullisStore
+
+@Suite("Personal access tokens")
+struct PersonalTokenTests {
+    static func create(_ client: any TestClientProtocol, _ path: String, token: String, _ body: [String: Any]) async throws -> TestResponse {
+        try await client.postJSON(path, body, headers: bearer(token))
+    }
+
+    @Test("Every workspace has a Personal Access Client, made at bootstrap and with each new workspace")
+    func personalAccessClient() async throws {
+        try await withServer { server, _ in
+            let pac = try #require(try await server.portcullis.personalTokens.client(in: server.workspace))
+            #expect(pac.name == "Personal Access Client" && pac.grants == [.personalAccess])
+            let sales = try await server.portcullis.createWorkspace(named: "sales")
+            #expect(try await server.portcullis.personalTokens.client(in: sales) != nil)
+            await #expect(throws: ValidationFailure.self) { try await server.portcullis.createWorkspace(named: "users") }
+        }
+    }
+
+    @Test("Create through the API, use it like any access token, list, get, revoke; seen revoked at once")
+    func apiLifecycle() async throws {
+        try await withServer { server, client in
+            let login = try await server.accessToken(client)
+            let path = "/api/1.0/users/\(server.alice.id)/tokens"
+            let created = try await Self.create(client, path, token: login, ["name": "My script", "scopes": ["view_processes"]])
+            #expect(created.status == .created, "\(created.text)")
+            #expect(created.headers[.cacheControl] == "no-store")
+            let body = try created.json()
+            let pat = try #require(body["accessToken"] as? String)
+            let row = try #require(body["token"] as? [String: Any])
+            #expect(row["name"] as? String == "My script" && row["scopes"] as? [String] == ["view_processes"] && row["revoked"] as? Bool == false)
+            #expect(row["user_id"] as? Int == server.alice.id)
+            #expect(row["client_id"] as? String == (try await server.portcullis.personalTokens.client(in: server.workspace))?.clientID)
+            for key in ["id", "created_at", "updated_at", "expires_at"] { #expect(row[key] != nil, "missing \(key)") }
+            let claims = try jwtPayload(pat)
+            #expect(claims["pat"] as? String == String(row["id"] as! Int))
+            #expect((claims["exp"] as! Int) - (claims["iat"] as! Int) == 365 * 86400)
+
+            // Seed 002: the token is a Bearer token like any other, and its scope limits it.
+            #expect(try await client.get("/api/1.0/users/me", token: pat).status == .ok)
+            let write = try await client.execute(
+                uri: "/api/1.0/users/\(server.alice.id)", method: .put, headers: [.authorization: "Bearer \(pat)", .contentType: "application/json"],
+                body: Body.json(["firstname": "X"]))
+            #expect(write.status == .forbidden)
+
+            let list = try await client.get(path, token: login).json()
+            #expect((list["data"] as? [[String: Any]])?.count == 1)
+            #expect((list["meta"] as? [String: Any])?["total"] as? Int == 1)
+            let id = row["id"] as! Int
+            #expect(try await client.get("\(path)/\(id)", token: login).status == .ok)
+            #expect(try await client.execute(uri: "\(path)/\(id)", method: .delete, headers: bearer(login)).status == .noContent)
+            #expect(try await client.get("/api/1.0/users/me", token: pat).status == .unauthorized)
+            #expect((try await client.get("\(path)/\(id)", token: login).json())["revoked"] as? Bool == true)
+            // The name is free again once its token is revoked.
+            #expect(try await Self.create(client, path, token: login, ["name": "My script", "scopes": ["*"]]).status == .created)
+        }
+    }
+
+    @Test("ProcessMaker 3's address, with the user's usr_uid")
+    func pm3() async throws {
+        try await withServer { server, client in
+            let login = try await server.accessToken(client)
+            let path = "/api/1.0/workflow/users/\(server.alice.uid)/tokens"
+            let created = try await Self.create(client, path, token: login, ["name": "pm3 script", "scopes": ["*"]])
+            #expect(created.status == .created, "\(created.text)")
+            #expect(try await client.get("/api/1.0/workflow/users", token: try created.json()["accessToken"] as? String).status == .forbidden,
+                    "the token is good; Alice lacks view-users")
+            #expect(try await client.get(path, token: login).status == .ok)
+        }
+    }
+
+    @Test("One's own tokens; anyone's with edit-users; nobody else's")
+    func permissions() async throws {
+        try await withServer { server, client in
+            let ws = server.workspace
+            _ = try await server.portcullis.createUser(username: "bob", password: "bob-password-1", in: ws)
+            _ = try await server.portcullis.createUser(username: "hr", password: "hr-password-1", permissions: [.editUsers], in: ws)
+            let bob = try await server.accessToken(client, username: "bob", password: "bob-password-1")
+            let hr = try await server.accessToken(client, username: "hr", password: "hr-password-1")
+            let admin = try await server.accessToken(client, username: "admin", password: TestServer.adminPassword)
+            let alicePath = "/api/1.0/users/\(server.alice.id)/tokens"
+            #expect(try await client.get(alicePath, token: bob).status == .forbidden)
+            #expect(try await Self.create(client, alicePath, token: bob, ["name": "x", "scopes": ["*"]]).status == .forbidden)
+            #expect(try await client.get(alicePath, token: hr).status == .ok)
+            let made = try await Self.create(client, alicePath, token: hr, ["name": "by hr", "scopes": ["*"]])
+            #expect(made.status == .created)
+            let id = (try made.json()["token"] as! [String: Any])["id"] as! Int
+            #expect(try await client.execute(uri: "\(alicePath)/\(id)", method: .delete, headers: bearer(bob)).status == .forbidden)
+            #expect(try await client.execute(uri: "\(alicePath)/\(id)", method: .delete, headers: bearer(admin)).status == .noContent)
+            #expect(try await client.get("/api/1.0/users/999999/tokens", token: bob).status == .forbidden)
+            #expect(try await client.get("/api/1.0/users/999999/tokens", token: admin).status == .notFound)
+            let machine = try await client.postForm("/oauth/token", [("grant_type", "client_credentials")], headers: basic(server.clientID, server.clientSecret))
+                .string("access_token")!
+            #expect(try await client.get(alicePath, token: machine).status == .forbidden)
+        }
+    }
+
+    @Test("Validation: name required and unique among live tokens, a scope, a lifetime within the workspace's maximum")
+    func validation() async throws {
+        try await withServer { server, client in
+            let login = try await server.accessToken(client)
+            let path = "/api/1.0/users/\(server.alice.id)/tokens"
+            _ = try await Self.create(client, path, token: login, ["name": "Taken", "scopes": ["*"]])
+            try await server.portcullis.store.workspaceSettings.setMaximumPersonalTokenDays(30, workspaceID: server.workspace.id)
+            let cases: [([String: Any], String)] = [
+                (["scopes": ["*"]], "name"), (["name": "taken", "scopes": ["*"]], "name"), (["name": "a", "scopes": []], "scopes"),
+                (["name": "a", "scopes": ["admin"]], "scopes"), (["name": "a", "expires_in": 90], "expires_at"),
+                (["name": "a", "expires_at": "1999-01-01"], "expires_at"), (["name": "a", "expires_in": "nonsense"], "expires_at"),
+            ]
+            for (body, field) in cases {
+                let response = try await Self.create(client, path, token: login, body)
+                #expect(response.status == .unprocessableContent, "\(body): \(response.text)")
+                #expect((try response.json()["errors"] as? [String: [String]])?[field] != nil, "\(body): \(response.text)")
+            }
+            let capped = try await Self.create(client, path, token: login, ["name": "capped"])
+            let claims = try jwtPayload(try capped.json()["accessToken"] as! String)
+            #expect((claims["exp"] as! Int) - (claims["iat"] as! Int) == 30 * 86400, "the default respects the workspace's maximum")
+        }
+    }
+
+    @Test("Expiry, another workspace, a password change: each ends the token")
+    func endings() async throws {
+        try await withServer { server, client in
+            let login = try await server.accessToken(client)
+            let path = "/api/1.0/users/\(server.alice.id)/tokens"
+            let short = try await Self.create(client, path, token: login, ["name": "short", "expires_in": "1d"]).json()["accessToken"] as! String
+            let long = try await Self.create(client, path, token: login, ["name": "long"]).json()["accessToken"] as! String
+            _ = try await server.portcullis.createWorkspace(named: "sales")
+            #expect(try await client.get("/api/1.0/sales/users", token: long).status == .unauthorized, "a token of one workspace is refused in another")
+            server.time.advance(86400 + 1)
+            #expect(try await client.get("/api/1.0/users/me", token: short).status == .unauthorized)
+            #expect(try await client.get("/api/1.0/users/me", token: long).status == .ok)
+            try await server.portcullis.userAdministration.revokeEverything(of: server.alice.id)
+            #expect(try await client.get("/api/1.0/users/me", token: long).status == .unauthorized)
+            let rows = try await server.portcullis.store.personalTokens.tokens(userID: server.alice.id)
+            #expect(rows.allSatisfy { $0.revokedAt != nil })
+        }
+    }
+
+    @Test("Last used is kept in memory and written in a batch, never per request")
+    func lastUsed() async throws {
+        try await withServer { server, client in
+            let login = try await server.accessToken(client)
+            let created = try await Self.create(client, "/api/1.0/users/\(server.alice.id)/tokens", token: login, ["name": "used"]).json()
+            let pat = created["accessToken"] as! String
+            let id = (created["token"] as! [String: Any])["id"] as! Int
+            for _ in 0..<5 { _ = try await client.get("/api/1.0/users/me", token: pat) }
+            #expect(try await server.portcullis.store.personalTokens.token(id: id)?.lastUsedAt == nil, "no write per request")
+            #expect(server.portcullis.tokenUsage.pendingUse(of: id) != nil)
+            let listed = try await client.get("/api/1.0/users/\(server.alice.id)/tokens/\(id)", token: login).json()
+            #expect(listed["last_used_at"] as? String != nil, "the listing shows the fresh value")
+            try await server.portcullis.store.personalTokens.recordUse(server.portcullis.tokenUsage.drain())
+            #expect(try await server.portcullis.store.personalTokens.token(id: id)?.lastUsedAt != nil)
+        }
+    }
+
+    @Test("A revoke made by another process is seen within a second", .timeLimit(.minutes(1)))
+    func revokedElsewhere() async throws {
+        try await withServer { server, client in
+            let login = try await server.accessToken(client)
+            let created = try await Self.create(client, "/api/1.0/users/\(server.alice.id)/tokens", token: login, ["name": "cli"]).json()
+            let pat = created["accessToken"] as! String
+            let other = try await Portcullis.open(server.portcullis.configuration, logger: TestServer.quietLogger)
+            let record = try #require(try await other.store.personalTokens.token(id: (created["token"] as! [String: Any])["id"] as! Int))
+            try await other.personalTokens.revoke(record)
+            await other.close()
+            let start = ContinuousClock.now
+            var status = HTTPResponse.Status.ok
+            while status == .ok && ContinuousClock.now - start < .seconds(3) {
+                try await Task.sleep(for: .milliseconds(50))
+                status = try await client.get("/api/1.0/users/me", token: pat).status
+            }
+            #expect(status == .unauthorized && ContinuousClock.now - start < .seconds(1))
+        }
+    }
+
+    @Test("The API Tokens page: create (shown once), list, revoke after a confirmation")
+    func pages() async throws {
+        try await withServer { server, client in
+            let browser = Browser(client)
+            _ = try await signIn(browser)
+            let home = try await browser.get("/")
+            #expect(home.text.contains("href=\"/profile/tokens\""))
+            let page = try await browser.get("/profile/tokens")
+            #expect(page.text.contains("You have no tokens yet."))
+            let bad = try await browser.post("/profile/tokens", HTML.hiddenFields(page.text) + [("name", ""), ("lifetime", "30")])
+            #expect(bad.status == .unprocessableContent)
+            #expect(bad.text.contains("The name field is required.") && bad.text.contains("Select at least one scope."))
+            let created = try await browser.post(
+                "/profile/tokens", HTML.hiddenFields(page.text) + [("name", "Deploy script"), ("scope_*", "on"), ("lifetime", "90")])
+            #expect(created.status == .seeOther && created.headers[.location] == "/profile/tokens/new")
+            let shown = try await browser.get("/profile/tokens/new")
+            #expect(shown.text.contains("It will not be shown again."))
+            let token = try #require(shown.text.range(of: #"eyJ[A-Za-z0-9_.-]+"#, options: .regularExpression).map { String(shown.text[$0]) })
+            #expect(try await browser.get("/profile/tokens/new").status == .seeOther, "shown once")
+            #expect(try await client.get("/api/1.0/users/me", token: token).status == .ok)
+            let list = try await browser.get("/profile/tokens")
+            #expect(list.text.contains("Deploy script") && !list.text.contains(token))
+            let record = try #require(try await server.portcullis.store.personalTokens.tokens(userID: server.alice.id).first)
+            #expect(record.expiresAt - record.createdAt == 90 * 86400)
+            let confirm = try await browser.get("/profile/tokens/\(record.id)/revoke")
+            #expect(confirm.text.contains("Revoke <strong>Deploy script</strong>?"))
+            let revoked = try await browser.post("/profile/tokens/\(record.id)/revoke", HTML.hiddenFields(confirm.text))
+            #expect(revoked.status == .seeOther)
+            #expect(try await client.get("/api/1.0/users/me", token: token).status == .unauthorized)
+            #expect(try await browser.get("/profile/tokens").text.contains("revoked"))
+            // Another user's token is not revocable here.
+            let other = try await server.portcullis.personalTokens.create(
+                for: try await server.portcullis.store.users.user(id: 1)!, name: "admin's", scope: .everything, lifetimeSeconds: 86400, in: server.workspace)
+            #expect(try await browser.get("/profile/tokens/\(other.record.id)/revoke").status == .notFound)
+        }
+    }
+}
