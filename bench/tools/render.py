@@ -32,6 +32,10 @@ PEER_NAME = {"glewlwyd": "Glewlwyd 2.7.5 (C)", "dot": "django-oauth-toolkit (gun
 def f0(v, nd=0):
     if v is None:
         return "-"
+    if isinstance(v, float) and v.is_integer() and nd == 0:
+        v = int(v)
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v:,}"
     if isinstance(v, (int, float)):
         if nd == 0 and abs(v) >= 100:
             return f"{v:,.0f}"
@@ -78,15 +82,17 @@ def chart(doc, png):
          "P-256 sign", []),
         (f"password grant (bcrypt {bc.get('cost', doc['run'].get('bcrypt_cost'))})", pcs.get(pw) if pw else None, "password",
          bc.get("verifies_per_s_all_processes"), "bcrypt verify", [("Keycloak (published, x2 vCPU)", 2 * kc["password_logins_per_s"])]),
-        ("refresh-token rotation", pcs.get("refresh_rotation"), None, None, None,
+        ("refresh-token rotation", pcs.get("refresh_rotation"), None,
+         (doc["limits"].get("durable_writes") or {}).get("writes_per_s"), "durable 4 KiB writes",
          [("Keycloak (published, x2 vCPU)", 2 * kc["refresh_per_s"])]),
         ("protected call", pcs.get("users_me"), None, doc["limits"].get("ceiling_route_rps"), "ceiling route", []),
         ("introspection", pcs.get("introspect"), None, (multi.get("rsa2048") or {}).get("verify_per_s"), "RSA-2048 verify",
          [("Hydra (published, 2 CPUs)", hy["introspections_per_s"])]),
     ]
     colors = {"Portcullis": "#1f6fb2", "limit": "#9a9a9a", "glewlwyd": "#e08a1e", "dot": "#3a9d4a", "authlib": "#b24a9a",
-              "Hydra (published, 2 CPUs)": "#ffffff", "Keycloak (published, x2 vCPU)": "#ffffff"}
-    fig, ax = plt.subplots(figsize=(10, 7.2))
+              "Hydra (published, 2 CPUs)": "#cfe3f7", "Keycloak (published, x2 vCPU)": "#f7d6cf"}
+    hatches = {"Hydra (published, 2 CPUs)": "//", "Keycloak (published, x2 vCPU)": "xx"}
+    fig, ax = plt.subplots(figsize=(10, 8.2))
     y, ticks, ticklabels, seen = 0.0, [], [], set()
     for title, mine, peer_kind, limit, limit_name, published in groups:
         bars = []
@@ -98,7 +104,7 @@ def chart(doc, png):
                     if name.startswith(peer_kind) and s.get("rps"):
                         bars.append((PEER_NAME.get(peer, peer).split(" (")[0], s["rps"], peer, None))
         for name, v in published:
-            bars.append((name, v, name, "//"))
+            bars.append((name, v, name, hatches.get(name)))
         if limit:
             bars.append((f"limit: {limit_name}", limit, "limit", None))
         top = y
@@ -109,7 +115,7 @@ def chart(doc, png):
             ax.barh(y, v, height=0.8, color=colors.get(ckey, "#cccccc"), edgecolor="#333333", hatch=hatch,
                     label=None if lg in seen else lg)
             seen.add(lg)
-            ax.text(v * 1.05, y, f"{v:,.0f}", va="center", fontsize=7)
+            ax.text(v * 1.05, y, f"{v:,.0f}" + (f"  {label[len('limit: '):]}" if ckey == "limit" else ""), va="center", fontsize=7)
             y += 1
         ticks.append((top + y - 1) / 2)
         ticklabels.append(title)
@@ -120,7 +126,7 @@ def chart(doc, png):
     ax.set_xlabel("requests per second (log scale); 2 cores shared with the load generator")
     prelim = " (PRELIMINARY: machine busy compiling)" if "prelim" in (doc["run"].get("label") or "").lower() else ""
     ax.set_title(f"Portcullis vs peers vs this machine's limits, run {doc['run']['run_id']}{prelim}", fontsize=10)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.45, -0.08), ncol=3, frameon=False)
     ax.grid(axis="x", which="both", alpha=0.25)
     fig.tight_layout()
     fig.savefig(png, dpi=110)
@@ -195,13 +201,15 @@ def md(doc, png_rel, analysis):
     w("")
     w("## Portcullis")
     w("")
-    ratios = {x["scenario"]: x for x in doc["ratios"]}
+    ratios = {}
+    for x in doc["ratios"]:
+        if x.get("ratio") is not None:
+            ratios.setdefault(x["scenario"], []).append(f"{100 * x['ratio']:.0f}% of {f0(x['limit_per_s'])} ({x['limit']})")
     w("| scenario | req/s | p50 ms | p99 ms | ok | non-2xx | 2xx unexpected | socket errors | peak RSS MiB | server CPU ms/req | "
       "share of its limit | load avg before | other load (cores) |")
     w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, s in pc_rows(doc):
-        ra = ratios.get(name)
-        share = f"{100 * ra['ratio']:.0f}% of {f0(ra['limit_per_s'])} ({ra['limit']})" if ra and ra.get("ratio") is not None else "-"
+        share = "; ".join(ratios.get(name, [])) or "-"
         w(f"| {LABEL.get(key_of(name), name)} (`{name}`) | {f0(s['rps'])} | {ms(s['p50_ms'])} | {ms(s['p99_ms'])} | {s['ok']} | "
           f"{s['non2xx']} | {s['two_xx_without_expect']} | {s['socket_errors']} | {f0(s['peak_rss_mib'], 1)} | "
           f"{f0(s.get('server_cpu_ms_per_request'), 2)} | {share} | {(s.get('loadavg_before_run') or '').split(' ')[0]} | "
@@ -233,6 +241,12 @@ def md(doc, png_rel, analysis):
               f"{cb['processes']} processes.")
         w("")
     if doc["limits"].get("ceiling_route_rps"):
+        dw = doc["limits"].get("durable_writes")
+        if dw:
+            w(f"Durable writes: `{dw['command']}` on the file system of the data folders took {dw['ms_per_write']} ms per "
+              f"4 KiB synchronous write, **{f0(dw['writes_per_s'])} per second**. Every committed SQLite write transaction "
+              "(a refresh-token rotation, a password grant) pays at least one, so this bounds durable write rates.")
+            w("")
         w(f"Ceiling route: Portcullis's own `GET /health` (no auth, tiny JSON) at {f0(doc['limits']['ceiling_route_rps'])} req/s "
           "with the same wrk parameters; it is what the framework, the HTTP stack and wrk leave on this machine.")
         w("")
