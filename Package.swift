@@ -95,6 +95,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "PortcullisTestSupport",
+            dependencies: ["PortcullisStore", "PortcullisCore", .product(name: "SQLKit", package: "sql-kit"), .product(name: "Logging", package: "swift-log")],
+            path: "Tests/PortcullisTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PortcullisCoreTests",
             dependencies: ["PortcullisCore"],
@@ -102,7 +108,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PortcullisStoreTests",
-            dependencies: ["PortcullisStore", "PortcullisCore", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["PortcullisStore", "PortcullisCore", "PortcullisTestSupport", .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -112,6 +118,7 @@ let package = Package(
                 "PortcullisWire",
                 "PortcullisStore",
                 "PortcullisCore",
+                "PortcullisTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ],

@@ -74,7 +74,7 @@ public final class Store: Sendable {
     /// Opens the database; for SQLite, creates its folder and turns on WAL mode.
     public static func open(
         _ location: DatabaseLocation, poolSize: Int = 4, logger: Logger,
-        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, connectionTimeout: Int64 = 10
     ) async throws -> Store {
         let threadPool = NIOThreadPool(numberOfThreads: max(2, System.coreCount))
         threadPool.start()
@@ -87,11 +87,13 @@ public final class Store: Sendable {
             } catch {
                 throw StoreError.cannotCreateDirectory(folder)
             }
-            databases.use(.sqlite(.file(path), sqlLogLevel: nil), as: .sqlite)
+            databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(connectionTimeout), sqlLogLevel: nil), as: .sqlite)
         case .postgres(let url):
             let configuration = try SQLPostgresConfiguration(url: url)
             databases.use(
-                .postgres(configuration: configuration, maxConnectionsPerEventLoop: max(1, poolSize / max(1, System.coreCount)), sqlLogLevel: .trace),
+                .postgres(
+                    configuration: configuration, maxConnectionsPerEventLoop: max(1, poolSize / max(1, System.coreCount)),
+                    connectionPoolTimeout: .seconds(connectionTimeout), sqlLogLevel: .trace),
                 as: .psql)
         }
         // SQL statements and their bound values never reach the log: some values are hashes of secrets.
@@ -192,5 +194,12 @@ extension Error {
         if let error = self as? any DatabaseError, error.isConstraintFailure { return true }
         let text = String(reflecting: self)
         return text.contains("UNIQUE constraint failed") || text.contains("23505")
+    }
+}
+
+extension Store {
+    /// Runs one statement that takes no input; for test fixtures (creating and dropping databases).
+    public func executeForTesting(_ statement: String) async throws {
+        try await sql.raw(SQLQueryString(statement)).run()
     }
 }

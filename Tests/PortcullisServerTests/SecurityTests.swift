@@ -3,6 +3,8 @@ import HTTPTypes
 import HummingbirdTesting
 import Logging
 import NIOCore
+import PortcullisTestSupport
+import SQLKit
 import Synchronization
 import Testing
 
@@ -114,13 +116,13 @@ struct SecurityTests {
                 [("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
                  ("username", "alice"), ("password", TestServer.alicePassword)])
             let refresh = try #require(try login.string("refresh_token"))
-            let database = try Data(contentsOf: server.folder.appendingPathComponent("portcullis.sqlite"))
-                + ((try? Data(contentsOf: server.folder.appendingPathComponent("portcullis.sqlite-wal"))) ?? Data())
+            let database = try await server.everythingStored()
             for needle in [server.clientSecret, refresh, TestServer.alicePassword, "PRIVATE KEY"] {
                 #expect(database.range(of: Data(needle.utf8)) == nil, "found \(needle.prefix(12))… in the database files")
             }
             #expect(database.range(of: Data(OpaqueSecret.hash(refresh).utf8)) != nil, "the hash should be what is stored")
             let attributes = try FileManager.default.attributesOfItem(atPath: server.folder.appendingPathComponent("secret.key").path)
+            #expect(database.count > 1000, "the dump saw the data")
             #expect((attributes[.posixPermissions] as? Int) == 0o600)
         }
     }
@@ -158,4 +160,23 @@ final class SpyPasswordHasher: PasswordHasher {
         return false
     }
     func verifyAgainstDummy(_ password: String) async { log.withLock { $0.append("dummy") } }
+}
+
+extension TestServer {
+    /// Every byte the database holds: the SQLite files, or every row of every table as text on PostgreSQL.
+    func everythingStored() async throws -> Data {
+        guard TestDatabase.isPostgres else {
+            return try Data(contentsOf: folder.appendingPathComponent("portcullis.sqlite"))
+                + ((try? Data(contentsOf: folder.appendingPathComponent("portcullis.sqlite-wal"))) ?? Data())
+        }
+        let tables = try await portcullis.store.sql.raw(
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'"
+        ).all(decodingColumn: "name", as: String.self)
+        var text = ""
+        for table in tables {
+            text += try await portcullis.store.sql.raw(SQLQueryString("SELECT CAST(t AS TEXT) AS row FROM \"\(table)\" t"))
+                .all(decodingColumn: "row", as: String.self).joined(separator: "\n")
+        }
+        return Data(text.utf8)
+    }
 }

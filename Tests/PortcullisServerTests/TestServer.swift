@@ -7,6 +7,7 @@ import NIOCore
 import PortcullisCore
 import PortcullisServer
 import PortcullisStore
+import PortcullisTestSupport
 import Synchronization
 
 /// A clock tests can move forward.
@@ -32,6 +33,7 @@ struct TestServer: Sendable {
     let alice: UserAccount
     let workspace: Workspace
     let time: TestClock
+    let dropDatabase: @Sendable () async -> Void
 
     static var quietLogger: Logger { Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }) }
 
@@ -40,6 +42,10 @@ struct TestServer: Sendable {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-test-\(UUID().uuidString)")
         var configuration = Configuration()
         configuration.dataDirectory = folder.path
+        let (databaseURL, dropDatabase) = try await TestDatabase.fresh(in: folder)
+        configuration.databaseURL = databaseURL
+        // Many test servers run at once: one connection per event loop each keeps PostgreSQL's count sane.
+        configuration.databasePoolSize = 2
         configuration.adminPassword = adminPassword
         configuration.bcryptCost = 4
         configuration.issuer = "http://portcullis.test"
@@ -57,11 +63,12 @@ struct TestServer: Sendable {
             ClientRegistration(name: "Machine", grants: [.clientCredentials]), in: workspace)
         return TestServer(
             portcullis: portcullis, folder: folder, client: client, publicClient: publicClient, machineClient: machineClient,
-            alice: alice, workspace: workspace, time: time)
+            alice: alice, workspace: workspace, time: time, dropDatabase: dropDatabase)
     }
 
     func stop() async {
         await portcullis.close()
+        await dropDatabase()
         try? FileManager.default.removeItem(at: folder)
     }
 

@@ -1,25 +1,30 @@
 import Foundation
 import Logging
 import SQLKit
+import PortcullisTestSupport
 import Testing
 
 @testable import PortcullisCore
 @testable import PortcullisStore
 
-/// A fresh SQLite database in a temporary folder, removed afterwards.
+/// A fresh database (SQLite in a temporary folder, or PostgreSQL when the suite runs against it), removed afterwards.
 func withStore(_ body: (Store) async throws -> Void) async throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-store-\(UUID().uuidString)")
+    let (url, drop) = try await TestDatabase.fresh(in: folder)
+    // A long pool timeout: the whole suite runs at once on two cores, and twenty transactions queue for four connections.
     let store = try await Store.open(
-        .sqlite(path: folder.appendingPathComponent("test.sqlite").path), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try DatabaseLocation(url: url), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), connectionTimeout: 120)
     defer { try? FileManager.default.removeItem(at: folder) }
     do {
         try await store.migrate()
         try await body(store)
     } catch {
         await store.close()
+        await drop()
         throw error
     }
     await store.close()
+    await drop()
 }
 
 @Suite("Store")
@@ -31,14 +36,20 @@ struct StoreTests {
             let names = try await store.appliedMigrations()
             #expect(names == names.sorted())
             #expect(names.first == "M0001_CreateWorkspaces")
-            let tables = try await store.sql.raw("SELECT name FROM sqlite_master WHERE type = 'table'").all(decodingColumn: "name", as: String.self)
+            let tables = try await store.sql.raw(
+                TestDatabase.isPostgres
+                    ? "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'"
+                    : "SELECT name FROM sqlite_master WHERE type = 'table'"
+            ).all(decodingColumn: "name", as: String.self)
             for table in ["workspaces", "users", "user_permissions", "clients", "grants", "refresh_tokens", "signing_keys", "revocations"] {
                 #expect(tables.contains(table), "missing table \(table)")
             }
         }
     }
 
-    @Test("SQLite runs in WAL mode with synchronous FULL (a committed write survives a crash) and a sleeping busy timeout")
+    @Test(
+        "SQLite runs in WAL mode with synchronous FULL (a committed write survives a crash) and a sleeping busy timeout",
+        .enabled(if: !TestDatabase.isPostgres, "PostgreSQL commits durably by default (synchronous_commit on)"))
     func durability() async throws {
         try await withStore { store in
             let mode = try await store.sql.raw("PRAGMA journal_mode").first(decodingColumn: "journal_mode", as: String.self)
