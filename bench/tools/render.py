@@ -183,6 +183,8 @@ def md(doc, png_rel, analysis):
     w(f"- Refresh-token rotation (`bench/lua/refresh.lua`): each wrk thread holds a pool of {r.get('pool_per_thread')} "
       "refresh tokens issued before the run (separate pools for warm-up and measured run); a request takes one, the "
       "response's successor goes back into the pool, so no token is ever presented twice (a reused one would revoke its grant).")
+    w("- Idle server CPU: the server's own CPU time over 3 s right after it answered `/health` and before any load, "
+      "in ms per second: what background work (the revocation and key mirrors) costs.")
     w("- Peak RSS is the server's VmHWM (peak resident memory since it started; the server is restarted for every "
       "scenario). For gunicorn peers it is the sum over master and workers.")
     lo, hi = load_range(list(pcs.values()))
@@ -206,14 +208,14 @@ def md(doc, png_rel, analysis):
         if x.get("ratio") is not None:
             ratios.setdefault(x["scenario"], []).append(f"{100 * x['ratio']:.0f}% of {f0(x['limit_per_s'])} ({x['limit']})")
     w("| scenario | req/s | p50 ms | p99 ms | ok | non-2xx | 2xx unexpected | socket errors | peak RSS MiB | server CPU ms/req | "
-      "share of its limit | load avg before | other load (cores) |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+      "share of its limit | load avg before | other load (cores) | idle server CPU ms/s |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, s in pc_rows(doc):
         share = "; ".join(ratios.get(name, [])) or "-"
         w(f"| {LABEL.get(key_of(name), name)} (`{name}`) | {f0(s['rps'])} | {ms(s['p50_ms'])} | {ms(s['p99_ms'])} | {s['ok']} | "
           f"{s['non2xx']} | {s['two_xx_without_expect']} | {s['socket_errors']} | {f0(s['peak_rss_mib'], 1)} | "
           f"{f0(s.get('server_cpu_ms_per_request'), 2)} | {share} | {(s.get('loadavg_before_run') or '').split(' ')[0]} | "
-          f"{f0(s.get('other_load_cores'), 2)} |")
+          f"{f0(s.get('other_load_cores'), 2)} | {f0(s.get('idle_cpu_ms_per_s'))} |")
     w("")
     w(f"![Portcullis vs peers vs limits]({png_rel})")
     w("")
@@ -308,8 +310,8 @@ def md(doc, png_rel, analysis):
         w("")
         names = ["cc_rs256", "refresh_rotation", "users_me", "introspect"]
         sizes = list(doc["scaling"].keys())
-        hdr = "| scenario | empty DB req/s | " + " | ".join(f"{int(n):,} rows req/s (vs empty)" for n in sizes) + \
-              " | " + " | ".join(f"{int(n):,} rows p99 ms / peak RSS MiB / start s" for n in sizes) + " |"
+        hdr = "| scenario | empty DB req/s (p99 ms / idle CPU ms per s) | " + " | ".join(f"{int(n):,} rows req/s (vs empty)" for n in sizes) + \
+              " | " + " | ".join(f"{int(n):,} rows: p99 ms / peak RSS MiB / start s / idle CPU ms per s" for n in sizes) + " |"
         w(hdr)
         w("|---|---|" + "---|" * (2 * len(sizes)))
         for n in names:
@@ -321,8 +323,11 @@ def md(doc, png_rel, analysis):
             cells2 = []
             for sz in sizes:
                 s = doc["scaling"][sz]["scenarios"].get(n)
-                cells2.append("-" if not s else f"{ms(s['p99_ms'])} / {f0(s['peak_rss_mib'], 1)} / {s.get('startup_s', '-')}")
-            w(f"| {LABEL.get(n, n)} | {f0(base)} | " + " | ".join(cells) + " | " + " | ".join(cells2) + " |")
+                cells2.append("-" if not s else f"{ms(s['p99_ms'])} / {f0(s['peak_rss_mib'], 1)} / {s.get('startup_s', '-')} / "
+                                                 f"{f0(s.get('idle_cpu_ms_per_s'))}")
+            b = pcs.get(n, {})
+            w(f"| {LABEL.get(n, n)} | {f0(base)} ({ms(b.get('p99_ms'))} / {f0(b.get('idle_cpu_ms_per_s'))}) | "
+              + " | ".join(cells) + " | " + " | ".join(cells2) + " |")
         w("")
         for sz, v in doc["scaling"].items():
             rows = v.get("rows") or {}
