@@ -65,34 +65,28 @@ public struct AuthorizationServer: Sendable {
         let addressKey = request.remoteAddress.map { ThrottleKey(.address, $0) }
         if let addressKey { try await limiter.check(addressKey, now: now) }
 
-        let clientKey = ThrottleKey(.client, "\(workspace.id):\(request.basic?.clientID ?? request["client_id"] ?? "")")
-        try await limiter.check(clientKey, now: now)
+        // Client secrets carry 256 random bits: nobody guesses one, so failures are counted per address only. Counting
+        // them per client id would let anyone who knows a public client id lock the client out.
         let authenticated: AuthenticatedClient
         do {
             authenticated = try await ClientAuthenticator(clients: clients, secrets: secrets).authenticate(request, in: workspace)
         } catch OAuthError.invalidClient {
-            await limiter.recordFailure(clientKey, now: now)
             if let addressKey { await limiter.recordFailure(addressKey, now: now) }
             throw OAuthError.invalidClient
         }
 
-        do {
-            switch grantType {
-            case .password:
-                return try await passwordGrant(request, client: authenticated, workspace: workspace)
-            case .clientCredentials:
-                return try await clientCredentialsGrant(request, client: authenticated, workspace: workspace)
-            case .refreshToken:
-                return try await refreshTokenGrant(request, client: authenticated, workspace: workspace)
-            case .authorizationCode:
-                guard let codes else { throw OAuthError.unsupportedGrantType(grantName) }
-                return try await AuthorizationCodeService(server: self, codes: codes).redeem(request, client: authenticated, in: workspace)
-            case .implicit, .personalAccess:
-                throw OAuthError.unsupportedGrantType(grantName)
-            }
-        } catch let error as OAuthError {
-            if case .invalidUserCredentials = error, let addressKey { await limiter.recordFailure(addressKey, now: now) }
-            throw error
+        switch grantType {
+        case .password:
+            return try await passwordGrant(request, client: authenticated, workspace: workspace)
+        case .clientCredentials:
+            return try await clientCredentialsGrant(request, client: authenticated, workspace: workspace)
+        case .refreshToken:
+            return try await refreshTokenGrant(request, client: authenticated, workspace: workspace)
+        case .authorizationCode:
+            guard let codes else { throw OAuthError.unsupportedGrantType(grantName) }
+            return try await AuthorizationCodeService(server: self, codes: codes).redeem(request, client: authenticated, in: workspace)
+        case .implicit, .personalAccess:
+            throw OAuthError.unsupportedGrantType(grantName)
         }
     }
 

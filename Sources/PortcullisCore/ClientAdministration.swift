@@ -34,6 +34,13 @@ public struct ClientAdministration: Sendable {
     public static func mayEdit(_ client: OAuthClient, _ user: UserAccount) -> Bool { user.has(.editAuthClients) || owns(user, client) }
     public static func mayDelete(_ client: OAuthClient, _ user: UserAccount) -> Bool { user.has(.deleteAuthClients) || owns(user, client) }
 
+    /// Skipping the consent screen lets a client take tokens for any signed-in user without asking: only
+    /// administrators of clients may grant it, never an owner with PM_REST_API_APPLICATIONS alone. `nil` is the CLI.
+    public static func mayLetSkipConsent(_ actor: UserAccount?, editing: Bool) -> Bool {
+        guard let actor else { return true }
+        return editing ? actor.has(.editAuthClients) : actor.has(.createAuthClients)
+    }
+
     /// Thrown when a registration has field errors.
     public struct Invalid: Error, Sendable {
         public let errors: [(field: String, messages: [String])]
@@ -49,8 +56,13 @@ public struct ClientAdministration: Sendable {
     }
 
     /// Registers a client owned by `owner`; the secret in the result is shown once and kept only as a keyed hash.
-    public func register(_ registration: ClientRegistration, owner: Int?, in workspace: Workspace) async throws -> (client: OAuthClient, secret: String?) {
-        let errors = registration.validationErrors()
+    public func register(_ registration: ClientRegistration, owner: Int?, by actor: UserAccount?, in workspace: Workspace) async throws
+        -> (client: OAuthClient, secret: String?)
+    {
+        var errors = registration.validationErrors()
+        if registration.skipsConsent && !Self.mayLetSkipConsent(actor, editing: false) {
+            errors.append(("skip_consent", ["Only administrators with the create-auth_clients permission may let a client skip the consent screen."]))
+        }
         if !errors.isEmpty { throw Invalid(errors: errors) }
         let secret = registration.isConfidential ? OpaqueSecret.generate(.clientSecret) : nil
         do {
@@ -69,8 +81,18 @@ public struct ClientAdministration: Sendable {
 
     /// Applies an edit. A client that becomes confidential gets a new secret (returned, shown once); one that becomes
     /// public loses its secret.
-    public func update(_ client: OAuthClient, with registration: ClientRegistration) async throws -> (client: OAuthClient, secret: String?) {
-        let errors = registration.validationErrors()
+    public func update(_ client: OAuthClient, with requested: ClientRegistration, by actor: UserAccount?) async throws
+        -> (client: OAuthClient, secret: String?)
+    {
+        var registration = requested
+        var errors = registration.validationErrors()
+        if !Self.mayLetSkipConsent(actor, editing: true) {
+            if registration.skipsConsent && !client.skipsConsent {
+                errors.append(("skip_consent", ["Only administrators with the edit-auth_clients permission may let a client skip the consent screen."]))
+            }
+            // An owner's edit never keeps a skip an administrator granted.
+            registration.skipsConsent = false
+        }
         if !errors.isEmpty { throw Invalid(errors: errors) }
         var secret: String?
         var hash = client.secretHash
@@ -82,6 +104,11 @@ public struct ClientAdministration: Sendable {
         }
         do {
             let updated = try await clients.updateClient(id: client.id, with: registration, secretHash: hash, now: clock.now())
+            // Tokens were issued under the old terms: a client that turns public, or loses a grant, keeps none of them
+            // (a refresh token of a once-confidential client must not work with a bare client_id).
+            if client.isConfidential != updated.isConfidential || !client.grants.subtracting(updated.grants).isEmpty {
+                try await revokeTokens(of: client)
+            }
             return (updated, secret)
         } catch RepositoryError.duplicate {
             throw Invalid(errors: [("name", ["The name has already been taken."])])
@@ -94,6 +121,14 @@ public struct ClientAdministration: Sendable {
         let secret = OpaqueSecret.generate(.clientSecret)
         try await clients.replaceSecret(id: client.id, secretHash: secrets.hash(secret), now: clock.now())
         return secret
+    }
+
+    /// Revokes every grant and access token of the client, keeping the client.
+    public func revokeTokens(of client: OAuthClient) async throws {
+        let now = clock.now()
+        let revocation = Revocation(kind: .client, value: client.clientID, revokedAt: now, expiresAt: now + tokenHorizon)
+        try await clients.revokeGrants(clientRowID: client.id, revocation: revocation)
+        revocationList.apply([revocation])
     }
 
     /// Deletes the client and revokes every token it issued: at once here, within a second on other instances.

@@ -27,6 +27,11 @@ public struct UserAdministration: Sendable {
         public let errors: [(field: String, messages: [String])]
     }
 
+    /// Thrown when the actor may not act on this user at all.
+    public struct Forbidden: Error, Sendable {
+        public let message: String
+    }
+
     public func create(_ draft: UserDraft, in workspace: Workspace, by actor: UserAccount) async throws -> UserAccount {
         let errors = draft.validationErrors(creating: true)
         if !errors.isEmpty { throw Invalid(errors: errors) }
@@ -36,8 +41,8 @@ public struct UserAdministration: Sendable {
         do {
             var user = try await users.createUser(
                 NewUser(
-                    workspaceID: workspace.id, username: draft.username!.trimmingCharacters(in: .whitespaces),
-                    email: draft.email?.trimmingCharacters(in: .whitespaces), firstName: draft.firstName!, lastName: draft.lastName!,
+                    workspaceID: workspace.id, username: draft.username!.trimmingCharacters(in: .whitespacesAndNewlines),
+                    email: draft.email?.trimmingCharacters(in: .whitespacesAndNewlines), firstName: draft.firstName!, lastName: draft.lastName!,
                     passwordHash: try await passwords.hash(draft.password!), isSuperAdmin: draft.isAdministrator ?? false),
                 now: clock.now())
             if draft.status == "INACTIVE" {
@@ -53,6 +58,21 @@ public struct UserAdministration: Sendable {
     public func update(_ user: UserAccount, with draft: UserDraft, by actor: UserAccount) async throws -> UserAccount {
         let errors = draft.validationErrors(creating: false)
         if !errors.isEmpty { throw Invalid(errors: errors) }
+        // A super admin's account is out of reach of anyone but super admins: resetting its password would make the
+        // actor a super admin.
+        if user.isSuperAdmin && !actor.isSuperAdmin && actor.id != user.id {
+            throw Forbidden(message: "Only a super admin may change a super admin")
+        }
+        // One's own password or username changes only with the current password: a token an application holds for
+        // the user must not be enough to take the account over.
+        if actor.id == user.id && (draft.password != nil || draft.username != nil) {
+            guard let current = draft.currentPassword, !current.isEmpty else {
+                throw Invalid(errors: [("current_password", ["The current password is required to change your password or username."])])
+            }
+            guard await passwords.verify(current, against: user.passwordHash) else {
+                throw Invalid(errors: [("current_password", ["The current password is incorrect."])])
+            }
+        }
         let managingOthers = actor.has(.editUsers)
         if !managingOthers && (draft.status != nil || draft.isAdministrator != nil) {
             throw Invalid(errors: [("status", ["You may not change your own status or role."])])
@@ -64,7 +84,7 @@ public struct UserAdministration: Sendable {
             throw Invalid(errors: [("status", ["You may not deactivate or demote yourself."])])
         }
         var changes = UserChanges(
-            username: draft.username?.trimmingCharacters(in: .whitespaces), email: draft.email?.trimmingCharacters(in: .whitespaces),
+            username: draft.username?.trimmingCharacters(in: .whitespacesAndNewlines), email: draft.email?.trimmingCharacters(in: .whitespacesAndNewlines),
             firstName: draft.firstName, lastName: draft.lastName, isActive: draft.status.map { $0 == "ACTIVE" },
             isSuperAdmin: draft.isAdministrator)
         if let password = draft.password { changes.passwordHash = try await passwords.hash(password) }
@@ -82,6 +102,7 @@ public struct UserAdministration: Sendable {
 
     public func delete(_ user: UserAccount, by actor: UserAccount) async throws {
         if actor.id == user.id { throw Invalid(errors: [("id", ["You may not delete yourself."])]) }
+        if user.isSuperAdmin && !actor.isSuperAdmin { throw Forbidden(message: "Only a super admin may delete a super admin") }
         try await revokeEverything(of: user.id)
         _ = try await administration.deleteUser(id: user.id)
     }

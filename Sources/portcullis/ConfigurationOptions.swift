@@ -19,10 +19,10 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(name: .customLong("throttle-window"), help: ArgumentHelp(Configuration.help("throttle-window"))) var throttleWindow: String?
     @Option(name: .customLong("throttle-per-username"), help: ArgumentHelp(Configuration.help("throttle-per-username")))
     var throttlePerUsername: String?
-    @Option(name: .customLong("throttle-per-client"), help: ArgumentHelp(Configuration.help("throttle-per-client")))
-    var throttlePerClient: String?
     @Option(name: .customLong("throttle-per-address"), help: ArgumentHelp(Configuration.help("throttle-per-address")))
     var throttlePerAddress: String?
+    @Option(name: .customLong("trusted-proxies"), help: ArgumentHelp(Configuration.help("trusted-proxies"))) var trustedProxies: String?
+    @Option(name: .customLong("session-lifetime"), help: ArgumentHelp(Configuration.help("session-lifetime"))) var sessionLifetime: String?
 
     var flags: [String: String] {
         let pairs: [(String, String?)] = [
@@ -30,7 +30,7 @@ struct ConfigurationOptions: ParsableArguments {
             ("access-token-ttl", accessTokenTTL), ("refresh-token-ttl", refreshTokenTTL), ("code-ttl", codeTTL), ("session-idle", sessionIdle),
             ("signing-alg", signingAlg), ("bcrypt-cost", bcryptCost), ("log-level", logLevel), ("db-pool-size", dbPoolSize),
             ("throttle-window", throttleWindow), ("throttle-per-username", throttlePerUsername),
-            ("throttle-per-client", throttlePerClient), ("throttle-per-address", throttlePerAddress),
+            ("throttle-per-address", throttlePerAddress), ("trusted-proxies", trustedProxies), ("session-lifetime", sessionLifetime),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })
     }

@@ -161,7 +161,7 @@ struct PersonalTokenTests {
         }
     }
 
-    @Test("A revoke made by another process is seen within a second", .timeLimit(.minutes(1)))
+    @Test("A revoke made by another process is seen within a second", .timeLimit(.minutes(5)))
     func revokedElsewhere() async throws {
         try await withServer { server, client in
             let login = try await server.accessToken(client)

@@ -188,7 +188,9 @@ struct ScopePermissionTests {
             let promote = try await Self.put(client, "/api/1.0/users/\(server.alice.id)", token: manager, ["is_administrator": true])
             #expect(promote.status == .unprocessableContent)
             #expect(try await Self.put(client, "/api/1.0/users/\(server.alice.id)", token: admin, ["is_administrator": true]).status == .ok)
-            #expect(try await client.execute(uri: "/api/1.0/users/\(server.alice.id)", method: .delete, headers: bearer(manager)).status == .noContent)
+            // Now a super admin: out of the manager's reach, within the admin's.
+            #expect(try await client.execute(uri: "/api/1.0/users/\(server.alice.id)", method: .delete, headers: bearer(manager)).status == .forbidden)
+            #expect(try await client.execute(uri: "/api/1.0/users/\(server.alice.id)", method: .delete, headers: bearer(admin)).status == .noContent)
         }
     }
 }

@@ -139,7 +139,7 @@ struct RevocationIntrospectionTests {
         }
     }
 
-    @Test("A revoke made by another process is seen here within a second", .timeLimit(.minutes(1)))
+    @Test("A revoke made by another process is seen here within a second", .timeLimit(.minutes(5)))
     func revocationAcrossInstances() async throws {
         try await withServer { server, client in
             let token = try await server.accessToken(client)

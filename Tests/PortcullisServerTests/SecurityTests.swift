@@ -96,15 +96,61 @@ struct SecurityTests {
         }
     }
 
-    @Test("Failed client authentications are throttled per client id")
-    func clientThrottling() async throws {
-        try await withServer({ $0.throttle.perClient = 2 }) { server, client in
-            for _ in 0..<2 {
+    @Test("A public client id cannot be used to lock its client out (failures count per address, not per client)")
+    func noClientLockout() async throws {
+        try await withServer { server, client in
+            for _ in 0..<30 {
                 let response = try await client.postForm("/oauth/token", [("grant_type", "client_credentials")], headers: basic(server.clientID, "wrong"))
                 #expect(response.status == .unauthorized)
             }
-            let blocked = try await client.postForm("/oauth/token", [("grant_type", "client_credentials")], headers: basic(server.clientID, server.clientSecret))
-            #expect(blocked.status == .tooManyRequests)
+            let real = try await client.postForm("/oauth/token", [("grant_type", "client_credentials")], headers: basic(server.clientID, server.clientSecret))
+            #expect(real.status == .ok)
+        }
+    }
+
+    @Test("Concurrent wrong passwords cannot slip past the limit: the attempt counts before the bcrypt work")
+    func concurrentGuesses() async throws {
+        try await withServer({ $0.throttle.perUsername = 5; $0.bcryptCost = 8 }) { server, client in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for index in 0..<30 {
+                    group.addTask {
+                        try await client.postForm(
+                            "/oauth/token",
+                            [("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
+                             ("username", "alice"), ("password", "guess-\(index)")]
+                        ).status
+                    }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .badRequest }.count <= 5, "\(statuses)")
+            #expect(statuses.filter { $0 == .tooManyRequests }.count >= 25)
+        }
+    }
+
+    @Test("Behind a trusted proxy the client is the last untrusted X-Forwarded-For hop; anyone else's header is ignored; IPv6 counts per /64")
+    func clientAddresses() {
+        let trusted = [AddressRange("127.0.0.1")!, AddressRange("10.0.0.0/8")!]
+        #expect(Portcullis.clientAddress(peer: "203.0.113.9", forwardedFor: ["1.2.3.4"], trusted: trusted) == "203.0.113.9")
+        #expect(Portcullis.clientAddress(peer: "127.0.0.1", forwardedFor: ["198.51.100.7"], trusted: trusted) == "198.51.100.7")
+        #expect(Portcullis.clientAddress(peer: "127.0.0.1", forwardedFor: ["6.6.6.6, 198.51.100.7, 10.1.2.3"], trusted: trusted) == "198.51.100.7",
+                "a spoofed first hop is not believed")
+        #expect(Portcullis.clientAddress(peer: "127.0.0.1", forwardedFor: [], trusted: trusted) == "127.0.0.1")
+        #expect(Portcullis.clientAddress(peer: "127.0.0.1", forwardedFor: ["not-an-ip"], trusted: trusted) == "127.0.0.1")
+        #expect(Portcullis.clientAddress(peer: "2001:db8:1:2:3:4:5:6", forwardedFor: [], trusted: []) == "2001:0db8:0001:0002::/64")
+        #expect(AddressRange("::1")!.contains("::1") && !AddressRange("10.0.0.0/8")!.contains("11.0.0.1"))
+        #expect(AddressRange("10.0.0.0/33") == nil && AddressRange("banana") == nil)
+    }
+
+    @Test("A path with // is never served, so no page can echo it as a form action or Location")
+    func doubleSlashPaths() async throws {
+        try await withServer { _, client in
+            for path in ["//login", "//sysworkflow/en/neoclassic/login/login", "//oauth/authorize?client_id=x", "/admin//auth-clients"] {
+                #expect(try await client.execute(uri: path, method: .get).status == .notFound, "\(path)")
+                #expect(try await client.execute(uri: path, method: .post).status == .notFound, "\(path)")
+            }
+            let page = try await client.execute(uri: "/sysworkflow/en/neoclassic/login/login", method: .get)
+            #expect(page.text.contains(#"action="/sysworkflow/en/neoclassic/login/login""#))
         }
     }
 

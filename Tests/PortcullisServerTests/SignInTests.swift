@@ -78,7 +78,7 @@ struct SignInTests {
         }
         try await withServer({ $0.issuer = "https://auth.example.com" }) { _, client in
             let response = try await signIn(Browser(client))
-            #expect(response.headers[values: .setCookie].contains { $0.hasPrefix("portcullis_session=") && $0.contains("Secure") })
+            #expect(response.headers[values: .setCookie].contains { $0.hasPrefix("__Host-portcullis_session=") && $0.contains("Secure") })
         }
     }
 

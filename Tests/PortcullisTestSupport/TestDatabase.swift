@@ -40,9 +40,11 @@ public enum TestDatabase {
         func execute(_ statement: String) async throws {
             if opening == nil {
                 opening = Task {
+                    // Every test of the run creates its database through this pool at about the same moment: a long
+                    // queue, hence a long timeout.
                     try await Store.open(
                         try DatabaseLocation(url: TestDatabase.postgresURL!), poolSize: 2,
-                        logger: Logger(label: "test-admin", factory: { _ in SwiftLogNoOpLogHandler() }))
+                        logger: Logger(label: "test-admin", factory: { _ in SwiftLogNoOpLogHandler() }), connectionTimeout: 600)
                 }
             }
             try await opening!.value.executeForTesting(statement)

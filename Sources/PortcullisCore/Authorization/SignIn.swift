@@ -12,12 +12,16 @@ public struct SignIn: Sendable {
     /// The user, or `OAuthError.invalidUserCredentials` / `.throttled`.
     public func signIn(username: String, password: String, in workspace: Workspace, address: String?) async throws -> UserAccount {
         let now = server.clock.now()
-        let keys = [ThrottleKey(.username, "login:\(workspace.id):\(username.lowercased())")]
-            + (address.map { [ThrottleKey(.address, "login:\($0)")] } ?? [])
+        // One budget per account across the login form and the password grant; counted before the bcrypt work and
+        // refunded on success, so concurrent guesses cannot slip past the limit.
+        let keys = [ThrottleKey(.username, "\(workspace.id):\(username.lowercased())")]
+            + (address.map { [ThrottleKey(.address, $0)] } ?? [])
+        let attempt: AttemptTicket
         do {
-            for key in keys { try await server.limiter.check(key, now: now) }
+            attempt = try await server.limiter.begin(keys, now: now)
         } catch {
-            try? await audit.record(AuditEvent(workspaceID: workspace.id, kind: "login.throttled", subject: username, address: address, createdAt: now))
+            try? await audit.record(
+                AuditEvent(workspaceID: workspace.id, kind: "login.throttled", subject: try await auditName(username, workspace), address: address, createdAt: now))
             throw error
         }
         let user = try await server.users.user(username: username, workspaceID: workspace.id)
@@ -29,13 +33,21 @@ public struct SignIn: Sendable {
             verified = false
         }
         guard let user, verified, user.isActive else {
-            for key in keys { await server.limiter.recordFailure(key, now: now) }
             try? await audit.record(
-                AuditEvent(workspaceID: workspace.id, kind: "login.failure", userID: user?.id, subject: username, address: address, createdAt: now))
+                AuditEvent(
+                    workspaceID: workspace.id, kind: "login.failure", userID: user?.id, subject: user?.username ?? "(unknown user)", address: address,
+                    createdAt: now))
             throw OAuthError.invalidUserCredentials
         }
+        await server.limiter.succeeded(attempt, now: now)
         try? await audit.record(
             AuditEvent(workspaceID: workspace.id, kind: "login.success", userID: user.id, subject: user.username, address: address, createdAt: now))
         return user
+    }
+
+    /// The name an audit row carries: the account's own, or nothing for an unknown name (which may be a password typed
+    /// into the wrong field).
+    private func auditName(_ typed: String, _ workspace: Workspace) async throws -> String {
+        try await server.users.user(username: typed, workspaceID: workspace.id)?.username ?? "(unknown user)"
     }
 }

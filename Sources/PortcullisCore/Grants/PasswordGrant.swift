@@ -12,19 +12,19 @@ extension AuthorizationServer {
         }
         let scope = try ScopeSet.parse(request["scope"]) ?? .everything
         let now = clock.now()
-        let userKey = ThrottleKey(.username, "\(workspace.id):\(username.lowercased())")
-        try await limiter.check(userKey, now: now)
+        // Counted before the bcrypt work, refunded on success: concurrent guesses cannot slip past the limit.
+        let keys = [ThrottleKey(.username, "\(workspace.id):\(username.lowercased())")] + (request.remoteAddress.map { [ThrottleKey(.address, $0)] } ?? [])
+        let attempt = try await limiter.begin(keys, now: now)
 
         guard let user = try await users.user(username: username, workspaceID: workspace.id) else {
             // An unknown username costs the same bcrypt time as a wrong password.
             await passwords.verifyAgainstDummy(password)
-            await limiter.recordFailure(userKey, now: now)
             throw OAuthError.invalidUserCredentials
         }
         guard await passwords.verify(password, against: user.passwordHash), user.isActive else {
-            await limiter.recordFailure(userKey, now: now)
             throw OAuthError.invalidUserCredentials
         }
+        await limiter.succeeded(attempt, now: now)
 
         let refreshToken = OpaqueSecret.generate(.refreshToken)
         let grantID = try await grants.createGrant(

@@ -79,14 +79,14 @@ extension AuthorizationServer {
         -> AuthenticatedClient
     {
         let now = clock.now()
-        let clientKey = ThrottleKey(.client, "\(workspace.id):\(request.basic?.clientID ?? request["client_id"] ?? "")")
-        try await limiter.check(clientKey, now: now)
+        let addressKey = request.remoteAddress.map { ThrottleKey(.address, $0) }
+        if let addressKey { try await limiter.check(addressKey, now: now) }
         do {
             let authenticated = try await ClientAuthenticator(clients: clients, secrets: secrets).authenticate(request, in: workspace)
             if confidentialOnly && authenticated.method == .none { throw OAuthError.invalidClient }
             return authenticated
         } catch OAuthError.invalidClient {
-            await limiter.recordFailure(clientKey, now: now)
+            if let addressKey { await limiter.recordFailure(addressKey, now: now) }
             throw OAuthError.invalidClient
         }
     }

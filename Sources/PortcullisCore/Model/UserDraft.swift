@@ -10,10 +10,12 @@ public struct UserDraft: Sendable {
     /// `ACTIVE` or `INACTIVE`, as ProcessMaker spells it.
     public var status: String?
     public var isAdministrator: Bool?
+    /// Needed to change one's own password or username.
+    public var currentPassword: String?
 
     public init(
         username: String? = nil, email: String? = nil, firstName: String? = nil, lastName: String? = nil, password: String? = nil,
-        status: String? = nil, isAdministrator: Bool? = nil
+        status: String? = nil, isAdministrator: Bool? = nil, currentPassword: String? = nil
     ) {
         self.username = username
         self.email = email
@@ -22,6 +24,7 @@ public struct UserDraft: Sendable {
         self.password = password
         self.status = status
         self.isAdministrator = isAdministrator
+        self.currentPassword = currentPassword
     }
 
     /// Field errors with Laravel-style messages (ProcessMaker 4's 422 body); creating requires every field but

@@ -105,6 +105,9 @@ public protocol ClientRepository: Sendable {
     func updateClient(id: Int, with registration: ClientRegistration, secretHash: String?, now: Int64) async throws -> OAuthClient
     /// Replaces the secret's hash: the old secret stops working at once.
     func replaceSecret(id: Int, secretHash: String, now: Int64) async throws
+    /// Revokes the client's grants and refresh tokens, deletes its unused codes and records `revocation` for its access
+    /// tokens, in one transaction.
+    func revokeGrants(clientRowID: Int, revocation: Revocation) async throws
     /// Deletes the client (its grants, refresh tokens and codes go with it) and records `revocation` for its access
     /// tokens, in one transaction. Returns false when there was no such client.
     func deleteClient(id: Int, revocation: Revocation) async throws -> Bool

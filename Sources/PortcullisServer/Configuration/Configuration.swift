@@ -27,8 +27,12 @@ public struct Configuration: Sendable {
     public var throttle = ThrottlePolicy()
     /// A browser session ends after this many seconds without a request (ProcessMaker's 24 minutes).
     public var sessionIdleTimeout: Int64 = 24 * 60
+    /// And after this many seconds from sign-in, however active.
+    public var sessionLifetime: Int64 = 12 * 3600
+    /// Proxies whose `X-Forwarded-For` is believed.
+    public var trustedProxies: [AddressRange] = []
     /// How often each instance refreshes its mirrors (revocations, signing keys), in seconds.
-    public var mirrorInterval: Double = 0.5
+    public var mirrorInterval: Double = 0.25
 
     public init() {}
 
@@ -147,13 +151,22 @@ extension Configuration {
                 summary: "Failed password attempts per username per window.") {
             $0.throttle.perUsername = try int($1, "throttle-per-username", 1...1_000_000)
         },
-        Setting(flag: "throttle-per-client", environment: "PORTCULLIS_THROTTLE_PER_CLIENT", defaultValue: "20",
-                summary: "Failed client authentications per client id per window.") {
-            $0.throttle.perClient = try int($1, "throttle-per-client", 1...1_000_000)
-        },
         Setting(flag: "throttle-per-address", environment: "PORTCULLIS_THROTTLE_PER_ADDRESS", defaultValue: "50",
-                summary: "Failed attempts per client address per window.") {
+                summary: "Failed attempts per client address per window (IPv6: per /64).") {
             $0.throttle.perAddress = try int($1, "throttle-per-address", 1...1_000_000)
+        },
+        Setting(flag: "trusted-proxies", environment: "PORTCULLIS_TRUSTED_PROXIES", defaultValue: "none",
+                summary: "Comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed (e.g. 127.0.0.1).") {
+            $0.trustedProxies = try $1.split(separator: ",").map { text in
+                guard let range = AddressRange(String(text.trimmingCharacters(in: .whitespaces))) else {
+                    throw ConfigurationError("trusted-proxies: \(text) is not an IP address or CIDR range")
+                }
+                return range
+            }
+        },
+        Setting(flag: "session-lifetime", environment: "PORTCULLIS_SESSION_LIFETIME", defaultValue: "12h",
+                summary: "Longest a browser session lasts after sign-in, however active.") {
+            $0.sessionLifetime = try duration($1, "session-lifetime", 300...(30 * 86400))
         },
     ]
 

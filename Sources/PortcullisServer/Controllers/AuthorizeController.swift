@@ -66,7 +66,7 @@ struct AuthorizeController {
         if let description = validated.client.description, !description.isEmpty { page["description"] = description }
         page["scopes"] = validated.scope.sorted.map { ["name": $0.rawValue, "summary": $0.summary] }
         page["redirectHost"] = URLComponents(string: validated.redirectURI)?.host ?? validated.redirectURI
-        page["action"] = request.uri.path
+        page["action"] = dialect == .pm4 ? "/oauth/authorize" : "/\(workspace.name)/oauth2/authorize"
         page["parameters"] = validated.parameters.map { ["name": $0.0, "value": $0.1] }
         return views.page("consent", page)
     }

@@ -149,8 +149,11 @@ struct ClientPagesController {
         return page(place, "clients", extra)
     }
 
-    private func formContext(_ heading: String, action: String, registration: ClientRegistration, errors: [(field: String, messages: [String])]) -> [String: Any] {
+    private func formContext(
+        _ heading: String, action: String, registration: ClientRegistration, errors: [(field: String, messages: [String])], maySkipConsent: Bool
+    ) -> [String: Any] {
         [
+            "maySkipConsent": maySkipConsent,
             "heading": heading, "action": action, "name": registration.name, "description": registration.description ?? "",
             "website": registration.website ?? "", "redirect": registration.redirectURIs.joined(separator: "\n"),
             "grants": [
@@ -165,7 +168,9 @@ struct ClientPagesController {
 
     func newForm(_ place: Place, _ context: AppRequestContext) async throws -> Response {
         guard ClientAdministration.mayCreate(place.user) else { throw PageError.forbidden("You need the permission to create auth clients (create-auth_clients).") }
-        return page(place, "client-form", formContext("Create an Auth Client", action: place.base, registration: ClientRegistration(name: "", grants: []), errors: []))
+        return page(place, "client-form", formContext(
+                "Create an Auth Client", action: place.base, registration: ClientRegistration(name: "", grants: []), errors: [],
+                maySkipConsent: ClientAdministration.mayLetSkipConsent(place.user, editing: false)))
     }
 
     /// The form's fields as a registration.
@@ -186,11 +191,13 @@ struct ClientPagesController {
         guard ClientAdministration.mayCreate(place.user) else { throw PageError.forbidden("You need the permission to create auth clients (create-auth_clients).") }
         let registration = registration(place.fields)
         do {
-            let (client, secret) = try await portcullis.clientAdministration.register(registration, owner: place.user.id, in: place.workspace)
+            let (client, secret) = try await portcullis.clientAdministration.register(registration, owner: place.user.id, by: place.user, in: place.workspace)
             return try reveal(secret, of: client, place, context, notice: "Created the auth client \(client.name).")
         } catch let invalid as ClientAdministration.Invalid {
             return page(
-                place, "client-form", formContext("Create an Auth Client", action: place.base, registration: registration, errors: invalid.errors),
+                place, "client-form", formContext(
+                    "Create an Auth Client", action: place.base, registration: registration, errors: invalid.errors,
+                    maySkipConsent: ClientAdministration.mayLetSkipConsent(place.user, editing: false)),
                 status: .unprocessableContent)
         }
     }
@@ -200,19 +207,23 @@ struct ClientPagesController {
         let registration = ClientRegistration(
             name: client.name, description: client.description, website: client.website, redirectURIs: client.redirectURIs, grants: client.grants,
             isConfidential: client.isConfidential, skipsConsent: client.skipsConsent)
-        return page(place, "client-form", formContext("Edit \(client.name)", action: "\(place.base)/\(client.clientID)", registration: registration, errors: []))
+        return page(place, "client-form", formContext(
+                "Edit \(client.name)", action: "\(place.base)/\(client.clientID)", registration: registration, errors: [],
+                maySkipConsent: ClientAdministration.mayLetSkipConsent(place.user, editing: true)))
     }
 
     func update(_ request: Request, _ context: AppRequestContext, _ place: Place, _: AppRequestContext) async throws -> Response {
         let client = try await target(context, place, may: ClientAdministration.mayEdit)
         let registration = registration(place.fields)
         do {
-            let (updated, secret) = try await portcullis.clientAdministration.update(client, with: registration)
+            let (updated, secret) = try await portcullis.clientAdministration.update(client, with: registration, by: place.user)
             return try reveal(secret, of: updated, place, context, notice: "Saved the auth client \(updated.name).")
         } catch let invalid as ClientAdministration.Invalid {
             return page(
                 place, "client-form",
-                formContext("Edit \(client.name)", action: "\(place.base)/\(client.clientID)", registration: registration, errors: invalid.errors),
+                formContext(
+                    "Edit \(client.name)", action: "\(place.base)/\(client.clientID)", registration: registration, errors: invalid.errors,
+                    maySkipConsent: ClientAdministration.mayLetSkipConsent(place.user, editing: true)),
                 status: .unprocessableContent)
         }
     }

@@ -123,11 +123,14 @@ struct TokenInput: Decodable {
         let maximum = try await portcullis.personalTokens.maximumDays(in: workspace)
         let problem = APIError.validation([("expires_at", ["The token must last between 1 and \(maximum) days."])])
         if let expiresAt {
-            guard let date = TokenLifetime.parseDate(expiresAt) else { throw problem }
-            return Int64(date.timeIntervalSince1970) - portcullis.clock.now()
+            guard let seconds = TokenLifetime.secondsUntil(expiresAt, now: portcullis.clock.now()) else { throw problem }
+            return seconds
         }
         switch expiresIn {
-        case .days(let days): return Int64(days) * 86400
+        case .days(let days):
+            // Bounded before multiplying: an overflow would trap and take the server down.
+            guard (1...Int(maximum)).contains(days) else { throw problem }
+            return Int64(days) * 86400
         case .text(let text):
             guard let seconds = try? Configuration.parseDuration(text, name: "expires_in", range: 0...(Int64(maximum) * 86400)) else { throw problem }
             return seconds
@@ -137,6 +140,15 @@ struct TokenInput: Decodable {
 }
 
 enum TokenLifetime {
+    /// Seconds from `now` to a date the user typed, if it is a real date within a few years (so the conversion to
+    /// integer seconds cannot trap).
+    static func secondsUntil(_ text: String, now: Int64) -> Int64? {
+        guard let date = parseDate(text) else { return nil }
+        let interval = date.timeIntervalSince1970
+        guard interval.isFinite, interval > 0, interval < 4_102_444_800 else { return nil }  // before 2100
+        return Int64(interval) - now
+    }
+
     /// `2027-01-31` (the end of that day, UTC) or a full ISO 8601 time.
     static func parseDate(_ text: String) -> Date? {
         if let full = try? Date(text, strategy: .iso8601) { return full }

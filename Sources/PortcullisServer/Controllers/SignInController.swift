@@ -35,19 +35,28 @@ struct SignInController {
         return views.page("home", page)
     }
 
-    /// The page's own URL (where the form posts) and the name of its return-target field.
-    private func form(_ request: Request, pm3: Bool) -> (action: String, field: String) {
-        (request.uri.path, pm3 ? "u" : "redirect")
+    /// Where the form posts, built from constants and the route's parameters, never echoed from the request's path,
+    /// and the name of its return-target field.
+    private func form(_ context: AppRequestContext, workspace: Workspace, pm3: Bool) -> (action: String, field: String) {
+        guard pm3 else { return ("/login", "redirect") }
+        let lang = context.parameters.get("lang").flatMap { Self.isSegment($0) ? $0 : nil } ?? "en"
+        let skin = context.parameters.get("skin").flatMap { Self.isSegment($0) ? $0 : nil } ?? "neoclassic"
+        return ("/sys\(workspace.name)/\(lang)/\(skin)/login/login", "u")
+    }
+
+    /// A language or skin name as ProcessMaker 3 uses them: letters, digits, _ and -.
+    static func isSegment(_ text: String) -> Bool {
+        !text.isEmpty && text.count <= 32 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
     }
 
     func loginPage(_ request: Request, _ context: AppRequestContext, workspaceName: String, pm3: Bool) async throws -> Response {
         guard let workspace = try await portcullis.resolveWorkspace(named: workspaceName) else { return Response(status: .serviceUnavailable) }
-        let (action, field) = form(request, pm3: pm3)
+        let (action, field) = form(context, workspace: workspace, pm3: pm3)
         let query = request.uri.queryParameters
         let target = ReturnTargetPolicy.safePath(query[Substring(field)].map(String.init), issuer: portcullis.configuration.resolvedIssuer)
         // Already signed in here: go on.
         if try await portcullis.signedIn(context, in: workspace) != nil { return Views.seeOther(target ?? "/") }
-        let cookieValue = request.cookies[LoginCSRF.cookieName]?.value ?? Base64URL.encode(SecureRandom.bytes(32))
+        let cookieValue = request.cookies[portcullis.loginCookieName]?.value ?? Base64URL.encode(SecureRandom.bytes(32))
         var page: [String: Any] = [
             "workspace": workspace.name, "action": action, "returnField": field, "returnTarget": target ?? "",
             "loginCsrf": csrf.field(for: cookieValue),
@@ -60,7 +69,7 @@ struct SignInController {
         if let clientName = try await clientName(forReturnTarget: target, in: workspace) { page["client"] = clientName }
         var response = views.page("login", page)
         let cookie = Cookie(
-            name: LoginCSRF.cookieName, value: cookieValue, maxAge: 3600, path: "/",
+            name: portcullis.loginCookieName, value: cookieValue, maxAge: 3600, path: "/",
             secure: portcullis.configuration.resolvedIssuer.hasPrefix("https://"), httpOnly: true, sameSite: .lax)
         response.headers[values: .setCookie].append(cookie.description)
         return response
@@ -76,7 +85,7 @@ struct SignInController {
 
     func login(_ request: Request, _ context: AppRequestContext, workspaceName: String, pm3: Bool) async throws -> Response {
         guard let workspace = try await portcullis.resolveWorkspace(named: workspaceName) else { return Response(status: .serviceUnavailable) }
-        let (action, field) = form(request, pm3: pm3)
+        let (action, field) = form(context, workspace: workspace, pm3: pm3)
         let fields: [String: String]
         do {
             fields = try await RequestParameters.parse(request)
@@ -89,13 +98,13 @@ struct SignInController {
             if target == nil { query.removeFirst() }
             return Views.seeOther(action + "?" + AuthorizationRedirect.encode(query))
         }
-        guard csrf.verify(cookie: request.cookies[LoginCSRF.cookieName]?.value, field: fields["csrf"]) else { return back("expired") }
+        guard csrf.verify(cookie: request.cookies[portcullis.loginCookieName]?.value, field: fields["csrf"]) else { return back("expired") }
         guard let username = fields["username"], !username.isEmpty, let password = fields["password"], !password.isEmpty else {
             return back("failed")
         }
         let user: UserAccount
         do {
-            user = try await portcullis.signIn.signIn(username: username, password: password, in: workspace, address: context.remoteAddress)
+            user = try await portcullis.signIn.signIn(username: username, password: password, in: workspace, address: portcullis.clientAddress(request, context))
         } catch OAuthError.throttled(let seconds) {
             return Views.seeOther(
                 action + "?" + AuthorizationRedirect.encode((target.map { [(field, $0)] } ?? []) + [("throttled", String(seconds))]))
@@ -103,7 +112,7 @@ struct SignInController {
             return back("failed")
         }
         // A new session id at sign-in (session fixation): the old session, if any, is removed.
-        if let old = request.cookies[WebSessionCookie.name]?.value {
+        if let old = request.cookies[portcullis.sessionCookieName]?.value {
             try? await SessionPersistDriver(store: portcullis.store, clock: portcullis.clock.now).remove(key: WebSessionCookie.keyPrefix + old)
         }
         context.sessions.createSession(

@@ -32,7 +32,7 @@ struct TokenController {
         do {
             let parameters = try await RequestParameters.parse(request)
             let tokenRequest = TokenRequest(
-                parameters: parameters, basic: try BasicAuthorization.parse(authorization), remoteAddress: context.remoteAddress)
+                parameters: parameters, basic: try BasicAuthorization.parse(authorization), remoteAddress: portcullis.clientAddress(request, context))
             let issued = try await portcullis.authorizationServer.token(tokenRequest, in: workspace)
             return Responses.token(issued, dialect: dialect)
         } catch {

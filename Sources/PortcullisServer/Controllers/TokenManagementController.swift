@@ -27,7 +27,7 @@ struct TokenManagementController {
             guard let workspace = try await portcullis.resolveWorkspace(named: workspaceName) else { return Response(status: .serviceUnavailable) }
             let parameters = try await RequestParameters.parse(request)
             let tokenRequest = TokenRequest(
-                parameters: parameters, basic: try BasicAuthorization.parse(authorization), remoteAddress: context.remoteAddress)
+                parameters: parameters, basic: try BasicAuthorization.parse(authorization), remoteAddress: portcullis.clientAddress(request, context))
             return try await body(tokenRequest, workspace)
         } catch {
             return Responses.oauthError(

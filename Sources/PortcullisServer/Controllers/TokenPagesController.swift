@@ -92,8 +92,8 @@ struct TokenPagesController {
         let scope = ScopeSet(Scope.allCases.filter { fields["scope_\($0.rawValue)"] != nil })
         var lifetime: Int64 = -1
         if fields["lifetime"] == "date" {
-            if let date = fields["expires_on"].flatMap(TokenLifetime.parseDate) { lifetime = Int64(date.timeIntervalSince1970) - portcullis.clock.now() }
-        } else if let days = fields["lifetime"].flatMap({ Int64($0) }) {
+            if let seconds = fields["expires_on"].flatMap({ TokenLifetime.secondsUntil($0, now: portcullis.clock.now()) }) { lifetime = seconds }
+        } else if let days = fields["lifetime"].flatMap({ Int64($0) }), (1...3660).contains(days) {
             lifetime = days * 86400
         }
         do {

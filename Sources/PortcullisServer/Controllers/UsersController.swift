@@ -65,7 +65,8 @@ struct UsersController {
         let perPage = query["per_page"].map { Int($0) } ?? 10
         if perPage == nil || !(1...100).contains(perPage!) { errors.append(("per_page", ["The per page must be a whole number from 1 to 100."])) }
         let page = query["page"].map { Int($0) } ?? 1
-        if page == nil || page! < 1 { errors.append(("page", ["The page must be a whole number of at least 1."])) }
+        // Bounded, so (page - 1) * per_page cannot overflow: a trap there would take the whole server down.
+        if page == nil || !(1...1_000_000).contains(page!) { errors.append(("page", ["The page must be a whole number from 1 to 1000000."])) }
         if !errors.isEmpty { throw APIError.validation(errors) }
         let filter = query["filter"].map(String.init) ?? ""
         let (users, total) = try await portcullis.store.userAdministration.users(
@@ -80,9 +81,9 @@ struct UsersController {
     private func listPM3(_ request: Request, _ caller: APICaller) async throws -> Response {
         try caller.require(.viewUsers)
         let query = request.uri.queryParameters
-        guard let start = Int(query["start"].map(String.init) ?? "0"), start >= 0,
+        guard let start = Int(query["start"].map(String.init) ?? "0"), (0...100_000_000).contains(start),
             let limit = Int(query["limit"].map(String.init) ?? "1000"), (1...1000).contains(limit)
-        else { throw APIError.badRequest("start must be 0 or more and limit from 1 to 1000") }
+        else { throw APIError.badRequest("start must be from 0 to 100000000 and limit from 1 to 1000") }
         let (users, _) = try await portcullis.store.userAdministration.users(
             workspaceID: caller.workspace.id,
             query: UserQuery(filter: query["filter"].map(String.init), sort: .username, limit: limit, offset: start))
@@ -116,6 +117,7 @@ enum UserInput {
         }
         return UserDraft(
             username: fields["username"], email: fields["email"], firstName: fields["firstname"], lastName: fields["lastname"],
-            password: fields["password"], status: fields["status"], isAdministrator: try flag("is_administrator"))
+            password: fields["password"], status: fields["status"], isAdministrator: try flag("is_administrator"),
+            currentPassword: fields["current_password"])
     }
 }

@@ -18,6 +18,11 @@ extension Portcullis {
     /// most once a minute.
     func signedIn(_ context: AppRequestContext, in workspace: Workspace) async throws -> SignedIn? {
         guard let session = context.sessions.session, session.workspaceID == workspace.id else { return nil }
+        // However active, a session ends `sessionLifetime` after sign-in.
+        guard session.signedInAt + configuration.sessionLifetime > clock.now() else {
+            context.sessions.clearSession()
+            return nil
+        }
         guard let user = try await store.users.user(id: session.userID), user.isActive, user.tokenVersion == session.tokenVersion else {
             context.sessions.clearSession()
             return nil
@@ -35,21 +40,27 @@ extension Portcullis {
         SessionMiddleware(
             storage: SessionPersistDriver(store: store, clock: clock.now),
             configuration: .init(
-                sessionCookieParameters: .init(
-                    name: WebSessionCookie.name, path: "/", secure: configuration.resolvedIssuer.hasPrefix("https://"), sameSite: .lax),
+                sessionCookieParameters: .init(name: sessionCookieName, path: "/", secure: servesHTTPS, sameSite: .lax),
                 keyPrefix: WebSessionCookie.keyPrefix, defaultSessionExpiration: .seconds(configuration.sessionIdleTimeout)))
     }
 }
 
 enum WebSessionCookie {
-    static let name = "portcullis_session"
     static let keyPrefix = "pcl."
+}
+
+extension Portcullis {
+    var servesHTTPS: Bool { configuration.resolvedIssuer.hasPrefix("https://") }
+
+    /// Under https the cookies take the `__Host-` prefix: the browser then refuses them unless Secure, for "/" and
+    /// without a Domain, so a sibling subdomain cannot plant or overwrite them (cookie tossing).
+    var sessionCookieName: String { servesHTTPS ? "__Host-portcullis_session" : "portcullis_session" }
+    var loginCookieName: String { servesHTTPS ? "__Host-portcullis_login" : "portcullis_login" }
 }
 
 /// CSRF protection for the login form, which has no session yet: a random cookie and, in the form, its HMAC
 /// under the server key. A forged form cannot carry the HMAC of the victim's cookie.
 struct LoginCSRF {
-    static let cookieName = "portcullis_login"
     let key: SymmetricKey
 
     func field(for cookie: String) -> String {
@@ -68,7 +79,7 @@ enum AuthorizationRedirect {
     static func encode(_ parameters: [(String, String)]) -> String {
         let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~ ")
         return parameters.map { name, value in
-            let encoded = value.addingPercentEncoding(withAllowedCharacters: allowed)!.replacingOccurrences(of: " ", with: "+")
+            let encoded = (value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "").replacingOccurrences(of: " ", with: "+")
             return "\(name)=\(encoded)"
         }.joined(separator: "&")
     }

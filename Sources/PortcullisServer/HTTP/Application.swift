@@ -14,6 +14,10 @@ public func buildApplication(_ portcullis: Portcullis, onServerRunning: (@Sendab
         configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: nil),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
+            if !["127.0.0.1", "::1", "localhost"].contains(configuration.hostname) && configuration.resolvedIssuer.hasPrefix("http://") {
+                portcullis.logger.warning(
+                    "serving beyond loopback with an http issuer: cookies are not Secure and tokens cross the network in clear; put TLS in front and set PORTCULLIS_ISSUER to its https URL")
+            }
             portcullis.logger.notice(
                 "Portcullis is listening",
                 metadata: ["address": "\(configuration.hostname):\(port)", "issuer": "\(configuration.resolvedIssuer)"])
@@ -85,6 +89,9 @@ struct ErrorMiddleware: RouterMiddleware {
     let catalog: RouteCatalog
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // The router ignores empty path segments, so "//login" would reach /login; any page that echoed its own
+        // path would then point at the host "login". No such path is ever ours.
+        if request.uri.path.contains("//") { return Response(status: .notFound) }
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound && request.uri.path.hasPrefix("/api/") {

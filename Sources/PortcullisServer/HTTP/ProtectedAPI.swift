@@ -59,6 +59,8 @@ struct ProtectedAPI {
             return APIResponses.render(error, dialect: dialect)
         } catch let invalid as UserAdministration.Invalid {
             return APIResponses.render(.validation(invalid.errors), dialect: dialect)
+        } catch let forbidden as UserAdministration.Forbidden {
+            return APIResponses.render(.forbidden(forbidden.message), dialect: dialect)
         } catch let failure as ValidationFailure {
             return APIResponses.render(.validation(failure.errors), dialect: dialect)
         } catch {

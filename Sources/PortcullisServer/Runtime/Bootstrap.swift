@@ -60,7 +60,7 @@ extension Portcullis {
         if try await personalTokens.client(in: workspace) != nil { return }
         do {
             _ = try await clientAdministration.register(
-                ClientRegistration(name: PersonalAccessTokens.clientName, grants: [.personalAccess]), owner: nil, in: workspace)
+                ClientRegistration(name: PersonalAccessTokens.clientName, grants: [.personalAccess]), owner: nil, by: nil, in: workspace)
         } catch is ClientAdministration.Invalid {
             // Another process made it, or a client already has the name; the next start tries again if needed.
         }

@@ -37,6 +37,7 @@ struct MirrorService: Service {
                     try await portcullis.store.personalTokens.recordUse(portcullis.tokenUsage.drain())
                     portcullis.revocationList.prune(now: now)
                     _ = try await portcullis.store.purgeExpired(now: now)
+                    try await portcullis.store.throttle.purge(before: now - portcullis.configuration.throttle.window)
                     lastPrune = now
                 }
             } catch {

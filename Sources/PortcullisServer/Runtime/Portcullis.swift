@@ -58,7 +58,7 @@ public final class Portcullis: Sendable {
             workspaces: store.workspaces, users: store.users, clients: store.clients, grants: store.grants,
             revocations: store.revocations, passwords: passwords, secrets: clientSecrets,
             codec: AccessTokenCodec(keys: keyRing, issuer: configuration.resolvedIssuer), revocationList: revocationList,
-            policy: configuration.tokenPolicy, limiter: InMemoryAttemptLimiter(policy: configuration.throttle), clock: clock,
+            policy: configuration.tokenPolicy, limiter: SharedAttemptLimiter(policy: configuration.throttle, repository: store.throttle), clock: clock,
             logger: logger, codes: store.authorizationCodes)
         self.signIn = SignIn(server: authorizationServer, audit: store.audit)
         self.personalTokens = PersonalAccessTokens(server: authorizationServer, tokens: store.personalTokens, settings: store.workspaceSettings)

@@ -42,6 +42,7 @@ extension Portcullis {
             throw ValidationFailure(field: "name", message: "The workspace \"\(name)\" already exists.")
         }
         try await ensurePersonalAccessClient(in: workspace)
+        workspaceDirectory.forgetMiss(workspace.name)
         return workspace
     }
 
@@ -82,7 +83,7 @@ extension Portcullis {
         -> RegisteredClient
     {
         do {
-            let (client, secret) = try await clientAdministration.register(registration, owner: ownerUserID, in: workspace)
+            let (client, secret) = try await clientAdministration.register(registration, owner: ownerUserID, by: nil, in: workspace)
             return RegisteredClient(client: client, secret: secret)
         } catch let invalid as ClientAdministration.Invalid {
             throw ValidationFailure(invalid.errors)

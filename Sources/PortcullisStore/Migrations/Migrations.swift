@@ -15,6 +15,7 @@ enum PortcullisMigrations {
         M0009_CreateAuthorizationCodes(),
         M0010_CreateAuditEvents(),
         M0011_CreatePersonalAccessTokens(),
+        M0012_CreateThrottleBuckets(),
     ]
 }
 

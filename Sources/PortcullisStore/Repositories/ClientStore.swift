@@ -106,6 +106,22 @@ extension ClientStore {
         ).run()
     }
 
+    func revokeGrants(clientRowID id: Int, revocation: Revocation) async throws {
+        try await store.writeTransaction { sql in
+            try await sql.raw("DELETE FROM authorization_codes WHERE client_row_id = \(bind: id) AND used_at IS NULL").run()
+            try await sql.raw(
+                """
+                UPDATE refresh_tokens SET revoked_at = \(bind: revocation.revokedAt)
+                WHERE revoked_at IS NULL AND grant_id IN (SELECT id FROM grants WHERE client_row_id = \(bind: id))
+                """
+            ).run()
+            try await sql.raw(
+                "UPDATE grants SET revoked_at = \(bind: revocation.revokedAt) WHERE client_row_id = \(bind: id) AND revoked_at IS NULL"
+            ).run()
+            try await RevocationStore.insert(revocation, recordedAt: revocation.revokedAt, on: sql)
+        }
+    }
+
     func deleteClient(id: Int, revocation: Revocation) async throws -> Bool {
         try await store.writeTransaction { sql in
             // The grants, refresh tokens and codes go with the client (foreign keys ON DELETE CASCADE); the

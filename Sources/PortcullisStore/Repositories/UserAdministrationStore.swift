@@ -42,9 +42,7 @@ struct UserAdministrationStore: UserAdministrationRepository {
             LIMIT \(bind: query.limit) OFFSET \(bind: query.offset)
             """
         ).all(decodingColumn: "id", as: Int.self)
-        var users: [UserAccount] = []
-        for id in ids { if let user = try await userStore.user(id: id) { users.append(user) } }
-        return (users, total)
+        return (try await userStore.users(ids: ids), total)
     }
 
     func user(uid: String, workspaceID: Int) async throws -> UserAccount? {

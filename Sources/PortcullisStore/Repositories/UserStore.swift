@@ -73,6 +73,30 @@ struct UserStore: UserRepository {
         return created
     }
 
+    /// Users by id, in the order given, with two queries however many there are.
+    func users(ids: [Int]) async throws -> [UserAccount] {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await store.sql.raw("SELECT \(Self.columns) FROM users WHERE id IN (\(binds: ids))")
+            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        struct Grant: Decodable {
+            let userId: Int
+            let permission: String
+        }
+        let grants = try await store.sql.raw("SELECT user_id, permission FROM user_permissions WHERE user_id IN (\(binds: ids))")
+            .all(decoding: Grant.self, keyDecodingStrategy: .convertFromSnakeCase)
+        let permissions = Dictionary(grouping: grants, by: \.userId).mapValues { Set($0.compactMap { Permission(rawValue: $0.permission) }) }
+        let byID = Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
+        return ids.compactMap { id in byID[id].map { account($0, permissions: permissions[id] ?? []) } }
+    }
+
+    private func account(_ row: Row, permissions: Set<Permission>) -> UserAccount {
+        UserAccount(
+            id: row.id, workspaceID: row.workspaceId, uid: row.uid, username: row.username, email: row.email,
+            firstName: row.firstName, lastName: row.lastName, passwordHash: row.passwordHash,
+            isSuperAdmin: row.isSuperAdmin, isActive: row.isActive, tokenVersion: row.tokenVersion,
+            permissions: permissions, createdAt: row.createdAt, updatedAt: row.updatedAt)
+    }
+
     private func account(_ row: Row) async throws -> UserAccount {
         let names = try await store.sql.raw("SELECT permission FROM user_permissions WHERE user_id = \(bind: row.id)")
             .all(decodingColumn: "permission", as: String.self)
