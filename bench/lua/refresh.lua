@@ -6,43 +6,27 @@
 -- puts its successor (the response's refresh_token) at the end. A failed request loses its token. With 16
 -- connections per thread and at least 17 tokens per thread the pool never runs dry; if it does, the request
 -- carries the placeholder "pool-empty", the server answers 400 and the run counts it as non-2xx.
--- Output: the same VERIFY / LAT_US / RPS lines as post_form.lua, plus POOL loaded=… empty=… left=….
+-- Built on bench/peers/common/post_form.lua (its Basic header, response checks and VERIFY / LAT_US / RPS
+-- output); adds the line POOL loaded=… empty=… left=….
 -- Env: TOKENS, PHASE, CLIENT_ID, CLIENT_SECRET, EXPECT (default access_token).
-local b64chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
-local function b64(data)
-  return ((data:gsub('.', function(x)
-    local r, b = '', x:byte()
-    for i = 8, 1, -1 do r = r .. (b % 2 ^ i - b % 2 ^ (i - 1) > 0 and '1' or '0') end
-    return r
-  end) .. '0000'):gsub('%d%d%d?%d?%d?%d?', function(x)
-    if #x < 6 then return '' end
-    local c = 0
-    for i = 1, 6 do c = c + (x:sub(i, i) == '1' and 2 ^ (6 - i) or 0) end
-    return b64chars:sub(c + 1, c + 1)
-  end) .. ({ '', '==', '=' })[#data % 3 + 1])
-end
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+dofile(here .. "../peers/common/post_form.lua")
 
-local headers = {
-  ["Content-Type"] = "application/x-www-form-urlencoded",
-  ["Authorization"] = "Basic " .. b64((os.getenv("CLIENT_ID") or "") .. ":" .. (os.getenv("CLIENT_SECRET") or "")),
-}
-expect = os.getenv("EXPECT")
-if expect == nil then expect = "access_token" end
-wrk.method = "POST"
+local base_setup, base_init, base_response, base_done = setup, init, response, done
+local threads, count = {}, 0
 
-local threads = {}
-local count = 0
 function setup(thread)
   thread:set("tid", count)
   count = count + 1
   table.insert(threads, thread)
+  base_setup(thread)
 end
 
 function init(args)
-  ok = 0; notok = 0; non2xx = 0; sample = ""; empty = 0
+  base_init(args)
+  empty = 0
   pool = {}; head = 1; tail = 0
-  local name = (os.getenv("TOKENS") or "tokens") .. "." .. (os.getenv("PHASE") or "measure") .. "." .. tid
-  local f = io.open(name, "r")
+  local f = io.open((os.getenv("TOKENS") or "tokens") .. "." .. (os.getenv("PHASE") or "measure") .. "." .. tid, "r")
   if f then
     for line in f:lines() do
       if line ~= "" then tail = tail + 1; pool[tail] = line end
@@ -59,33 +43,26 @@ function request()
   else
     empty = empty + 1
   end
-  return wrk.format(nil, nil, headers, "grant_type=refresh_token&refresh_token=" .. token)
+  return wrk.format("POST", nil, nil, "grant_type=refresh_token&refresh_token=" .. token)
 end
 
-function response(status, hdrs, rbody)
+function response(status, headers, body)
   if status >= 200 and status < 300 then
-    local successor = rbody:match('"refresh_token"%s*:%s*"([^"]+)"')
-    if successor then tail = tail + 1; pool[tail] = successor end
-    if successor and (expect == "" or string.find(rbody, expect, 1, true)) then ok = ok + 1
-    else notok = notok + 1; if sample == "" then sample = rbody:sub(1, 200) end end
-  else
-    non2xx = non2xx + 1
-    if sample == "" then sample = status .. " " .. rbody:sub(1, 200) end
+    local successor = body:match('"refresh_token"%s*:%s*"([^"]+)"')
+    if successor then
+      tail = tail + 1; pool[tail] = successor
+    else
+      body = "" -- no successor: counted as a 2xx without the expected body (EXPECT is never empty here)
+    end
   end
+  base_response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local a, b, c, e, l, left, s = 0, 0, 0, 0, 0, 0, ""
+  base_done(summary, latency, requests)
+  local e, l, left = 0, 0, 0
   for _, t in ipairs(threads) do
-    a = a + t:get("ok"); b = b + t:get("notok"); c = c + t:get("non2xx")
     e = e + t:get("empty"); l = l + t:get("loaded"); left = left + (t:get("tail") - t:get("head") + 1)
-    if s == "" then s = t:get("sample") or "" end
   end
-  io.write(string.format("VERIFY ok_2xx_with_expect=%d 2xx_without_expect=%d non2xx=%d socket_errors=%d\n",
-    a, b, c, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
   io.write(string.format("POOL loaded=%d empty=%d left=%d\n", l, e, left))
-  io.write(string.format("LAT_US p50=%d p90=%d p99=%d max=%d mean=%.0f\n",
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean))
-  io.write(string.format("RPS %.1f\n", summary.requests / (summary.duration / 1e6)))
-  if s ~= "" then io.write("FIRST_BAD_SAMPLE " .. s .. "\n") end
 end

@@ -369,32 +369,33 @@ def md(doc, png_rel, analysis):
             w("")
             w(f"Load while sampling: {f0(lr.get('rps'))} req/s, {lr.get('requests', '?')} requests, {lr.get('non2xx', '?')} non-2xx.")
             w("")
-            if p.get("buckets"):
-                w("Self cost by kind of work (share of the server's samples):")
+            def table(intro, header, rows):
+                if not rows:
+                    return
+                if intro:
+                    w(intro)
+                    w("")
+                w("| " + " | ".join(header) + " |")
+                w("|" + "---|" * len(header))
+                for cells in rows:
+                    w("| " + " | ".join(cells) + " |")
                 w("")
-                w("| work | % of samples |")
-                w("|---|---|")
-                for b in p["buckets"]:
-                    w(f"| {b['bucket']} | {b['pct']:.1f} |")
-                w("")
+
+            def fn(fr):
+                return f"`{fr['function'].replace('|', '/')}`"
+
+            table("Self cost by kind of work (share of the server's samples):", ["work", "% of samples"],
+                  [[b["bucket"], f"{b['pct']:.1f}"] for b in p.get("buckets") or []])
             if p.get("self"):
                 w("<details><summary>Top functions by self cost</summary>")
                 w("")
-                w("| % self | function |")
-                w("|---|---|")
-                for fr in p["self"][:20]:
-                    w(f"| {fr['pct']:.2f} | `{fr['function'].replace('|', '/')}`{' (kernel)' if fr.get('kernel') else ''} |")
-                w("")
+                table("", ["% self", "function"],
+                      [[f"{fr['pct']:.2f}", fn(fr) + (" (kernel)" if fr.get("kernel") else "")] for fr in p["self"][:20]])
                 w("</details>")
                 w("")
-            if p.get("inclusive"):
-                w("Top functions by inclusive cost (the function and what it calls; thread and event-loop plumbing left out):")
-                w("")
-                w("| % inclusive | % self | function |")
-                w("|---|---|---|")
-                for fr in p["inclusive"][:25]:
-                    w(f"| {fr['pct']:.2f} | {fr['self_pct']:.2f} | `{fr['function'].replace('|', '/')}` |")
-                w("")
+            table("Top functions by inclusive cost (the function and what it calls; thread and event-loop plumbing left out):",
+                  ["% inclusive", "% self", "function"],
+                  [[f"{fr['pct']:.2f}", f"{fr['self_pct']:.2f}", fn(fr)] for fr in (p.get("inclusive") or [])[:25]])
     else:
         w("No profile in this run (no goal missed, or `--no-profile`).")
         w("")
