@@ -186,6 +186,11 @@ def md(doc, png_rel, analysis):
       f"PID and stopped after. bcrypt cost of the password-grant user: **{r.get('bcrypt_cost')}**. The user whose "
       f"password grants fill the refresh-token pools and whose token calls `/users/me` was created with cost "
       f"{r.get('pool_user_bcrypt_cost')}, so that setting up those scenarios takes no time; neither scenario hashes a password.")
+    if r.get("throttle_per_username_and_address"):
+        w(f"- The servers run with `--throttle-per-username` and `--throttle-per-address` raised to "
+          f"{f0(r['throttle_per_username_and_address'])}: Portcullis counts a password attempt before its bcrypt and "
+          "refunds it on success, so 32 concurrent correct logins of one user would otherwise hit the per-username "
+          "limit (5 a minute) while in flight and be answered 429.")
     w("- Every response is checked by the Lua script: a scenario counts 2xx responses containing the expected text "
       "(`access_token`, `\"active\":true`, the username, `\"ok\"`), 2xx without it, and non-2xx. Where success is "
       "expected both error counts must be 0.")
