@@ -48,11 +48,13 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
 public enum StoreError: Error, Sendable, CustomStringConvertible {
     case unsupportedDatabaseURL
     case cannotCreateDirectory(String)
+    case unreachable(String)
 
     public var description: String {
         switch self {
         case .unsupportedDatabaseURL: "DATABASE_URL must start with postgres:// or sqlite:, or be a file path"
         case .cannotCreateDirectory(let path): "cannot create the folder \(path)"
+        case .unreachable(let detail): "the database is unreachable: \(detail)"
         }
     }
 }

@@ -16,6 +16,7 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(name: .customLong("bcrypt-cost"), help: ArgumentHelp(Configuration.help("bcrypt-cost"))) var bcryptCost: String?
     @Option(name: .customLong("log-level"), help: ArgumentHelp(Configuration.help("log-level"))) var logLevel: String?
     @Option(name: .customLong("db-pool-size"), help: ArgumentHelp(Configuration.help("db-pool-size"))) var dbPoolSize: String?
+    @Option(name: .customLong("db-wait"), help: ArgumentHelp(Configuration.help("db-wait"))) var dbWait: String?
     @Option(name: .customLong("throttle-window"), help: ArgumentHelp(Configuration.help("throttle-window"))) var throttleWindow: String?
     @Option(name: .customLong("throttle-per-username"), help: ArgumentHelp(Configuration.help("throttle-per-username")))
     var throttlePerUsername: String?
@@ -28,7 +29,7 @@ struct ConfigurationOptions: ParsableArguments {
         let pairs: [(String, String?)] = [
             ("hostname", hostname), ("port", port), ("data-dir", dataDir), ("database-url", databaseURL), ("issuer", issuer),
             ("access-token-ttl", accessTokenTTL), ("refresh-token-ttl", refreshTokenTTL), ("code-ttl", codeTTL), ("session-idle", sessionIdle),
-            ("signing-alg", signingAlg), ("bcrypt-cost", bcryptCost), ("log-level", logLevel), ("db-pool-size", dbPoolSize),
+            ("signing-alg", signingAlg), ("bcrypt-cost", bcryptCost), ("log-level", logLevel), ("db-pool-size", dbPoolSize), ("db-wait", dbWait),
             ("throttle-window", throttleWindow), ("throttle-per-username", throttlePerUsername),
             ("throttle-per-address", throttlePerAddress), ("trusted-proxies", trustedProxies), ("session-lifetime", sessionLifetime),
         ]

@@ -29,6 +29,8 @@ public struct Configuration: Sendable {
     public var sessionIdleTimeout: Int64 = 24 * 60
     /// And after this many seconds from sign-in, however active.
     public var sessionLifetime: Int64 = 12 * 3600
+    /// How long the server waits at start for a PostgreSQL server to answer, in seconds.
+    public var databaseWait = 60
     /// Proxies whose `X-Forwarded-For` is believed.
     public var trustedProxies: [AddressRange] = []
     /// How often each instance refreshes its mirrors (revocations, signing keys), in seconds.
@@ -143,6 +145,10 @@ extension Configuration {
         },
         Setting(flag: "db-pool-size", environment: "PORTCULLIS_DB_POOL_SIZE", defaultValue: "4",
                 summary: "PostgreSQL connections per instance.") { $0.databasePoolSize = try int($1, "db-pool-size", 1...256) },
+        Setting(flag: "db-wait", environment: "PORTCULLIS_DB_WAIT", defaultValue: "60",
+                summary: "Seconds to wait at start for PostgreSQL to answer before giving up.") {
+            $0.databaseWait = Int(try duration($1, "db-wait", 0...3600))
+        },
         Setting(flag: "throttle-window", environment: "PORTCULLIS_THROTTLE_WINDOW", defaultValue: "60",
                 summary: "Seconds over which failed sign-ins and token requests are counted.") {
             $0.throttle.window = try duration($1, "throttle-window", 1...86400)

@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import PortcullisCore
+import PortcullisStore
 
 /// The token endpoint in both dialects: `POST /oauth/token` and `POST /{workspace}/oauth2/token`.
 struct TokenController {
@@ -57,6 +58,9 @@ extension Portcullis {
         case let error as OAuthError: return error
         case let error as ValidationFailure: return .invalidRequest(error.description)
         case RepositoryError.unavailable: return .temporarilyUnavailable
+        case let error where Store.isUnavailable(error):
+            logger.warning("the database is unreachable; answering 503")
+            return .temporarilyUnavailable
         default:
             logger.error("request failed", metadata: ["error": "\(String(describing: type(of: error))): \(error)"])
             return .serverError

@@ -49,6 +49,7 @@ enum Responses {
             headers[.wwwAuthenticate] = "Basic realm=\"portcullis\""
         }
         if case .throttled(let seconds) = error { headers[.retryAfter] = String(seconds) }
+        if case .temporarilyUnavailable = error { headers[.retryAfter] = "5" }
         let body = OAuthErrorResponse(
             error: error.code, errorDescription: error.description, message: dialect == .pm4 ? error.description : nil)
         let status = suppressResponseCodes ? .ok : HTTPResponse.Status(code: error.status)

@@ -66,7 +66,9 @@ struct ProtectedAPI {
         } catch {
             let oauth = portcullis.oauthError(for: error, logger: context.logger)
             let status = HTTPResponse.Status(code: oauth.status)
-            return Responses.json(["error": status.reasonPhrase, "message": oauth.description], status: status)
+            return Responses.json(
+                ["error": status.reasonPhrase, "message": oauth.description], status: status,
+                headers: oauth == .temporarilyUnavailable ? [.retryAfter: "5"] : [:])
         }
     }
 

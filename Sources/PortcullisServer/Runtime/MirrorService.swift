@@ -19,9 +19,12 @@ struct MirrorService: Service {
         // missed, and applying a row twice is harmless.
         var since = portcullis.clock.now() - 5
         var lastPrune = since
+        var failures = 0
         while !Task.isCancelled {
             do {
-                try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+                // While the database is away, back off (up to 5 s) instead of hammering it four times a second.
+                let pause = failures == 0 ? interval : min(5, interval * Double(1 << min(failures, 5)))
+                try await Task.sleep(for: .milliseconds(Int(pause * 1000)))
             } catch {
                 // Shutting down: keep the last-used times gathered since the last write.
                 try? await portcullis.store.personalTokens.recordUse(portcullis.tokenUsage.drain())
@@ -33,6 +36,10 @@ struct MirrorService: Service {
                 portcullis.revocationList.apply(rows)
                 since = now
                 try await portcullis.keyManager.reload()
+                if failures > 0 {
+                    portcullis.logger.notice("the database answers again; mirrors are current")
+                    failures = 0
+                }
                 if now - lastPrune >= 60 {
                     try await portcullis.store.personalTokens.recordUse(portcullis.tokenUsage.drain())
                     portcullis.revocationList.prune(now: now)
@@ -41,7 +48,11 @@ struct MirrorService: Service {
                     lastPrune = now
                 }
             } catch {
-                portcullis.logger.warning("mirror refresh failed; retrying", metadata: ["error": "\(String(describing: type(of: error)))"])
+                if failures == 0 {
+                    portcullis.logger.warning(
+                        "cannot refresh the revocation and key mirrors; retrying", metadata: ["error": "\(String(describing: type(of: error)))"])
+                }
+                failures += 1
             }
         }
     }

@@ -33,6 +33,14 @@ public final class Portcullis: Sendable {
         let (serverKey, created) = try ServerKeyFile.load(configuration: configuration)
         let views = try Views.load()
         let store = try await Store.open(try configuration.databaseLocation(), poolSize: configuration.databasePoolSize, logger: logger)
+        if store.isPostgres {
+            do {
+                try await store.waitUntilReachable(timeout: configuration.databaseWait, logger: logger)
+            } catch {
+                await store.close()
+                throw error
+            }
+        }
         return Portcullis(
             configuration: configuration, store: store, serverKey: serverKey, createdKeyFile: created, views: views, logger: logger, clock: clock)
     }

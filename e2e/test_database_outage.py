@@ -1,0 +1,110 @@
+"""Issue 8: with PostgreSQL, the server waits for the database at start (bounded, saying so), answers 503 while it is
+unreachable, and recovers without a restart when it returns."""
+
+import os
+import pathlib
+import shutil
+import subprocess
+import tempfile
+import time
+
+import pytest
+import requests
+
+from conftest import ROOT, Server, free_port
+
+pytestmark = pytest.mark.cluster
+
+
+@pytest.fixture
+def postgres():
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="portcullis-outage-"))
+    folder.chmod(0o755)
+    port = free_port()
+    script = str(ROOT / "scripts" / "postgres")
+
+    class Database:
+        url = None
+
+        def start(self):
+            self.url = subprocess.run([script, "start", str(folder / "pg"), str(port), "--fast"], capture_output=True, text=True,
+                                      check=True, timeout=120).stdout.strip()
+            return self.url
+
+        def stop(self):
+            subprocess.run([script, "stop", str(folder / "pg")], capture_output=True, timeout=120)
+
+    database = Database()
+    yield database
+    database.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_waits_at_start_then_serves(postgres):
+    url = postgres.start()
+    postgres.stop()
+    data = pathlib.Path(tempfile.mkdtemp(prefix="portcullis-outage-data-"))
+    server = Server(data, {"DATABASE_URL": url, "PORTCULLIS_SECRET_KEY": "k" * 44, "PORTCULLIS_DB_WAIT": "60"})
+    server.process = None
+    log = open(server.log_path, "w")
+    process = subprocess.Popen([server.binary, "serve"], env=server.env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 20
+        while time.time() < deadline and "waiting for the database" not in server.log_path.read_text():
+            time.sleep(0.2)
+        assert "waiting for the database" in server.log_path.read_text()
+        assert process.poll() is None, "it waits rather than exits"
+        postgres.start()
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if requests.get(server.url + "/health", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        assert requests.get(server.url + "/.well-known/oauth-authorization-server", timeout=5).status_code == 200
+        assert "password" not in server.log_path.read_text().lower() or "PORTCULLIS_ADMIN_PASSWORD" in server.log_path.read_text()
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        log.close()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def test_gives_up_after_the_wait_with_a_clear_message(postgres):
+    url = postgres.start()
+    postgres.stop()
+    data = pathlib.Path(tempfile.mkdtemp(prefix="portcullis-outage-data-"))
+    server = Server(data, {"DATABASE_URL": url, "PORTCULLIS_SECRET_KEY": "k" * 44, "PORTCULLIS_DB_WAIT": "3"})
+    result = subprocess.run([server.binary, "serve"], env=server.env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "the database is unreachable" in result.stderr and "did not answer within 3 seconds" in result.stderr
+    shutil.rmtree(data, ignore_errors=True)
+
+
+def test_503_while_unreachable_and_recovery_without_restart(postgres):
+    url = postgres.start()
+    data = pathlib.Path(tempfile.mkdtemp(prefix="portcullis-outage-data-"))
+    server = Server(data, {"DATABASE_URL": url, "PORTCULLIS_SECRET_KEY": "k" * 44}).start()
+    try:
+        client = server.create_client(None, "--grant", "client_credentials")
+        auth = (client["client_id"], client["client_secret"])
+        assert requests.post(server.url + "/oauth/token", data={"grant_type": "client_credentials"}, auth=auth).status_code == 200
+        postgres.stop()
+        during = requests.post(server.url + "/oauth/token", data={"grant_type": "client_credentials"}, auth=auth, timeout=30)
+        assert during.status_code == 503
+        assert during.headers["Retry-After"] == "5"
+        assert during.json()["error"] == "temporarily_unavailable"
+        assert requests.get(server.url + "/health").status_code == 200, "still alive"
+        postgres.start()
+        deadline = time.time() + 30
+        status = None
+        while time.time() < deadline:
+            status = requests.post(server.url + "/oauth/token", data={"grant_type": "client_credentials"}, auth=auth, timeout=30).status_code
+            if status == 200:
+                break
+            time.sleep(0.5)
+        assert status == 200
+    finally:
+        server.stop()
+        shutil.rmtree(data, ignore_errors=True)
