@@ -77,10 +77,24 @@ extension Store {
     public var authorizationCodes: any AuthorizationCodeRepository { AuthorizationCodeStore(store: self) }
     public var audit: any AuditRepository { AuditStore(store: self) }
 
-    /// Deletes sessions and codes that have expired; returns how many rows went.
+    /// Deletes sessions and codes that have expired, and revocations of tokens that have all expired (a day late, so a
+    /// clock a little behind never brings one back); returns how many rows went. Revocations go in batches of 10,000:
+    /// a long delete would hold SQLite's write lock against token requests.
     public func purgeExpired(now: Int64) async throws -> Int {
         let sessions = try await sql.raw("DELETE FROM sessions WHERE expires_at IS NOT NULL AND expires_at <= \(bind: now) RETURNING id").all()
         let codes = try await sql.raw("DELETE FROM authorization_codes WHERE expires_at <= \(bind: now - 86400) RETURNING id").all()
-        return sessions.count + codes.count
+        var revocations = 0
+        while true {
+            let batch = try await sql.raw(
+                """
+                DELETE FROM revocations WHERE id IN
+                (SELECT id FROM revocations WHERE expires_at <= \(bind: now - 86400) LIMIT 10000) RETURNING id
+                """
+            ).all().count
+            revocations += batch
+            if batch < 10000 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return sessions.count + codes.count + revocations
     }
 }

@@ -67,6 +67,23 @@ struct SecretsTests {
         }
         #expect(Base64URL.decode("ab=c") == nil)
         #expect(Base64URL.decode("a") == nil)
+        #expect(Base64URL.decode("ab+c") == nil && Base64URL.decode("ab/c") == nil && Base64URL.decode("ab c") == nil)
+    }
+
+    @Test("base64url agrees with Foundation's base64 on every length, and accepts only the canonical spelling")
+    func base64urlMatchesFoundation() {
+        for length in 0..<70 {
+            let bytes = SecureRandom.bytes(length)
+            let foundation = Data(bytes).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+            #expect(Base64URL.encode(bytes) == foundation)
+            #expect(Base64URL.decode(foundation) == bytes)
+        }
+        // "QQ" is the byte 0x41; "QR" differs only in bits that are dropped, so it is a second spelling and refused
+        // (RFC 4648 §3.5), as is "QUF" against "QUE".
+        #expect(Base64URL.decode("QQ") == [0x41] && Base64URL.decode("QR") == nil)
+        #expect(Base64URL.decode("QUE") == [0x41, 0x41] && Base64URL.decode("QUF") == nil)
     }
 }
 

@@ -66,6 +66,22 @@ struct RequestBodyTests {
     @Test("Form decoding: + is a space, percent-escapes decode")
     func formDecoding() throws {
         #expect(try RequestParameters.parseForm("scope=view_processes+edit_processes&a=%2B%26%3D") == ["scope": "view_processes edit_processes", "a": "+&="])
+        #expect(try RequestParameters.parseForm("name=Caf%C3%A9%20%e2%82%ac&empty=&flag") == ["name": "Café €", "empty": "", "flag": ""])
+        #expect(try RequestParameters.parseForm("&&a=1&&") == ["a": "1"])
+        for broken in ["a=%", "a=%4", "a=%zz", "a=%C3", "a=%FF", "%=1"] {
+            #expect(throws: OAuthError.self, "\(broken)") { try RequestParameters.parseForm(broken) }
+        }
+    }
+
+    @Test("The bearer token is read from its header: scheme in any case, blanks around it, nothing else")
+    func bearerHeader() {
+        #expect(ProtectedAPI.bearerToken("Bearer abc.def.ghi") == "abc.def.ghi")
+        #expect(ProtectedAPI.bearerToken("bEaReR   abc \t") == "abc")
+        #expect(ProtectedAPI.bearerToken("Bearer    ") == nil)
+        #expect(ProtectedAPI.bearerToken("Bearer") == nil)
+        #expect(ProtectedAPI.bearerToken("Basic abc") == nil)
+        #expect(ProtectedAPI.bearerToken("Bearer\u{0}abc") == nil)
+        #expect(ProtectedAPI.bearerToken(nil) == nil)
     }
 
     @Test("HTTP Basic and body credentials at once is invalid_request; Basic with the same body client_id is fine")

@@ -145,7 +145,7 @@ struct RevocationIntrospectionTests {
             let token = try await server.accessToken(client)
             #expect(try await client.get("/api/1.0/users/me", token: token).status == .ok)
             let other = try await Portcullis.open(server.portcullis.configuration, logger: TestServer.quietLogger)
-            try await other.bootstrap()
+            _ = try await other.bootstrap()
             try await other.authorizationServer.revoke(
                 TokenRequest(parameters: ["token": token], basic: BasicCredentials(clientID: server.clientID, secret: server.clientSecret)),
                 in: server.workspace)

@@ -142,6 +142,23 @@ struct StoreTests {
             #expect(try await store.revocations.activeRevocations(now: 4000).isEmpty)
             #expect(try await store.revocations.revocations(recordedSince: 6, now: 100).count == 1)
             #expect(try await store.revocations.revocations(recordedSince: 8, now: 100).isEmpty)
+            #expect(try await store.revocations.revocations(recordedSince: 6, now: 4000).isEmpty, "expired ones are left out")
+        }
+    }
+
+    @Test("Revocations whose tokens have all expired are purged a day later; live ones stay")
+    func purgeRevocations() async throws {
+        try await withStore { store in
+            let now: Int64 = 1_000_000
+            for index in 0..<25 {
+                try await store.revocations.record(
+                    Revocation(kind: .token, value: "old-\(index)", revokedAt: now - 200_000, expiresAt: now - 90_000))
+            }
+            try await store.revocations.record(Revocation(kind: .token, value: "recent", revokedAt: now - 5000, expiresAt: now - 1000))
+            try await store.revocations.record(Revocation(kind: .grant, value: "live", revokedAt: now - 10, expiresAt: now + 3600))
+            #expect(try await store.purgeExpired(now: now) == 25)
+            let left = try await store.sql.raw("SELECT target FROM revocations ORDER BY target").all(decodingColumn: "target", as: String.self)
+            #expect(left == ["live", "recent"])
         }
     }
 

@@ -24,22 +24,29 @@ public struct SignIn: Sendable {
                 AuditEvent(workspaceID: workspace.id, kind: "login.throttled", subject: try await auditName(username, workspace), address: address, createdAt: now))
             throw error
         }
-        let user = try await server.users.user(username: username, workspaceID: workspace.id)
+        let found: UserAccount?
         let verified: Bool
-        if let user {
-            verified = await server.passwords.verify(password, against: user.passwordHash)
-        } else {
-            await server.passwords.verifyAgainstDummy(password)
-            verified = false
+        do {
+            found = try await server.users.user(username: username, workspaceID: workspace.id)
+            if let found {
+                verified = await server.passwords.verify(password, against: found.passwordHash)
+            } else {
+                await server.passwords.verifyAgainstDummy(password)
+                verified = false
+            }
+        } catch {
+            await server.limiter.finished(attempt, succeeded: false, now: now)
+            throw error
         }
-        guard let user, verified, user.isActive else {
+        guard let user = found, verified, user.isActive else {
+            await server.limiter.finished(attempt, succeeded: false, now: now)
             try? await audit.record(
                 AuditEvent(
-                    workspaceID: workspace.id, kind: "login.failure", userID: user?.id, subject: user?.username ?? "(unknown user)", address: address,
+                    workspaceID: workspace.id, kind: "login.failure", userID: found?.id, subject: found?.username ?? "(unknown user)", address: address,
                     createdAt: now))
             throw OAuthError.invalidUserCredentials
         }
-        await server.limiter.succeeded(attempt, now: now)
+        await server.limiter.finished(attempt, succeeded: true, now: now)
         try? await audit.record(
             AuditEvent(workspaceID: workspace.id, kind: "login.success", userID: user.id, subject: user.username, address: address, createdAt: now))
         return user

@@ -15,16 +15,14 @@ extension AuthorizationServer {
         // Counted before the bcrypt work, refunded on success: concurrent guesses cannot slip past the limit.
         let keys = [ThrottleKey(.username, "\(workspace.id):\(username.lowercased())")] + (request.remoteAddress.map { [ThrottleKey(.address, $0)] } ?? [])
         let attempt = try await limiter.begin(keys, now: now)
-
-        guard let user = try await users.user(username: username, workspaceID: workspace.id) else {
-            // An unknown username costs the same bcrypt time as a wrong password.
-            await passwords.verifyAgainstDummy(password)
-            throw OAuthError.invalidUserCredentials
+        let user: UserAccount
+        do {
+            user = try await verifiedUser(username: username, password: password, workspace: workspace)
+        } catch {
+            await limiter.finished(attempt, succeeded: false, now: now)
+            throw error
         }
-        guard await passwords.verify(password, against: user.passwordHash), user.isActive else {
-            throw OAuthError.invalidUserCredentials
-        }
-        await limiter.succeeded(attempt, now: now)
+        await limiter.finished(attempt, succeeded: true, now: now)
 
         let refreshToken = OpaqueSecret.generate(.refreshToken)
         let grantID = try await grants.createGrant(
@@ -38,5 +36,18 @@ extension AuthorizationServer {
         return IssuedTokens(
             accessToken: access.token, expiresIn: policy.accessTokenLifetime, refreshToken: refreshToken, scope: scope,
             claims: access.claims)
+    }
+
+    /// The active user with this password, or `invalidUserCredentials`.
+    private func verifiedUser(username: String, password: String, workspace: Workspace) async throws -> UserAccount {
+        guard let user = try await users.user(username: username, workspaceID: workspace.id) else {
+            // An unknown username costs the same bcrypt time as a wrong password.
+            await passwords.verifyAgainstDummy(password)
+            throw OAuthError.invalidUserCredentials
+        }
+        guard await passwords.verify(password, against: user.passwordHash), user.isActive else {
+            throw OAuthError.invalidUserCredentials
+        }
+        return user
     }
 }

@@ -6,12 +6,15 @@ import Synchronization
 /// once a key has failed too often: the brute-force throttle on `/token` and the login form.
 ///
 /// An attempt is counted when it begins, atomically with the check, and refunded if it succeeds: counting only
-/// finished failures would let a burst of concurrent guesses all pass the check before any of them failed.
+/// finished failures would let a burst of concurrent guesses all pass the check before any of them failed. A request
+/// that finds its key full only because attempts of that key are still running here waits for them (`AttemptQueue`)
+/// instead of being refused, so concurrent correct logins of one account are never throttled.
 public protocol AttemptLimiter: Sendable {
-    /// Counts an attempt against every key, or throws `OAuthError.throttled` (counting nothing) when one is at its limit.
+    /// Counts an attempt against every key, or throws `OAuthError.throttled` (counting nothing) when one is at its limit
+    /// with failures. Every ticket must be handed back to `finished`.
     func begin(_ keys: [ThrottleKey], now: Int64) async throws -> AttemptTicket
-    /// The attempt succeeded: it stops counting.
-    func succeeded(_ ticket: AttemptTicket, now: Int64) async
+    /// The attempt is over; if it succeeded it stops counting.
+    func finished(_ ticket: AttemptTicket, succeeded: Bool, now: Int64) async
     /// Throws while `key` is at its limit, without counting.
     func check(_ key: ThrottleKey, now: Int64) async throws
     /// Counts one failure, for attempts too cheap to reserve (failed client authentication).
@@ -21,6 +24,108 @@ public protocol AttemptLimiter: Sendable {
 /// The attempts `begin` counted, with the window each was counted in.
 public struct AttemptTicket: Sendable {
     public let counted: [(key: ThrottleKey, windowStart: Int64)]
+    /// The keys whose running count on this instance the attempt holds.
+    var running: [ThrottleKey] = []
+}
+
+/// Password attempts running on this instance per key, and the requests queued behind them.
+///
+/// A request refused because its key is full may be refused only by attempts still running, which may yet succeed
+/// and be refunded. It then waits for one of them to finish and tries again; a finishing attempt wakes one waiter, and
+/// a waiter that gives up wakes the next, so the queue drains however the attempts end. Waiting is bounded.
+final class AttemptQueue: Sendable {
+    private struct Waiter {
+        let id: UInt64
+        let continuation: CheckedContinuation<Bool, Never>
+    }
+    private struct State {
+        var running: [ThrottleKey: Int] = [:]
+        var finishedCount: [ThrottleKey: UInt64] = [:]
+        var waiting: [ThrottleKey: [Waiter]] = [:]
+        var nextID: UInt64 = 0
+    }
+    private let state = Mutex(State())
+    private let patience: Duration
+
+    init(patience: Duration = .seconds(10)) { self.patience = patience }
+
+    /// Runs `count` (the counting `begin`), queueing behind running attempts of the same keys while it is refused.
+    func begin(_ keys: [ThrottleKey], _ count: () async throws -> AttemptTicket) async throws -> AttemptTicket {
+        let deadline = ContinuousClock.now + patience
+        while true {
+            let seen = state.withLock { state in keys.map { state.finishedCount[$0, default: 0] } }
+            do {
+                var ticket = try await count()
+                state.withLock { state in for key in keys { state.running[key, default: 0] += 1 } }
+                ticket.running = keys
+                return ticket
+            } catch let error as OAuthError {
+                guard case .throttled = error, await waitTurn(keys, seen: seen, until: deadline) else {
+                    wakeNext(keys)
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// An attempt is over: the first request waiting on each of its keys tries again.
+    func finished(_ keys: [ThrottleKey]) {
+        let woken: [Waiter] = state.withLock { state in
+            keys.compactMap { key in
+                state.running[key, default: 1] -= 1
+                if state.running[key] == 0 { state.running[key] = nil }
+                state.finishedCount[key, default: 0] &+= 1
+                return state.waiting[key]?.isEmpty == false ? state.waiting[key]!.removeFirst() : nil
+            }
+        }
+        for waiter in woken { waiter.continuation.resume(returning: true) }
+    }
+
+    /// True to try again: an attempt of one of `keys` finished since `seen`, now or within the deadline. False when
+    /// none is running here (the key is full with failures, or with attempts at other instances) or at the deadline.
+    private func waitTurn(_ keys: [ThrottleKey], seen: [UInt64], until deadline: ContinuousClock.Instant) async -> Bool {
+        enum Decision { case retry, refuse, wait(ThrottleKey, UInt64) }
+        let decision: Decision = state.withLock { state in
+            if zip(keys, seen).contains(where: { state.finishedCount[$0, default: 0] != $1 }) { return .retry }
+            guard ContinuousClock.now < deadline, let key = keys.first(where: { state.running[$0, default: 0] > 0 }) else {
+                return .refuse
+            }
+            state.nextID &+= 1
+            return .wait(key, state.nextID)
+        }
+        switch decision {
+        case .retry: return true
+        case .refuse: return false
+        case .wait(let key, let id):
+            let timeout = Task {
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                let waiter: Waiter? = state.withLock { state in
+                    guard let index = state.waiting[key]?.firstIndex(where: { $0.id == id }) else { return nil }
+                    return state.waiting[key]!.remove(at: index)
+                }
+                waiter?.continuation.resume(returning: false)
+            }
+            defer { timeout.cancel() }
+            return await withCheckedContinuation { continuation in
+                let resumeNow: Bool? = state.withLock { state in
+                    // Between the decision and here an attempt may have finished, or the deadline passed.
+                    if zip(keys, seen).contains(where: { state.finishedCount[$0, default: 0] != $1 }) { return true }
+                    if state.running[key, default: 0] == 0 || ContinuousClock.now >= deadline { return false }
+                    state.waiting[key, default: []].append(Waiter(id: id, continuation: continuation))
+                    return nil
+                }
+                if let resumeNow { continuation.resume(returning: resumeNow) }
+            }
+        }
+    }
+
+    /// A waiter gave up: the next one in line must not sleep until its deadline for a wake-up that will not come.
+    private func wakeNext(_ keys: [ThrottleKey]) {
+        let woken: [Waiter] = state.withLock { state in
+            keys.compactMap { key in state.waiting[key]?.isEmpty == false ? state.waiting[key]!.removeFirst() : nil }
+        }
+        for waiter in woken { waiter.continuation.resume(returning: true) }
+    }
 }
 
 /// What is being counted.
@@ -65,8 +170,12 @@ public final class InMemoryAttemptLimiter: AttemptLimiter {
     }
     private let policy: ThrottlePolicy
     private let buckets = Mutex<[ThrottleKey: Bucket]>([:])
+    private let queue: AttemptQueue
 
-    public init(policy: ThrottlePolicy) { self.policy = policy }
+    public init(policy: ThrottlePolicy, patience: Duration = .seconds(10)) {
+        self.policy = policy
+        self.queue = AttemptQueue(patience: patience)
+    }
 
     private func current(_ buckets: [ThrottleKey: Bucket], _ key: ThrottleKey, now: Int64) -> Bucket {
         if let bucket = buckets[key], now < bucket.windowStart + policy.window { return bucket }
@@ -74,6 +183,10 @@ public final class InMemoryAttemptLimiter: AttemptLimiter {
     }
 
     public func begin(_ keys: [ThrottleKey], now: Int64) async throws -> AttemptTicket {
+        try await queue.begin(keys) { try count(keys, now: now) }
+    }
+
+    func count(_ keys: [ThrottleKey], now: Int64) throws -> AttemptTicket {
         let result: Result<AttemptTicket, OAuthError> = buckets.withLock { buckets in
             if buckets.count > 100_000 { buckets = buckets.filter { now < $0.value.windowStart + policy.window } }
             for key in keys {
@@ -94,7 +207,12 @@ public final class InMemoryAttemptLimiter: AttemptLimiter {
         return try result.get()
     }
 
-    public func succeeded(_ ticket: AttemptTicket, now: Int64) async {
+    public func finished(_ ticket: AttemptTicket, succeeded: Bool, now: Int64) async {
+        if succeeded { refund(ticket) }
+        queue.finished(ticket.running)
+    }
+
+    func refund(_ ticket: AttemptTicket) {
         buckets.withLock { buckets in
             for (key, windowStart) in ticket.counted {
                 if var bucket = buckets[key], bucket.windowStart == windowStart, bucket.count > 0 {
@@ -138,16 +256,22 @@ public final class SharedAttemptLimiter: AttemptLimiter {
     private let policy: ThrottlePolicy
     private let repository: any ThrottleRepository
     private let local: InMemoryAttemptLimiter
+    private let queue: AttemptQueue
 
-    public init(policy: ThrottlePolicy, repository: any ThrottleRepository) {
+    public init(policy: ThrottlePolicy, repository: any ThrottleRepository, patience: Duration = .seconds(10)) {
         self.policy = policy
         self.repository = repository
         self.local = InMemoryAttemptLimiter(policy: policy)
+        self.queue = AttemptQueue(patience: patience)
     }
 
     public func begin(_ keys: [ThrottleKey], now: Int64) async throws -> AttemptTicket {
+        try await queue.begin(keys) { try await count(keys, now: now) }
+    }
+
+    private func count(_ keys: [ThrottleKey], now: Int64) async throws -> AttemptTicket {
         let shared = keys.filter { $0.kind == .username }
-        let localTicket = try await local.begin(keys.filter { $0.kind != .username }, now: now)
+        let localTicket = try local.count(keys.filter { $0.kind != .username }, now: now)
         var counted: [(ThrottleKey, Int64)] = []
         do {
             for key in shared {
@@ -159,18 +283,21 @@ public final class SharedAttemptLimiter: AttemptLimiter {
                 counted.append((key, windowStart))
             }
         } catch {
-            await local.succeeded(localTicket, now: now)
+            local.refund(localTicket)
             for (key, windowStart) in counted { try? await repository.decrement(key.digest, windowStart: windowStart) }
             throw error
         }
         return AttemptTicket(counted: localTicket.counted + counted)
     }
 
-    public func succeeded(_ ticket: AttemptTicket, now: Int64) async {
-        await local.succeeded(AttemptTicket(counted: ticket.counted.filter { $0.key.kind != .username }), now: now)
-        for (key, windowStart) in ticket.counted where key.kind == .username {
-            try? await repository.decrement(key.digest, windowStart: windowStart)
+    public func finished(_ ticket: AttemptTicket, succeeded: Bool, now: Int64) async {
+        if succeeded {
+            local.refund(AttemptTicket(counted: ticket.counted.filter { $0.key.kind != .username }))
+            for (key, windowStart) in ticket.counted where key.kind == .username {
+                try? await repository.decrement(key.digest, windowStart: windowStart)
+            }
         }
+        queue.finished(ticket.running)
     }
 
     public func check(_ key: ThrottleKey, now: Int64) async throws {

@@ -54,16 +54,16 @@ public struct AccessTokenCodec: Sendable {
         let payloadBytes = utf8[(dots[0] + 1)..<dots[1]]
         let signatureBytes = utf8[(dots[1] + 1)...]
 
-        guard let headerJSON = Base64URL.decode(String(decoding: headerBytes, as: UTF8.self)),
+        guard let headerJSON = Base64URL.decode(bytes: headerBytes),
             let header = try? JSONDecoder().decode(Header.self, from: Data(headerJSON)),
             // RFC 9068 §4: the type is checked so other JWTs signed by the same keys are never accepted.
             header.typ.lowercased() == "at+jwt" || header.typ.lowercased() == "application/at+jwt",
             let key = keys.key(kid: header.kid),
             // RFC 8725 §3.1: the algorithm comes from the key, never from the token.
             header.alg == key.algorithm.rawValue,
-            let signature = Base64URL.decode(String(decoding: signatureBytes, as: UTF8.self)),
+            let signature = Base64URL.decode(bytes: signatureBytes),
             key.verify(signature: signature, input: Array(utf8[0..<dots[1]])),
-            let payloadJSON = Base64URL.decode(String(decoding: payloadBytes, as: UTF8.self)),
+            let payloadJSON = Base64URL.decode(bytes: payloadBytes),
             let claims = try? JSONDecoder().decode(AccessTokenClaims.self, from: Data(payloadJSON)),
             claims.issuer == issuer
         else { throw .invalidToken }

@@ -117,9 +117,16 @@ struct ProtectedAPI {
 
     /// RFC 6750 §2.1: `Authorization: Bearer <token>`, the scheme case-insensitive.
     static func bearerToken(_ header: String?) -> String? {
-        guard let header, header.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
-        let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
-        return token.isEmpty ? nil : token
+        // RFC 6750 §2.1; the scheme is case-insensitive (RFC 9110 §11.1). Over bytes: the token is hundreds long.
+        guard let header else { return nil }
+        let bytes = header.utf8
+        guard bytes.count > 7, String(decoding: bytes.prefix(7), as: UTF8.self).lowercased() == "bearer " else { return nil }
+        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        let rest = bytes.dropFirst(7)
+        guard let first = rest.firstIndex(where: { !isBlank($0) }), let last = rest.lastIndex(where: { !isBlank($0) }) else {
+            return nil
+        }
+        return String(decoding: rest[first...last], as: UTF8.self)
     }
 }
 

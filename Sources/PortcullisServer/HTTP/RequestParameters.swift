@@ -45,9 +45,9 @@ enum RequestParameters {
 
     static func parseForm(_ body: String) throws(OAuthError) -> [String: String] {
         var parameters: [String: String] = [:]
-        for pair in body.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = decodeFormComponent(parts[0]), let value = decodeFormComponent(parts.count > 1 ? parts[1] : "") else {
+        for pair in body.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = decodeFormComponent(bytes: parts[0]), let value = decodeFormComponent(bytes: parts.count > 1 ? parts[1] : pair[pair.endIndex...]) else {
                 throw .invalidRequest("The form body is not valid application/x-www-form-urlencoded")
             }
             if name.isEmpty { continue }
@@ -58,7 +58,34 @@ enum RequestParameters {
 
     /// One form-urlencoded component: `+` is a space, then percent-decoding (WHATWG URL, application/x-www-form-urlencoded).
     static func decodeFormComponent(_ text: Substring) -> String? {
-        String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        decodeFormComponent(bytes: text.utf8)
+    }
+
+    /// The same over bytes (a token is hundreds of them, on every request): nil for a broken `%XX` or bytes that are
+    /// not UTF-8 once decoded.
+    static func decodeFormComponent(bytes: some Collection<UInt8>) -> String? {
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var iterator = bytes.makeIterator()
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "+"): output.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
+                output.append(high << 4 | low)
+            default: output.append(byte)
+            }
+        }
+        return String(validating: output, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     private enum JSONValue: Decodable {

@@ -22,6 +22,15 @@ struct ClientStore: ClientRepository {
         let createdAt: Int64
         let updatedAt: Int64
 
+        /// Spelled out rather than `.convertFromSnakeCase`, which rewrites every key of every row: this row is read on
+        /// every token and introspection request.
+        enum CodingKeys: String, CodingKey {
+            case id, name, description, website, grants
+            case workspaceId = "workspace_id", clientId = "client_id", redirectUris = "redirect_uris"
+            case isConfidential = "is_confidential", secretHash = "secret_hash", ownerUserId = "owner_user_id"
+            case skipConsent = "skip_consent", createdAt = "created_at", updatedAt = "updated_at"
+        }
+
         var value: OAuthClient {
             let uris = (try? JSONDecoder().decode([String].self, from: Data(redirectUris.utf8))) ?? []
             return OAuthClient(
@@ -40,17 +49,17 @@ struct ClientStore: ClientRepository {
     func client(clientID: String, workspaceID: Int) async throws -> OAuthClient? {
         try await store.sql.raw(
             "SELECT \(Self.columns) FROM clients WHERE client_id = \(bind: clientID) AND workspace_id = \(bind: workspaceID)"
-        ).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.value
+        ).first(decoding: Row.self)?.value
     }
 
     func client(id: Int) async throws -> OAuthClient? {
         try await store.sql.raw("SELECT \(Self.columns) FROM clients WHERE id = \(bind: id)")
-            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.value
+            .first(decoding: Row.self)?.value
     }
 
     func clients(workspaceID: Int) async throws -> [OAuthClient] {
         try await store.sql.raw("SELECT \(Self.columns) FROM clients WHERE workspace_id = \(bind: workspaceID) ORDER BY name_key")
-            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map(\.value)
+            .all(decoding: Row.self).map(\.value)
     }
 
     func createClient(_ client: NewClient, now: Int64) async throws -> OAuthClient {

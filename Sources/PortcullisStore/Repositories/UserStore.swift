@@ -19,6 +19,14 @@ struct UserStore: UserRepository {
         let tokenVersion: Int
         let createdAt: Int64
         let updatedAt: Int64
+
+        /// Spelled out rather than `.convertFromSnakeCase`: this row is read on every user-bound API call.
+        enum CodingKeys: String, CodingKey {
+            case id, uid, username, email
+            case workspaceId = "workspace_id", firstName = "first_name", lastName = "last_name", passwordHash = "password_hash"
+            case isSuperAdmin = "is_super_admin", isActive = "is_active", tokenVersion = "token_version"
+            case createdAt = "created_at", updatedAt = "updated_at"
+        }
     }
 
     private static let columns: SQLQueryString =
@@ -26,14 +34,14 @@ struct UserStore: UserRepository {
 
     func user(id: Int) async throws -> UserAccount? {
         let row = try await store.sql.raw("SELECT \(Self.columns) FROM users WHERE id = \(bind: id)")
-            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: Row.self)
         return try await row.asyncMap(account)
     }
 
     func user(username: String, workspaceID: Int) async throws -> UserAccount? {
         let row = try await store.sql.raw(
             "SELECT \(Self.columns) FROM users WHERE workspace_id = \(bind: workspaceID) AND username_key = \(bind: username.lowercased())"
-        ).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        ).first(decoding: Row.self)
         return try await row.asyncMap(account)
     }
 
@@ -77,7 +85,7 @@ struct UserStore: UserRepository {
     func users(ids: [Int]) async throws -> [UserAccount] {
         guard !ids.isEmpty else { return [] }
         let rows = try await store.sql.raw("SELECT \(Self.columns) FROM users WHERE id IN (\(binds: ids))")
-            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: Row.self)
         struct Grant: Decodable {
             let userId: Int
             let permission: String
