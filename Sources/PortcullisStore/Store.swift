@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PortcullisCore
+import PostgresNIO
 import SQLKit
 
 /// Where the data lives.
@@ -140,9 +141,29 @@ public final class Store: Sendable {
         let migrations = Migrations()
         migrations.add(PortcullisMigrations.all)
         let migrator = Migrator(databases: databases, migrations: migrations, logger: logger, on: eventLoopGroup.any(), migrationLogLevel: .debug)
-        try await migrator.setupIfNeeded().get()
-        try await migrator.prepareBatch().get()
+        guard case .postgres(let url) = location else {
+            try await migrator.setupIfNeeded().get()
+            try await migrator.prepareBatch().get()
+            return
+        }
+        // Instances started together would otherwise race to create the same tables, and all but one would fail.
+        // A PostgreSQL advisory lock, held on a connection of its own (not the pool's, which the migrator needs),
+        // lets one migrate while the others wait; they then find nothing left to do. SQLite serialises writers itself.
+        let connection = try await PostgresConnection.connect(
+            on: eventLoopGroup.any(), configuration: try SQLPostgresConfiguration(url: url).coreConfiguration, id: 0, logger: logger)
+        do {
+            _ = try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLockKey))", logger: logger)
+            try await migrator.setupIfNeeded().get()
+            try await migrator.prepareBatch().get()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try? await connection.close()  // closing the session releases the lock
     }
+
+    /// The advisory lock migrations hold on PostgreSQL ("pcl" + 1 in ASCII, an arbitrary constant of ours).
+    static let migrationLockKey: Int64 = 0x7063_6C01
 
     /// The names of migrations that have run, in order.
     public func appliedMigrations() async throws -> [String] {

@@ -48,6 +48,29 @@ struct StoreTests {
     }
 
     @Test(
+        "Instances started together on one empty PostgreSQL database all migrate it: one does the work, the others wait",
+        .enabled(if: TestDatabase.isPostgres, "several processes share a database only on PostgreSQL"))
+    func concurrentMigrations() async throws {
+        let (url, drop) = try await TestDatabase.emptyPostgres()
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        var stores: [Store] = []
+        for _ in 0..<3 { stores.append(try await Store.open(try DatabaseLocation(url: url), poolSize: 2, logger: logger, connectionTimeout: 120)) }
+        let outcomes = await withTaskGroup(of: String?.self) { group in
+            for store in stores {
+                group.addTask {
+                    do { try await store.migrate(); return nil } catch { return String(reflecting: error) }
+                }
+            }
+            return await group.reduce(into: [String?]()) { $0.append($1) }
+        }
+        #expect(outcomes.compactMap { $0 }.isEmpty, "\(outcomes)")
+        let applied = try await stores[0].appliedMigrations()
+        #expect(applied.count == Set(applied).count && applied.first == "M0001_CreateWorkspaces", "each migration ran once")
+        for store in stores { await store.close() }
+        await drop()
+    }
+
+    @Test(
         "SQLite runs in WAL mode with synchronous FULL (a committed write survives a crash) and a sleeping busy timeout",
         .enabled(if: !TestDatabase.isPostgres, "PostgreSQL commits durably by default (synchronous_commit on)"))
     func durability() async throws {

@@ -24,6 +24,13 @@ public enum TestDatabase {
         return (url(of: name, on: server), { try? await Admin.shared.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") })
     }
 
+    /// An empty PostgreSQL database (no migrations run), and how to throw it away.
+    public static func emptyPostgres() async throws -> (url: String, drop: @Sendable () async -> Void) {
+        let name = "e_" + Hex.encode(SecureRandom.bytes(8))
+        try await Admin.shared.execute("CREATE DATABASE \(name)")
+        return (url(of: name, on: postgresURL!), { try? await Admin.shared.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") })
+    }
+
     static func url(of database: String, on server: String) -> String {
         var components = URLComponents(string: server)!
         components.path = "/\(database)"
