@@ -51,6 +51,39 @@ struct AccessTokenCodecTests {
         #expect(throws: OAuthError.invalidToken) { try codec.verify(token, now: 1_800_000_000 - 120) }
     }
 
+    @Test("A token verified once is remembered, but its dates are checked every time and only the very same token matches")
+    func verifiedCache() async throws {
+        let codec = try await Self.codec()
+        let token = try codec.sign(Self.claims(lifetime: 60))
+        #expect(try codec.verify(token, now: 1_800_000_010) == Self.claims(lifetime: 60))
+        #expect(codec.verified.count == 1)
+        #expect(throws: OAuthError.expiredToken) { try codec.verify(token, now: 1_800_000_060) }
+        #expect(throws: OAuthError.invalidToken) { try codec.verify(token, now: 1_800_000_000 - 120) }
+        // Any other bytes are verified afresh: a changed payload with the remembered signature is refused.
+        let parts = Self.segments(token)
+        var payload = try Self.json(parts[1])
+        payload["sub"] = "2"
+        let forged = parts[0] + "." + Base64URL.encode(try JSONSerialization.data(withJSONObject: payload)) + "." + parts[2]
+        #expect(throws: OAuthError.invalidToken) { try codec.verify(forged, now: 1_800_000_010) }
+        #expect(throws: OAuthError.invalidToken) { try codec.verify(token + " ", now: 1_800_000_010) }
+        // A key that leaves the ring takes its remembered tokens with it.
+        let other = try await SigningKeyMaterial.generate(.rs256).load()
+        codec.keys.install(active: other, published: [other], version: "2")
+        #expect(throws: OAuthError.invalidToken) { try codec.verify(token, now: 1_800_000_010) }
+    }
+
+    @Test("The cache of verified tokens stays within its capacity")
+    func verifiedCacheBound() async throws {
+        let ring = try await Self.codec().keys
+        let codec = AccessTokenCodec(keys: ring, issuer: "https://auth.example", cacheCapacity: 4)
+        for index in 0..<10 {
+            var claims = Self.claims()
+            claims.tokenID = "jti-\(index)"
+            _ = try codec.verify(try codec.sign(claims), now: 1_800_000_010)
+            #expect(codec.verified.count <= 4)
+        }
+    }
+
     @Test("Tampering, alg none, a wrong typ, an unknown kid and a foreign issuer are all invalid")
     func attacks() async throws {
         let codec = try await Self.codec()

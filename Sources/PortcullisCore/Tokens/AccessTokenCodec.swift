@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import Synchronization
 
 /// Signs and checks access tokens as compact JWS (RFC 7515 §7.1).
 ///
@@ -9,11 +11,14 @@ public struct AccessTokenCodec: Sendable {
     public let issuer: String
     /// Seconds of clock difference tolerated between instances for `nbf` (RFC 7519 §4.1.5).
     public let leeway: Int64
+    /// Tokens whose signature and issuer have been checked here already.
+    let verified: VerifiedTokens
 
-    public init(keys: KeyRing, issuer: String, leeway: Int64 = 30) {
+    public init(keys: KeyRing, issuer: String, leeway: Int64 = 30, cacheCapacity: Int = 8192) {
         self.keys = keys
         self.issuer = issuer
         self.leeway = leeway
+        self.verified = VerifiedTokens(capacity: cacheCapacity)
     }
 
     /// The audience of tokens for a workspace: the base URL of its REST API.
@@ -38,6 +43,26 @@ public struct AccessTokenCodec: Sendable {
     /// Expired is reported only for tokens whose signature is good, so a forged token never learns more
     /// than "invalid". Revocation and audience are the caller's next checks.
     public func verify(_ token: String, now: Int64) throws(OAuthError) -> AccessTokenClaims {
+        // A client sends the same token with every call until it expires. The signature and the payload never change,
+        // so a token already checked is looked up by the SHA-256 of all of it (so no other byte string can match)
+        // instead of being verified again; its dates are still checked every time, and revocation by the caller.
+        let digest = SHA256.hash(data: Array(token.utf8))
+        if let cached = verified.claims(for: digest), keys.key(kid: cached.kid) != nil {
+            return try checkDates(cached.claims, now: now)
+        }
+        let (claims, kid) = try verifySignature(token)
+        verified.insert(digest, claims: claims, kid: kid, now: now)
+        return try checkDates(claims, now: now)
+    }
+
+    private func checkDates(_ claims: AccessTokenClaims, now: Int64) throws(OAuthError) -> AccessTokenClaims {
+        if claims.notBefore > now + leeway { throw .invalidToken }
+        if claims.expiresAt <= now { throw .expiredToken }
+        return claims
+    }
+
+    /// The claims of a token whose form, header, signature and issuer are good, with the key it was signed by.
+    private func verifySignature(_ token: String) throws(OAuthError) -> (AccessTokenClaims, kid: String) {
         let utf8 = Array(token.utf8)
         // Reject anything that is not three base64url segments, before any decoding work.
         guard utf8.count < 8192 else { throw .invalidToken }
@@ -67,9 +92,7 @@ public struct AccessTokenCodec: Sendable {
             let claims = try? JSONDecoder().decode(AccessTokenClaims.self, from: Data(payloadJSON)),
             claims.issuer == issuer
         else { throw .invalidToken }
-        if claims.notBefore > now + leeway { throw .invalidToken }
-        if claims.expiresAt <= now { throw .expiredToken }
-        return claims
+        return (claims, key.kid)
     }
 
     private struct Header: Decodable {
@@ -86,4 +109,34 @@ public struct AccessTokenCodec: Sendable {
         default: false
         }
     }
+}
+
+/// Tokens already verified, by the SHA-256 of the whole token: bounded, and dropping expired entries when full.
+final class VerifiedTokens: Sendable {
+    struct Entry: Sendable {
+        let claims: AccessTokenClaims
+        let kid: String
+    }
+    private let entries = Mutex<[SHA256Digest: Entry]>([:])
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func claims(for digest: SHA256Digest) -> Entry? {
+        entries.withLock { $0[digest] }
+    }
+
+    func insert(_ digest: SHA256Digest, claims: AccessTokenClaims, kid: String, now: Int64) {
+        guard capacity > 0 else { return }
+        entries.withLock { entries in
+            if entries.count >= capacity {
+                entries = entries.filter { $0.value.claims.expiresAt > now }
+                // Still full of live tokens: start over rather than keep an ordering; a miss costs one verification.
+                if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            }
+            entries[digest] = Entry(claims: claims, kid: kid)
+        }
+    }
+
+    var count: Int { entries.withLock { $0.count } }
 }

@@ -33,16 +33,28 @@ struct UserStore: UserRepository {
         "id, workspace_id, uid, username, email, first_name, last_name, password_hash, is_super_admin, is_active, token_version, created_at, updated_at"
 
     func user(id: Int) async throws -> UserAccount? {
-        let row = try await store.sql.raw("SELECT \(Self.columns) FROM users WHERE id = \(bind: id)")
-            .first(decoding: Row.self)
-        return try await row.asyncMap(account)
+        try await oneUser(where: "u.id = \(bind: id)")
     }
 
     func user(username: String, workspaceID: Int) async throws -> UserAccount? {
-        let row = try await store.sql.raw(
-            "SELECT \(Self.columns) FROM users WHERE workspace_id = \(bind: workspaceID) AND username_key = \(bind: username.lowercased())"
-        ).first(decoding: Row.self)
-        return try await row.asyncMap(account)
+        try await oneUser(where: "u.workspace_id = \(bind: workspaceID) AND u.username_key = \(bind: username.lowercased())")
+    }
+
+    /// One user with their permissions in a single query: this runs on every user-bound API call and every password
+    /// attempt, and each query is a hop to the database's threads and back.
+    private func oneUser(where condition: SQLQueryString) async throws -> UserAccount? {
+        let aggregate: SQLQueryString = store.isPostgres ? "string_agg(p.permission, ',')" : "group_concat(p.permission, ',')"
+        let query: SQLQueryString = """
+            SELECT u.id, u.workspace_id, u.uid, u.username, u.email, u.first_name, u.last_name, u.password_hash, \
+            u.is_super_admin, u.is_active, u.token_version, u.created_at, u.updated_at, \
+            (SELECT \(aggregate) FROM user_permissions p WHERE p.user_id = u.id) AS permissions \
+            FROM users u WHERE \(condition)
+            """
+        guard let row = try await store.sql.raw(query).first() else { return nil }
+        let permissions = try row.decodeNil(column: "permissions") ? "" : try row.decode(column: "permissions", as: String.self)
+        return account(
+            try row.decode(model: Row.self),
+            permissions: Set(permissions.split(separator: ",").compactMap { Permission(rawValue: String($0)) }))
     }
 
     func countUsers(workspaceID: Int) async throws -> Int {
@@ -103,24 +115,5 @@ struct UserStore: UserRepository {
             firstName: row.firstName, lastName: row.lastName, passwordHash: row.passwordHash,
             isSuperAdmin: row.isSuperAdmin, isActive: row.isActive, tokenVersion: row.tokenVersion,
             permissions: permissions, createdAt: row.createdAt, updatedAt: row.updatedAt)
-    }
-
-    private func account(_ row: Row) async throws -> UserAccount {
-        let names = try await store.sql.raw("SELECT permission FROM user_permissions WHERE user_id = \(bind: row.id)")
-            .all(decodingColumn: "permission", as: String.self)
-        return UserAccount(
-            id: row.id, workspaceID: row.workspaceId, uid: row.uid, username: row.username, email: row.email,
-            firstName: row.firstName, lastName: row.lastName, passwordHash: row.passwordHash,
-            isSuperAdmin: row.isSuperAdmin, isActive: row.isActive, tokenVersion: row.tokenVersion,
-            permissions: Set(names.compactMap(Permission.init(rawValue:))), createdAt: row.createdAt, updatedAt: row.updatedAt)
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        switch self {
-        case .some(let value): try await transform(value)
-        case .none: nil
-        }
     }
 }
