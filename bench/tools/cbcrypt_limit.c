@@ -1,8 +1,11 @@
 /* Cross-check of the bcrypt limit with the very code Portcullis runs: hummingbird-auth's CBcrypt (OpenBSD
- * bcrypt.c + blf.c), compiled here with gcc -O2. Times c_hb_bcrypt_checkpass at a given cost in 1 process,
- * then in N forked processes at once. Prints one JSON object.
- * build (bench/run does it): gcc -O2 -I CBcrypt/include CBcrypt/bcrypt.c CBcrypt/blf.c cbcrypt_limit.c
+ * bcrypt.c + blf.c), compiled here with the Swift toolchain's clang -O2, as SwiftPM compiles it into the
+ * server. Times c_hb_bcrypt_checkpass at a given cost in 1 process, then in N forked processes at once. Prints one JSON object.
+ * build (bench/run does it): clang -O2 -I CBcrypt/include CBcrypt/bcrypt.c CBcrypt/blf.c cbcrypt_limit.c
  * usage: cbcrypt_limit COST SECONDS PROCESSES */
+#ifndef COMPILER
+#define COMPILER "cc"
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +46,7 @@ int main(int argc, char **argv) {
         double r = 0; if (read(fds[p][0], &r, sizeof r) != sizeof r) return 1;
         total += r; waitpid(pids[p], NULL, 0);
     }
-    printf("{\"implementation\": \"hummingbird-auth CBcrypt (OpenBSD bcrypt.c), gcc -O2\", \"cost\": %d, \"processes\": %d, "
+    printf("{\"implementation\": \"hummingbird-auth CBcrypt (OpenBSD bcrypt.c), " COMPILER " -O2\", \"cost\": %d, \"processes\": %d, "
            "\"ms_per_verify_1_process\": %.2f, \"verifies_per_s_1_process\": %.1f, \"verifies_per_s_all_processes\": %.1f}\n",
            cost, procs, 1000.0 / one, one, total);
     return 0;
