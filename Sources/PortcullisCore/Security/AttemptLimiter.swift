@@ -15,7 +15,8 @@ public protocol AttemptLimiter: Sendable {
     func begin(_ keys: [ThrottleKey], now: Int64) async throws -> AttemptTicket
     /// The attempt is over; if it succeeded it stops counting.
     func finished(_ ticket: AttemptTicket, succeeded: Bool, now: Int64) async
-    /// Throws while `key` is at its limit, without counting.
+    /// Throws while `key` is at its limit with failures, without counting. Attempts still running do not count here:
+    /// they may yet succeed, and a request they would refuse waits in `begin` instead.
     func check(_ key: ThrottleKey, now: Int64) async throws
     /// Counts one failure, for attempts too cheap to reserve (failed client authentication).
     func recordFailure(_ key: ThrottleKey, now: Int64) async
@@ -47,26 +48,39 @@ final class AttemptQueue: Sendable {
     private let state = Mutex(State())
     private let patience: Duration
 
-    init(patience: Duration = .seconds(10)) { self.patience = patience }
+    init(patience: Duration) { self.patience = patience }
 
     /// Runs `count` (the counting `begin`), queueing behind running attempts of the same keys while it is refused.
     func begin(_ keys: [ThrottleKey], _ count: () async throws -> AttemptTicket) async throws -> AttemptTicket {
         let deadline = ContinuousClock.now + patience
         while true {
-            let seen = state.withLock { state in keys.map { state.finishedCount[$0, default: 0] } }
+            // Running from before the count: a request refused in the moment between another's count and its start
+            // would otherwise find nothing running and be refused for good.
+            let seen = state.withLock { state in
+                for key in keys { state.running[key, default: 0] += 1 }
+                return keys.map { state.finishedCount[$0, default: 0] }
+            }
             do {
                 var ticket = try await count()
-                state.withLock { state in for key in keys { state.running[key, default: 0] += 1 } }
                 ticket.running = keys
                 return ticket
-            } catch let error as OAuthError {
-                guard case .throttled = error, await waitTurn(keys, seen: seen, until: deadline) else {
+            } catch {
+                state.withLock { state in
+                    for key in keys {
+                        state.running[key, default: 1] -= 1
+                        if state.running[key] == 0 { state.running[key] = nil }
+                    }
+                }
+                guard case OAuthError.throttled = error, await waitTurn(keys, seen: seen, until: deadline) else {
                     wakeNext(keys)
                     throw error
                 }
             }
         }
     }
+
+    /// How many attempts of `key` are running on this instance.
+    func running(_ key: ThrottleKey) -> Int { state.withLock { $0.running[key, default: 0] } }
 
     /// An attempt is over: the first request waiting on each of its keys tries again.
     func finished(_ keys: [ThrottleKey]) {
@@ -147,11 +161,14 @@ public struct ThrottlePolicy: Sendable {
     public var window: Int64
     public var perUsername: Int
     public var perAddress: Int
+    /// How long a request refused only by running attempts of its keys waits for them before it is refused.
+    public var queuePatience: Duration
 
-    public init(window: Int64 = 60, perUsername: Int = 5, perAddress: Int = 50) {
+    public init(window: Int64 = 60, perUsername: Int = 5, perAddress: Int = 50, queuePatience: Duration = .seconds(10)) {
         self.window = window
         self.perUsername = perUsername
         self.perAddress = perAddress
+        self.queuePatience = queuePatience
     }
 
     public func limit(for kind: ThrottleKey.Kind) -> Int {
@@ -172,9 +189,9 @@ public final class InMemoryAttemptLimiter: AttemptLimiter {
     private let buckets = Mutex<[ThrottleKey: Bucket]>([:])
     private let queue: AttemptQueue
 
-    public init(policy: ThrottlePolicy, patience: Duration = .seconds(10)) {
+    public init(policy: ThrottlePolicy) {
         self.policy = policy
-        self.queue = AttemptQueue(patience: patience)
+        self.queue = AttemptQueue(patience: policy.queuePatience)
     }
 
     private func current(_ buckets: [ThrottleKey: Bucket], _ key: ThrottleKey, now: Int64) -> Bucket {
@@ -224,9 +241,13 @@ public final class InMemoryAttemptLimiter: AttemptLimiter {
     }
 
     public func check(_ key: ThrottleKey, now: Int64) async throws {
+        try check(key, now: now, running: queue.running(key))
+    }
+
+    func check(_ key: ThrottleKey, now: Int64, running: Int) throws {
         let retryAfter: Int64? = buckets.withLock { buckets in
             let bucket = current(buckets, key, now: now)
-            return bucket.count >= policy.limit(for: key.kind) ? bucket.windowStart + policy.window - now : nil
+            return bucket.count - running >= policy.limit(for: key.kind) ? bucket.windowStart + policy.window - now : nil
         }
         if let retryAfter { throw OAuthError.throttled(retryAfter: Int(max(retryAfter, 1))) }
     }
@@ -258,23 +279,23 @@ public final class SharedAttemptLimiter: AttemptLimiter {
     private let local: InMemoryAttemptLimiter
     private let queue: AttemptQueue
 
-    public init(policy: ThrottlePolicy, repository: any ThrottleRepository, patience: Duration = .seconds(10)) {
+    public init(policy: ThrottlePolicy, repository: any ThrottleRepository) {
         self.policy = policy
         self.repository = repository
         self.local = InMemoryAttemptLimiter(policy: policy)
-        self.queue = AttemptQueue(patience: patience)
+        self.queue = AttemptQueue(patience: policy.queuePatience)
     }
 
     public func begin(_ keys: [ThrottleKey], now: Int64) async throws -> AttemptTicket {
         try await queue.begin(keys) { try await count(keys, now: now) }
     }
 
+    /// The shared keys first, then the local ones under one lock: an attempt that is refused leaves a passing +1 only
+    /// in the database, where `check` never looks for address keys, so it cannot make a cheap request refused.
     private func count(_ keys: [ThrottleKey], now: Int64) async throws -> AttemptTicket {
-        let shared = keys.filter { $0.kind == .username }
-        let localTicket = try local.count(keys.filter { $0.kind != .username }, now: now)
         var counted: [(ThrottleKey, Int64)] = []
         do {
-            for key in shared {
+            for key in keys where key.kind == .username {
                 let (count, windowStart) = try await repository.increment(key.digest, now: now, window: policy.window)
                 if count > policy.limit(for: key.kind) {
                     try await repository.decrement(key.digest, windowStart: windowStart)
@@ -282,12 +303,12 @@ public final class SharedAttemptLimiter: AttemptLimiter {
                 }
                 counted.append((key, windowStart))
             }
+            let localTicket = try local.count(keys.filter { $0.kind != .username }, now: now)
+            return AttemptTicket(counted: counted + localTicket.counted)
         } catch {
-            local.refund(localTicket)
             for (key, windowStart) in counted { try? await repository.decrement(key.digest, windowStart: windowStart) }
             throw error
         }
-        return AttemptTicket(counted: localTicket.counted + counted)
     }
 
     public func finished(_ ticket: AttemptTicket, succeeded: Bool, now: Int64) async {
@@ -301,9 +322,9 @@ public final class SharedAttemptLimiter: AttemptLimiter {
     }
 
     public func check(_ key: ThrottleKey, now: Int64) async throws {
-        guard key.kind == .username else { return try await local.check(key, now: now) }
+        guard key.kind == .username else { return try local.check(key, now: now, running: queue.running(key)) }
         if let (count, windowStart) = try await repository.count(key.digest, now: now, window: policy.window),
-            count >= policy.limit(for: key.kind)
+            count - queue.running(key) >= policy.limit(for: key.kind)
         {
             throw OAuthError.throttled(retryAfter: Int(max(windowStart + policy.window - now, 1)))
         }
