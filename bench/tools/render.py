@@ -189,8 +189,8 @@ def md(doc, png_rel, analysis):
     if r.get("throttle_per_username_and_address"):
         w(f"- The servers run with `--throttle-per-username` and `--throttle-per-address` raised to "
           f"{f0(r['throttle_per_username_and_address'])}: Portcullis counts a password attempt before its bcrypt and "
-          "refunds it on success, so 32 concurrent correct logins of one user would otherwise hit the per-username "
-          "limit (5 a minute) while in flight and be answered 429.")
+          "refunds it on success, so 32 concurrent correct logins of one user would otherwise queue behind the 5 "
+          "attempts in flight (the per-username limit is 5 a minute): that would measure the queue, not the grant.")
     w("- Every response is checked by the Lua script: a scenario counts 2xx responses containing the expected text "
       "(`access_token`, `\"active\":true`, the username, `\"ok\"`), 2xx without it, and non-2xx. Where success is "
       "expected both error counts must be 0.")

@@ -56,7 +56,7 @@ extension Portcullis {
     /// proxies; the first other address is the client's. Only a trusted peer's header counts at all.
     static func clientAddress(peer: String, forwardedFor: [String], trusted proxies: [AddressRange]) -> String {
         guard proxies.contains(where: { $0.contains(peer) }), !forwardedFor.isEmpty else { return throttleBucket(peer) }
-        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingHTTPWhitespace() }
             .filter { AddressRange.parse($0) != nil }
         for hop in hops.reversed() where !proxies.contains(where: { $0.contains(hop) }) { return throttleBucket(hop) }
         return throttleBucket(hops.first ?? peer)

@@ -121,12 +121,8 @@ struct ProtectedAPI {
         guard let header else { return nil }
         let bytes = header.utf8
         guard bytes.count > 7, String(decoding: bytes.prefix(7), as: UTF8.self).lowercased() == "bearer " else { return nil }
-        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-        let rest = bytes.dropFirst(7)
-        guard let first = rest.firstIndex(where: { !isBlank($0) }), let last = rest.lastIndex(where: { !isBlank($0) }) else {
-            return nil
-        }
-        return String(decoding: rest[first...last], as: UTF8.self)
+        let token = Substring(bytes.dropFirst(7)).trimmingHTTPWhitespace()
+        return token.isEmpty ? nil : token
     }
 }
 

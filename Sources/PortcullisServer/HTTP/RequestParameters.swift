@@ -20,7 +20,7 @@ enum RequestParameters {
         }
         let body = String(buffer: buffer)
         let contentType = request.headers[.contentType] ?? ""
-        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingHTTPWhitespace().lowercased() } ?? ""
         switch mediaType {
         case "application/x-www-form-urlencoded":
             return try parseForm(body)
@@ -199,8 +199,8 @@ enum RequestParameters {
     static func parameter(_ key: String, in header: String) -> String? {
         for piece in header.split(separator: ";").dropFirst() {
             let pair = piece.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == key else { continue }
-            var value = pair[1].trimmingCharacters(in: .whitespaces)
+            guard pair.count == 2, pair[0].trimmingHTTPWhitespace().lowercased() == key else { continue }
+            var value = pair[1].trimmingHTTPWhitespace()
             if value.hasPrefix("\"") && value.hasSuffix("\"") && value.count >= 2 { value = String(value.dropFirst().dropLast()) }
             return value
         }
@@ -213,7 +213,7 @@ enum BasicAuthorization {
     /// nil when the header is absent or uses another scheme.
     static func parse(_ header: String?) throws(OAuthError) -> BasicCredentials? {
         guard let header, header.count >= 6, header.prefix(6).lowercased() == "basic " else { return nil }
-        let encoded = header.dropFirst(6).trimmingCharacters(in: .whitespaces)
+        let encoded = header.dropFirst(6).trimmingHTTPWhitespace()
         guard let data = Data(base64Encoded: encoded), let decoded = String(data: data, encoding: .utf8),
             let colon = decoded.firstIndex(of: ":")
         else { throw .invalidRequest("The Authorization header is not valid Basic credentials") }
