@@ -84,6 +84,16 @@ struct RequestBodyTests {
         #expect(ProtectedAPI.bearerToken(nil) == nil)
     }
 
+    @Test("HTTP's optional whitespace (spaces and tabs, RFC 9110 §5.6.3) is trimmed from header values, nothing more")
+    func headerWhitespace() throws {
+        #expect(" \t a b \t ".trimmingHTTPWhitespace() == "a b")
+        #expect("\t \t".trimmingHTTPWhitespace() == "")
+        #expect("é\u{00A0}".trimmingHTTPWhitespace() == "é\u{00A0}", "a no-break space is not HTTP whitespace")
+        #expect(RequestParameters.parameter("charset", in: "text/plain ;\tcharset = \"utf-8\" ") == "utf-8")
+        let credentials = try #require(try BasicAuthorization.parse("Basic \t" + Data("id:se%20cret".utf8).base64EncodedString() + " "))
+        #expect(credentials.clientID == "id" && credentials.secret == "se cret")
+    }
+
     @Test("HTTP Basic and body credentials at once is invalid_request; Basic with the same body client_id is fine")
     func bothMethods() async throws {
         try await withServer { server, client in
