@@ -71,6 +71,14 @@ struct DiscoveryTests {
             #expect(keys.first?["kid"] == rotated.kid)
             let now = server.portcullis.clock.now()
             #expect(try server.portcullis.authorizationServer.codec.verify(before, now: now).subject == server.clientID)
+            // A personal access token signed with the old key may live a year: the old key stays published past the
+            // access-token lifetime, until the longest token it could have signed has expired.
+            server.time.advance(server.portcullis.configuration.accessTokenLifetime + 86400)
+            try await server.portcullis.keyManager.reload()
+            #expect(server.portcullis.keyRing.key(kid: oldKID) != nil, "a year-long token signed with the old key must still verify")
+            server.time.advance(Int64(PersonalAccessTokens.absoluteMaximumDays) * 86400)
+            try await server.portcullis.keyManager.reload()
+            #expect(server.portcullis.keyRing.key(kid: oldKID) == nil)
         }
     }
 

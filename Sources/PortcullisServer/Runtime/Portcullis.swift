@@ -61,7 +61,7 @@ public final class Portcullis: Sendable {
         self.clientSecrets = ClientSecretHasher(serverKey: serverKey)
         self.keyManager = SigningKeyManager(
             repository: store.signingKeys, sealer: KeySealer(serverKey: serverKey), ring: keyRing,
-            algorithm: configuration.signingAlgorithm, retiredKeyLifetime: configuration.accessTokenLifetime, clock: clock)
+            algorithm: configuration.signingAlgorithm, retiredKeyLifetime: Self.tokenHorizon(configuration), clock: clock)
         self.authorizationServer = AuthorizationServer(
             workspaces: store.workspaces, users: store.users, clients: store.clients, grants: store.grants,
             revocations: store.revocations, passwords: passwords, secrets: clientSecrets,
@@ -72,17 +72,18 @@ public final class Portcullis: Sendable {
         self.personalTokens = PersonalAccessTokens(server: authorizationServer, tokens: store.personalTokens, settings: store.workspaceSettings)
         self.clientAdministration = ClientAdministration(
             clients: store.clients, secrets: clientSecrets, revocationList: revocationList,
-            tokenHorizon: Self.userRevocationHorizon(configuration), clock: clock)
+            tokenHorizon: Self.tokenHorizon(configuration), clock: clock)
         self.authorizationCodes = AuthorizationCodeService(server: authorizationServer, codes: store.authorizationCodes)
         self.userAdministration = UserAdministration(
             users: store.users, administration: store.userAdministration, passwords: passwords, revocationList: revocationList,
-            tokenHorizon: Self.userRevocationHorizon(configuration), clock: clock)
+            tokenHorizon: Self.tokenHorizon(configuration), clock: clock)
     }
 
-    /// How long a user-wide revocation must last: longer than any token a user can hold (access tokens, and
-    /// personal access tokens of up to a year).
-    static func userRevocationHorizon(_ configuration: Configuration) -> Int64 {
-        max(configuration.accessTokenLifetime, 366 * 86400)
+    /// The longest any token this server signs can live: access tokens, and personal access tokens of up to a year.
+    /// A user-wide revocation must last that long, and so must a retired signing key stay published, or the personal
+    /// access tokens it signed would stop verifying at the next rotation.
+    static func tokenHorizon(_ configuration: Configuration) -> Int64 {
+        max(configuration.accessTokenLifetime, Int64(PersonalAccessTokens.absoluteMaximumDays) * 86400)
     }
 
     /// Closes the database and the bcrypt threads.
