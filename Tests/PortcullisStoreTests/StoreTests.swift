@@ -115,6 +115,37 @@ struct StoreTests {
         }
     }
 
+    @Test("User edits go through the write path: concurrent with token writes, none fails, and the changes land")
+    func userWritesUnderLoad() async throws {
+        try await withStore { store in
+            _ = try await Self.grantWithToken(store)
+            let grant = try #require(try await store.grants.refreshToken(hash: "first"))
+            let user = try await store.users.createUser(NewUser(workspaceID: grant.workspaceID, username: "edited", passwordHash: "h"), now: 1)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        _ = try await store.userAdministration.updateUser(
+                            id: user.id, changes: UserChanges(firstName: "F\(index)", permissions: [.viewUsers]), now: 2)
+                    }
+                    group.addTask {
+                        _ = try await store.grants.createGrant(
+                            NewGrant(workspaceID: grant.workspaceID, clientRowID: grant.clientRowID, userID: user.id, scope: .everything,
+                                     grantType: .password),
+                            refreshToken: NewRefreshToken(hash: "load-\(index)", parentID: nil, expiresAt: 10_000), now: 2)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let edited = try #require(try await store.users.user(id: user.id))
+            #expect(edited.firstName.hasPrefix("F") && edited.permissions == [.viewUsers])
+            let cleared = try await store.userAdministration.updateUser(id: user.id, changes: UserChanges(email: ""), now: 3)
+            #expect(cleared.email == nil)
+            await #expect(throws: RepositoryError.self) {
+                try await store.userAdministration.updateUser(id: 999_999, changes: UserChanges(firstName: "x"), now: 3)
+            }
+        }
+    }
+
     static func grantWithToken(_ store: Store) async throws -> (grantID: Int, tokenID: Int) {
         let ws = try await store.workspaces.createWorkspace(named: "w\(Int.random(in: 0...1_000_000))", now: 1)
         let client = try await store.clients.createClient(

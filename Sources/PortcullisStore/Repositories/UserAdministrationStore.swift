@@ -53,28 +53,20 @@ struct UserAdministrationStore: UserAdministrationRepository {
     }
 
     func updateUser(id: Int, changes: UserChanges, now: Int64) async throws -> UserAccount {
-        let db = store.db
         do {
-            try await db.transaction { db in
-                guard let model = try await UserModel.find(id, on: db) else { throw RepositoryError.notFound }
-                if let username = changes.username {
-                    model.username = username
-                    model.usernameKey = username.lowercased()
-                }
-                if let email = changes.email { model.email = email.isEmpty ? nil : email }
-                if let firstName = changes.firstName { model.firstName = firstName }
-                if let lastName = changes.lastName { model.lastName = lastName }
-                if let passwordHash = changes.passwordHash { model.passwordHash = passwordHash }
-                if let isActive = changes.isActive { model.isActive = isActive }
-                if let isSuperAdmin = changes.isSuperAdmin { model.isSuperAdmin = isSuperAdmin }
-                model.updatedAt = now
-                try await model.update(on: db)
-                if let permissions = changes.permissions {
-                    try await UserPermissionModel.query(on: db).filter(\.$userID == id).delete()
-                    for permission in permissions.sorted(by: { $0.rawValue < $1.rawValue }) {
-                        try await UserPermissionModel(userID: id, permission: permission.rawValue).create(on: db)
-                    }
-                }
+            // Through the write path (BEGIN IMMEDIATE behind the write gate on SQLite): a read-then-write transaction
+            // would fail with SQLITE_BUSY_SNAPSHOT whenever a token write commits in between.
+            try await store.writeTransaction { sql in
+                let update = sql.update("users").set("updated_at", to: now)
+                if let username = changes.username { update.set("username", to: username).set("username_key", to: username.lowercased()) }
+                if let email = changes.email { update.set("email", to: email.isEmpty ? SQLLiteral.null : SQLBind(email)) }
+                if let firstName = changes.firstName { update.set("first_name", to: firstName) }
+                if let lastName = changes.lastName { update.set("last_name", to: lastName) }
+                if let passwordHash = changes.passwordHash { update.set("password_hash", to: passwordHash) }
+                if let isActive = changes.isActive { update.set("is_active", to: isActive) }
+                if let isSuperAdmin = changes.isSuperAdmin { update.set("is_super_admin", to: isSuperAdmin) }
+                guard !(try await update.where("id", .equal, id).returning("id").all().isEmpty) else { throw RepositoryError.notFound }
+                if let permissions = changes.permissions { try await UserStore.writePermissions(permissions, userID: id, on: sql) }
             }
         } catch where error.isUniqueViolation {
             throw RepositoryError.duplicate("username")

@@ -63,34 +63,38 @@ struct UserStore: UserRepository {
     }
 
     func createUser(_ user: NewUser, now: Int64) async throws -> UserAccount {
-        let model = UserModel()
-        model.workspaceID = user.workspaceID
-        model.uid = Hex.encode(SecureRandom.bytes(16))
-        model.username = user.username
-        model.usernameKey = user.username.lowercased()
-        model.email = user.email
-        model.firstName = user.firstName
-        model.lastName = user.lastName
-        model.passwordHash = user.passwordHash
-        model.isSuperAdmin = user.isSuperAdmin
-        model.isActive = true
-        model.tokenVersion = 0
-        model.createdAt = now
-        model.updatedAt = now
-        let permissions = user.permissions
+        let uid = Hex.encode(SecureRandom.bytes(16))
+        let id: Int
         do {
-            try await store.db.transaction { db in
-                try await model.create(on: db)
-                let userID = try model.requireID()
-                for permission in permissions.sorted(by: { $0.rawValue < $1.rawValue }) {
-                    try await UserPermissionModel(userID: userID, permission: permission.rawValue).create(on: db)
-                }
+            id = try await store.writeTransaction { sql in
+                guard
+                    let id = try await sql.raw(
+                        """
+                        INSERT INTO users (workspace_id, uid, username, username_key, email, first_name, last_name, password_hash,
+                          is_super_admin, is_active, token_version, created_at, updated_at)
+                        VALUES (\(bind: user.workspaceID), \(bind: uid), \(bind: user.username), \(bind: user.username.lowercased()),
+                          \(bind: user.email), \(bind: user.firstName), \(bind: user.lastName), \(bind: user.passwordHash),
+                          \(bind: user.isSuperAdmin), \(bind: true), 0, \(bind: now), \(bind: now))
+                        RETURNING id
+                        """
+                    ).first(decodingColumn: "id", as: Int.self)
+                else { throw RepositoryError.notFound }
+                try await Self.writePermissions(user.permissions, userID: id, on: sql)
+                return id
             }
         } catch where error.isUniqueViolation {
             throw RepositoryError.duplicate("username")
         }
-        guard let created = try await self.user(id: try model.requireID()) else { throw RepositoryError.notFound }
+        guard let created = try await self.user(id: id) else { throw RepositoryError.notFound }
         return created
+    }
+
+    /// Replaces a user's permissions, inside the caller's write transaction.
+    static func writePermissions(_ permissions: Set<Permission>, userID: Int, on sql: any SQLDatabase) async throws {
+        try await sql.raw("DELETE FROM user_permissions WHERE user_id = \(bind: userID)").run()
+        for permission in permissions.sorted(by: { $0.rawValue < $1.rawValue }) {
+            try await sql.raw("INSERT INTO user_permissions (user_id, permission) VALUES (\(bind: userID), \(bind: permission.rawValue))").run()
+        }
     }
 
     /// Users by id, in the order given, with two queries however many there are.
