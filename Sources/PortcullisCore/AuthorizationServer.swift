@@ -61,19 +61,7 @@ public struct AuthorizationServer: Sendable {
         guard let grantType = GrantType(rawValue: grantName), Self.tokenEndpointGrantTypes.contains(grantType) else {
             throw OAuthError.unsupportedGrantType(grantName)
         }
-        let now = clock.now()
-        let addressKey = request.remoteAddress.map { ThrottleKey(.address, $0) }
-        if let addressKey { try await limiter.check(addressKey, now: now) }
-
-        // Client secrets carry 256 random bits: nobody guesses one, so failures are counted per address only. Counting
-        // them per client id would let anyone who knows a public client id lock the client out.
-        let authenticated: AuthenticatedClient
-        do {
-            authenticated = try await ClientAuthenticator(clients: clients, secrets: secrets).authenticate(request, in: workspace)
-        } catch OAuthError.invalidClient {
-            if let addressKey { await limiter.recordFailure(addressKey, now: now) }
-            throw OAuthError.invalidClient
-        }
+        let authenticated = try await authenticateClient(request, in: workspace, confidentialOnly: false)
 
         switch grantType {
         case .password:

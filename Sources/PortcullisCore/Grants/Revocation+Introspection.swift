@@ -24,7 +24,7 @@ extension AuthorizationServer {
     /// RFC 7009 §2.1: revokes an access token (by its `jti`) or a refresh token (with its whole grant). Unknown,
     /// malformed, expired or foreign tokens are answered the same as a success (§2.2), so a caller learns nothing.
     public func revoke(_ request: TokenRequest, in workspace: Workspace) async throws {
-        let client = try await authenticateForEndpoint(request, in: workspace, confidentialOnly: false).client
+        let client = try await authenticateClient(request, in: workspace, confidentialOnly: false).client
         guard let token = request["token"] else { throw OAuthError.invalidRequest("Missing parameter: \"token\" is required") }
         let now = clock.now()
         // The hint only decides which kind is tried first (§2.1).
@@ -52,7 +52,7 @@ extension AuthorizationServer {
     /// RFC 7662: whether a token is active, and what it says. Only confidential clients of the workspace may ask
     /// (resource servers are registered as clients).
     public func introspect(_ request: TokenRequest, in workspace: Workspace) async throws -> Introspection {
-        _ = try await authenticateForEndpoint(request, in: workspace, confidentialOnly: true)
+        _ = try await authenticateClient(request, in: workspace, confidentialOnly: true)
         guard let token = request["token"] else { throw OAuthError.invalidRequest("Missing parameter: \"token\" is required") }
         let now = clock.now()
         if OpaqueSecret.hasShape(token, of: .refreshToken) {
@@ -74,8 +74,11 @@ extension AuthorizationServer {
             notBefore: claims.notBefore, expiresAt: claims.expiresAt)
     }
 
-    /// Client authentication for the revocation and introspection endpoints, with the token endpoint's throttle.
-    func authenticateForEndpoint(_ request: TokenRequest, in workspace: Workspace, confidentialOnly: Bool) async throws
+    /// Client authentication for the token, revocation and introspection endpoints, throttled per address.
+    ///
+    /// Client secrets carry 256 random bits: nobody guesses one, so failures are counted per address only. Counting
+    /// them per client id would let anyone who knows a public client id lock the client out.
+    func authenticateClient(_ request: TokenRequest, in workspace: Workspace, confidentialOnly: Bool) async throws
         -> AuthenticatedClient
     {
         let now = clock.now()

@@ -78,7 +78,6 @@ public final class RevocationList: Sendable {
     }
 
     /// Whether the grant itself is revoked (used for grants' refresh tokens and codes).
-    public func isGrantRevoked(_ grantID: String) -> Bool { state.withLock { $0.grants[grantID] != nil } }
 
     /// Drops rows whose tokens have all expired, so the mirror stays small.
     public func prune(now: Int64) {

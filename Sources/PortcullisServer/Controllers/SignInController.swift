@@ -27,7 +27,7 @@ struct SignInController {
     var csrf: LoginCSRF { LoginCSRF(key: portcullis.serverKey.internalMACKey) }
 
     func home(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let workspace = try await portcullis.workspace(named: Workspace.defaultName)
+        guard let workspace = try await portcullis.resolveWorkspace(named: Workspace.defaultName) else { return Response(status: .serviceUnavailable) }
         var page: [String: Any] = [:]
         if let signedIn = try await portcullis.signedIn(context, in: workspace) {
             page = portcullis.layoutContext(signedIn)

@@ -19,7 +19,7 @@ struct TokenPagesController {
     }
 
     private func signedIn(_ request: Request, _ context: AppRequestContext, _ body: (SignedIn) async throws -> Response) async throws -> Response {
-        let workspace = try await portcullis.workspace(named: Workspace.defaultName)
+        guard let workspace = try await portcullis.resolveWorkspace(named: Workspace.defaultName) else { return Response(status: .serviceUnavailable) }
         guard let signedIn = try await portcullis.signedIn(context, in: workspace) else {
             return Views.seeOther("/login?" + AuthorizationRedirect.encode([("redirect", request.method == .get ? request.pathAndQuery : "/profile/tokens")]))
         }

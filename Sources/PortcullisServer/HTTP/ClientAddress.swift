@@ -34,7 +34,7 @@ public struct AddressRange: Sendable, Equatable {
 
     /// 4 or 16 bytes.
     static func parse(_ text: String) -> [UInt8]? {
-        var trimmed = text.trimmingCharacters(in: .whitespaces)
+        var trimmed = text.trimmingHTTPWhitespace()
         if trimmed.hasPrefix("[") && trimmed.hasSuffix("]") { trimmed = String(trimmed.dropFirst().dropLast()) }
         var v4 = in_addr()
         if inet_pton(AF_INET, trimmed, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }

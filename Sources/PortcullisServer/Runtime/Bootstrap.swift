@@ -7,7 +7,6 @@ public struct BootstrapReport: Sendable {
     public var createdWorkspace: String?
     /// The super-admin made on first start and its password, when the password was generated (shown once).
     public var createdAdmin: (username: String, generatedPassword: String?)?
-    public var appliedMigrations: [String] = []
 }
 
 extension Portcullis {
@@ -19,7 +18,6 @@ extension Portcullis {
     public func bootstrap() async throws -> BootstrapReport {
         var report = BootstrapReport()
         try await store.migrate()
-        report.appliedMigrations = try await store.appliedMigrations()
         let now = clock.now()
         let workspace: Workspace
         if let existing = try await store.workspaces.workspace(named: Workspace.defaultName) {

@@ -23,14 +23,12 @@ public final class Portcullis: Sendable {
     public let tokenUsage = PersonalTokenUsage()
     public let authorizationCodes: AuthorizationCodeService
     public let clock: Clock
-    /// Whether opening created the key file (a first start).
-    public let createdKeyFile: Bool
     let workspaceDirectory = WorkspaceDirectory()
     let views: Views
 
     /// Opens the store and builds the rules; does not migrate (see `bootstrap`).
     public static func open(_ configuration: Configuration, logger: Logger, clock: Clock = .system) async throws -> Portcullis {
-        let (serverKey, created) = try ServerKeyFile.load(configuration: configuration)
+        let (serverKey, _) = try ServerKeyFile.load(configuration: configuration)
         let views = try Views.load()
         let store = try await Store.open(try configuration.databaseLocation(), poolSize: configuration.databasePoolSize, logger: logger)
         if store.isPostgres {
@@ -42,18 +40,17 @@ public final class Portcullis: Sendable {
             }
         }
         return Portcullis(
-            configuration: configuration, store: store, serverKey: serverKey, createdKeyFile: created, views: views, logger: logger, clock: clock)
+            configuration: configuration, store: store, serverKey: serverKey, views: views, logger: logger, clock: clock)
     }
 
     private init(
-        configuration: Configuration, store: Store, serverKey: ServerKey, createdKeyFile: Bool, views: Views, logger: Logger, clock: Clock
+        configuration: Configuration, store: Store, serverKey: ServerKey, views: Views, logger: Logger, clock: Clock
     ) {
         self.views = views
         self.configuration = configuration
         self.store = store
         self.logger = logger
         self.serverKey = serverKey
-        self.createdKeyFile = createdKeyFile
         self.clock = clock
         self.keyRing = KeyRing()
         self.revocationList = RevocationList()
