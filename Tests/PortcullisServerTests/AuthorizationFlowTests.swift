@@ -338,6 +338,8 @@ struct AuthorizationValidationTests {
             let fragment = locationParameters(location, fragment: true)
             #expect(fragment["token_type"] == "Bearer" && fragment["expires_in"] == "3600" && fragment["scope"] == "*" && fragment["state"] == "s1")
             #expect(fragment["refresh_token"] == nil)
+            #expect(fragment["iss"] == "http://portcullis.test", "RFC 9207: every authorization response names its issuer")
+            #expect(accept.headers[.cacheControl]?.contains("no-store") == true, "a redirect carrying a token is never cached")
             #expect(try await client.get("/api/1.0/users/me", token: fragment["access_token"]).status == .ok)
             // pm3 spells the type in lower case; errors also go in the fragment.
             let pm3 = try await browser.get(

@@ -213,6 +213,7 @@ struct ClientPagesTests {
             #expect(secretPath.hasSuffix("/secret"))
             let secretPage = try await admin.get(secretPath)
             #expect(secretPage.text.contains("The secret will not be shown again"))
+            #expect(secretPage.headers[.cacheControl]?.contains("no-store") == true, "a page showing a secret is never cached")
             #expect(secretPage.text.contains("Copy Client Secret to Clipboard"))
             let secret = try #require(secretPage.text.range(of: #"pcl_cs_[A-Za-z0-9_-]{43}"#, options: .regularExpression).map { String(secretPage.text[$0]) })
             let clientID = secretPath.split(separator: "/").dropLast().last.map(String.init)!

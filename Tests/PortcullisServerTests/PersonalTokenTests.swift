@@ -190,6 +190,14 @@ struct PersonalTokenTests {
             #expect(home.text.contains("href=\"/profile/tokens\""))
             let page = try await browser.get("/profile/tokens")
             #expect(page.text.contains("You have no tokens yet."))
+            // The forms need the session's CSRF token: a forged one, or none, creates nothing.
+            let forged = HTML.hiddenFields(page.text).map { ($0.0, "forged") }
+            #expect(!forged.isEmpty)
+            for fields in [forged, []] {
+                let attempt = try await browser.post("/profile/tokens", fields + [("name", "Forged"), ("scope_*", "on"), ("lifetime", "30")])
+                #expect(attempt.status == .forbidden)
+            }
+            #expect(try await server.portcullis.store.personalTokens.tokens(userID: server.alice.id).isEmpty)
             let bad = try await browser.post("/profile/tokens", HTML.hiddenFields(page.text) + [("name", ""), ("lifetime", "30")])
             #expect(bad.status == .unprocessableContent)
             #expect(bad.text.contains("The name field is required.") && bad.text.contains("Select at least one scope."))
@@ -198,6 +206,7 @@ struct PersonalTokenTests {
             #expect(created.status == .seeOther && created.headers[.location] == "/profile/tokens/new")
             let shown = try await browser.get("/profile/tokens/new")
             #expect(shown.text.contains("It will not be shown again."))
+            #expect(shown.headers[.cacheControl]?.contains("no-store") == true, "a page showing a secret is never cached")
             let token = try #require(shown.text.range(of: #"eyJ[A-Za-z0-9_.-]+"#, options: .regularExpression).map { String(shown.text[$0]) })
             #expect(try await browser.get("/profile/tokens/new").status == .seeOther, "shown once")
             #expect(try await client.get("/api/1.0/users/me", token: token).status == .ok)
@@ -207,6 +216,9 @@ struct PersonalTokenTests {
             #expect(record.expiresAt - record.createdAt == 90 * 86400)
             let confirm = try await browser.get("/profile/tokens/\(record.id)/revoke")
             #expect(confirm.text.contains("Revoke <strong>Deploy script</strong>?"))
+            let forgedRevoke = try await browser.post("/profile/tokens/\(record.id)/revoke", HTML.hiddenFields(confirm.text).map { ($0.0, "forged") })
+            #expect(forgedRevoke.status == .forbidden)
+            #expect(try await client.get("/api/1.0/users/me", token: token).status == .ok, "a forged revoke changes nothing")
             let revoked = try await browser.post("/profile/tokens/\(record.id)/revoke", HTML.hiddenFields(confirm.text))
             #expect(revoked.status == .seeOther)
             #expect(try await client.get("/api/1.0/users/me", token: token).status == .unauthorized)

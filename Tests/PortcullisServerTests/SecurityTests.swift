@@ -96,6 +96,42 @@ struct SecurityTests {
         }
     }
 
+    @Test("Failures are throttled per client address: client-secret guesses and sign-ins from one address, not others")
+    func throttlingPerAddress() async throws {
+        // The in-process test router has no peer address, so this goes to the Core with the address the HTTP layer
+        // would have worked out.
+        let server = try await TestServer.start { $0.throttle.perAddress = 3 }
+        defer { Task { await server.stop() } }
+        let core = server.portcullis.authorizationServer
+        func clientCredentials(_ secret: String, from address: String) async throws -> IssuedTokens {
+            try await core.token(
+                TokenRequest(parameters: ["grant_type": "client_credentials"], basic: BasicCredentials(clientID: server.clientID, secret: secret),
+                             remoteAddress: address),
+                in: server.workspace)
+        }
+        for _ in 0..<3 {
+            await #expect(throws: OAuthError.invalidClient) { try await clientCredentials("wrong", from: "192.0.2.7") }
+        }
+        do {
+            _ = try await clientCredentials(server.clientSecret, from: "192.0.2.7")
+            Issue.record("the right secret from a throttled address must wait")
+        } catch OAuthError.throttled {}
+        _ = try await clientCredentials(server.clientSecret, from: "198.51.100.9")
+
+        // The login form: failed sign-ins from one address close it for a correct password too.
+        for index in 0..<3 {
+            await #expect(throws: (any Error).self) {
+                _ = try await server.portcullis.signIn.signIn(username: "nobody-\(index)", password: "x-password", in: server.workspace, address: "192.0.2.8")
+            }
+        }
+        do {
+            _ = try await server.portcullis.signIn.signIn(username: "alice", password: TestServer.alicePassword, in: server.workspace, address: "192.0.2.8")
+            Issue.record("the right password from a throttled address must wait")
+        } catch OAuthError.throttled {}
+        #expect(try await server.portcullis.signIn.signIn(username: "alice", password: TestServer.alicePassword, in: server.workspace, address: "198.51.100.9").id
+            == server.alice.id)
+    }
+
     @Test("A public client id cannot be used to lock its client out (failures count per address, not per client)")
     func noClientLockout() async throws {
         try await withServer { server, client in
