@@ -96,6 +96,8 @@ def test_503_while_unreachable_and_recovery_without_restart(postgres):
         assert during.headers["Retry-After"] == "5"
         assert during.json()["error"] == "temporarily_unavailable"
         assert requests.get(server.url + "/health").status_code == 200, "still alive"
+        keys = requests.get(server.url + "/oauth/jwks")
+        assert keys.status_code == 200 and keys.json()["keys"], "resource servers can still check tokens themselves"
         postgres.start()
         deadline = time.time() + 30
         status = None

@@ -74,7 +74,7 @@ struct TokenCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List a user's personal access tokens.")
         @Option(help: "The user's username.") var user: String
         @Option(help: "Workspace.") var workspace: String = Workspace.defaultName
-        @Flag(help: "Print the API's list (`data` and `meta`).") var json = false
+        @Flag(help: "Print the list as the API's `data` array, in `{\"data\": […]}`.") var json = false
         @OptionGroup var options: ConfigurationOptions
 
         func run() async throws {

@@ -70,7 +70,7 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
 }
 
 /// One setting: its flag, its environment variable, its default and what it does. The table below is the
-/// single source for resolution, `--help` and docs/configuration.md.
+/// single source for resolution, `--help` and README's configuration table.
 public struct Setting: Sendable {
     /// The long flag without dashes; nil for secrets, which are never taken on the command line (they would
     /// show in `ps`).

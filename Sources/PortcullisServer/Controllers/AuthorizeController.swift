@@ -32,8 +32,7 @@ struct AuthorizeController {
         case AuthorizationRejection.redirect(let uri, let oauth, let state, let fragment):
             return Views.seeOther(AuthorizationRedirect.error(oauth, to: uri, state: state, fragment: fragment, issuer: issuer))
         default:
-            let oauth = portcullis.oauthError(for: error, logger: context.logger)
-            return views.error("Something went wrong", oauth.description, code: oauth.code, status: HTTPResponse.Status(code: oauth.status))
+            return portcullis.errorPage(portcullis.oauthError(for: error, logger: context.logger))
         }
     }
 

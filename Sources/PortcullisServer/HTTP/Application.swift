@@ -104,13 +104,7 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch {
             let oauthError = portcullis.oauthError(for: error, logger: context.logger)
             // A browser on a page gets a page; everything else the JSON error.
-            if request.headers[.accept]?.contains("text/html") == true {
-                var response = portcullis.views.error(
-                    oauthError == .temporarilyUnavailable ? "Back in a moment" : "Something went wrong", oauthError.description,
-                    status: HTTPResponse.Status(code: oauthError.status))
-                if oauthError == .temporarilyUnavailable { response.headers[.retryAfter] = "5" }
-                return response
-            }
+            if request.headers[.accept]?.contains("text/html") == true { return portcullis.errorPage(oauthError) }
             return Responses.oauthError(oauthError, dialect: .pm4)
         }
     }
