@@ -171,7 +171,9 @@ def md(doc, png_rel, analysis):
       + (f" (the working tree had {r.get('git_dirty')} uncommitted changes under Sources/ or Package.swift when it was built)"
          if r.get("git_dirty") not in (None, 0, "0") and str(r.get("build", "")).startswith("release") else "")
       + f", {r.get('build')}" + (f" `{r.get('binary')}`" if r.get("build") == "given binary" else "") + (f", release build {r.get('build_seconds')} s" if r.get("build_seconds") is not None else "")
-      + (f"; the whole run took {tot // 60} min {tot % 60} s." if isinstance(tot, int) else "."))
+      + (f"; the whole run took {tot // 60} min {tot % 60} s" if isinstance(tot, int) else "")
+      + (f", of which {r['measuring_seconds'] // 60} min {r['measuring_seconds'] % 60} s after the build and the peers' set-up beside it"
+         if isinstance(r.get("measuring_seconds"), int) else "") + ".")
     w("")
     w("## Machine and method")
     w("")

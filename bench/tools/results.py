@@ -315,8 +315,9 @@ def collect(raw, out):
         s["valid"] for v in scaling.values() for s in v["scenarios"].values()) and all(
         s["valid"] for v in peers.values() for s in v.values())
     prev = load_json(out) or {}
-    if "total_seconds" in prev.get("run", {}):
-        doc["run"]["total_seconds"] = prev["run"]["total_seconds"]
+    for k in ("total_seconds", "measuring_seconds"):
+        if k in prev.get("run", {}):
+            doc["run"][k] = prev["run"][k]
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     with open(out, "w") as f:
         json.dump(doc, f, indent=1, sort_keys=False)
@@ -452,9 +453,11 @@ def missed(path):
     print(" ".join(seen))
 
 
-def finish(path, seconds):
+def finish(path, seconds, measuring=None):
     doc = load_json(path)
     doc["run"]["total_seconds"] = int(seconds)
+    if measuring is not None:
+        doc["run"]["measuring_seconds"] = int(measuring)  # from the end of the build and set-up to the end
     with open(path, "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
@@ -486,7 +489,7 @@ if __name__ == "__main__":
     elif cmd == "missed":
         missed(sys.argv[2])
     elif cmd == "finish":
-        finish(sys.argv[2], sys.argv[3])
+        finish(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)
     elif cmd == "check":
         check(sys.argv[2], sys.argv[3])
     else:
