@@ -39,16 +39,14 @@ public struct UserAdministration: Sendable {
             throw Invalid(errors: [("is_administrator", ["Only a super admin may make a super admin."])])
         }
         do {
-            var user = try await users.createUser(
+            // One insert, status included: an INACTIVE user is never active, not even between two writes.
+            return try await users.createUser(
                 NewUser(
                     workspaceID: workspace.id, username: draft.username!.trimmingCharacters(in: .whitespacesAndNewlines),
                     email: draft.email?.trimmingCharacters(in: .whitespacesAndNewlines), firstName: draft.firstName!, lastName: draft.lastName!,
-                    passwordHash: try await passwords.hash(draft.password!), isSuperAdmin: draft.isAdministrator ?? false),
+                    passwordHash: try await passwords.hash(draft.password!), isSuperAdmin: draft.isAdministrator ?? false,
+                    isActive: draft.status != "INACTIVE"),
                 now: clock.now())
-            if draft.status == "INACTIVE" {
-                user = try await administration.updateUser(id: user.id, changes: UserChanges(isActive: false), now: clock.now())
-            }
-            return user
         } catch RepositoryError.duplicate {
             throw Invalid(errors: [("username", ["The username has already been taken."])])
         }

@@ -295,6 +295,16 @@ struct UsersAPITests {
             #expect((try duplicate.json()["errors"] as? [String: [String]])?["username"] == ["The username has already been taken."])
             // The new user can sign in.
             #expect(try await server.login(client, username: "carol", password: "carol-pass-1")["access_token"] != nil)
+            // Created INACTIVE: shown so, and unable to sign in.
+            let dave: [String: Any] = ["username": "dave", "email": "dave@example.com", "firstname": "Dave", "lastname": "D", "password": "dave-pass-1", "status": "INACTIVE"]
+            let inactive = try await client.postJSON("/api/1.0/users", dave, headers: bearer(token))
+            #expect(inactive.status == .created, "\(inactive.text)")
+            #expect(try inactive.string("status") == "INACTIVE")
+            let refused = try await client.postForm(
+                "/oauth/token", [("grant_type", "password"), ("username", "dave"), ("password", "dave-pass-1")],
+                headers: basic(server.clientID, server.clientSecret))
+            #expect(refused.status == .badRequest, "\(refused.text)")
+            #expect(try refused.string("error") == "invalid_grant")
         }
     }
 

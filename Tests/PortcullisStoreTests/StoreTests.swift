@@ -115,6 +115,17 @@ struct StoreTests {
         }
     }
 
+    @Test("A user can be created inactive, in the one insert")
+    func inactiveAtCreation() async throws {
+        try await withStore { store in
+            let ws = try await store.workspaces.createWorkspace(named: "w", now: 1)
+            let inactive = try await store.users.createUser(NewUser(workspaceID: ws.id, username: "off", passwordHash: "h", isActive: false), now: 1)
+            #expect(!inactive.isActive)
+            #expect(try await store.users.user(id: inactive.id)?.isActive == false)
+            #expect(try await store.users.createUser(NewUser(workspaceID: ws.id, username: "on", passwordHash: "h"), now: 1).isActive)
+        }
+    }
+
     @Test("User edits go through the write path: concurrent with token writes, none fails, and the changes land")
     func userWritesUnderLoad() async throws {
         try await withStore { store in

@@ -36,11 +36,12 @@ public struct NewUser: Sendable {
     public var lastName: String
     public var passwordHash: String
     public var isSuperAdmin: Bool
+    public var isActive: Bool
     public var permissions: Set<Permission>
 
     public init(
         workspaceID: Int, username: String, email: String? = nil, firstName: String = "", lastName: String = "",
-        passwordHash: String, isSuperAdmin: Bool = false, permissions: Set<Permission> = []
+        passwordHash: String, isSuperAdmin: Bool = false, isActive: Bool = true, permissions: Set<Permission> = []
     ) {
         self.workspaceID = workspaceID
         self.username = username
@@ -49,6 +50,7 @@ public struct NewUser: Sendable {
         self.lastName = lastName
         self.passwordHash = passwordHash
         self.isSuperAdmin = isSuperAdmin
+        self.isActive = isActive
         self.permissions = permissions
     }
 }

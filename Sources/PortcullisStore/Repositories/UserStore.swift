@@ -74,7 +74,7 @@ struct UserStore: UserRepository {
                           is_super_admin, is_active, token_version, created_at, updated_at)
                         VALUES (\(bind: user.workspaceID), \(bind: uid), \(bind: user.username), \(bind: user.username.lowercased()),
                           \(bind: user.email), \(bind: user.firstName), \(bind: user.lastName), \(bind: user.passwordHash),
-                          \(bind: user.isSuperAdmin), \(bind: true), 0, \(bind: now), \(bind: now))
+                          \(bind: user.isSuperAdmin), \(bind: user.isActive), 0, \(bind: now), \(bind: now))
                         RETURNING id
                         """
                     ).first(decodingColumn: "id", as: Int.self)
