@@ -72,8 +72,80 @@ struct SecurityTests {
         #expect(!lines.isEmpty, "the capture saw nothing, so it proves nothing")
         #expect(lines.contains { $0.contains("refresh token reuse detected") })
         for line in lines {
-            for secret in secrets { #expect(!line.contains(secret), "a secret reached the log: \(line)") }
+            // The whole secret, and its last 16 characters: a secret logged without its prefix leaks just the same.
+            for secret in secrets { #expect(!line.contains(secret) && !line.contains(secret.suffix(16)), "a secret reached the log: \(line)") }
             #expect(!line.contains("pcl_rt_") && !line.contains("pcl_cs_") && !line.contains("eyJ"), "\(line)")
+        }
+    }
+
+    @Test("Nor from the rest of the surface: sign-in, session, code and verifier, bearer calls, revocation, introspection, new secrets and PATs")
+    func logsCarryNoSecretsBeyondTheTokenEndpoint() async throws {
+        let log = CapturedLog()
+        nonisolated(unsafe) var secrets: [String] = [TestServer.adminPassword, TestServer.alicePassword]
+        try await withServer(logger: log.logger) { server, client in
+            let clients = try await WebClients.register(server)
+            let web = try #require(clients.web.secret)
+            secrets += [server.clientSecret, web]
+            let webBasic = basic(clients.web.client.clientID, web)
+            // Sign-in: a wrong password first, then the right one; the session id and the forms' CSRF tokens.
+            let browser = Browser(client)
+            _ = try await signIn(browser, password: "wrong-\(TestServer.alicePassword)")
+            #expect(try await signIn(browser).status == .seeOther)
+            let session = try #require(browser.cookies[server.portcullis.sessionCookieName])
+            secrets.append(session)
+            let verifier = Base64URL.encode(SecureRandom.bytes(40))
+            secrets.append(verifier)
+            let consent = try await browser.get(authorizeURL(clients.web.client.clientID, [
+                ("code_challenge", PKCE.challenge(for: verifier)), ("code_challenge_method", "S256"),
+            ]))
+            let hidden = HTML.hiddenFields(consent.text)
+            secrets += hidden.filter { $0.0 == "csrf" }.map(\.1)
+            let accept = try await browser.post(try #require(HTML.formAction(consent.text)), hidden + [("decision", "accept")])
+            let code = try #require(locationParameters(accept.headers[.location] ?? "")["code"])
+            secrets.append(code)
+            // A wrong verifier, then the right one, then a replay of the used code (which revokes, and logs a warning).
+            _ = try await client.postForm(
+                "/oauth/token", [("grant_type", "authorization_code"), ("code", code), ("code_verifier", verifier + "x")], headers: webBasic)
+            let code2 = try await AuthorizationFlowTests.code(server, client, clients.web, extra: [
+                ("code_challenge", PKCE.challenge(for: verifier)), ("code_challenge_method", "S256"),
+            ])
+            secrets.append(code2)
+            let issued = try await client.postForm(
+                "/oauth/token", [("grant_type", "authorization_code"), ("code", code2), ("code_verifier", verifier)], headers: webBasic)
+            #expect(issued.status == .ok, "\(issued.text)")
+            let access = try #require(try issued.string("access_token"))
+            let refresh = try #require(try issued.string("refresh_token"))
+            secrets += [access, refresh]
+            _ = try await client.postForm(
+                "/oauth/token", [("grant_type", "authorization_code"), ("code", code2), ("code_verifier", verifier)], headers: webBasic)
+            // Bearer calls: a good one, a forged one, one with the token in the query string.
+            let alice = try await server.accessToken(client)
+            secrets.append(alice)
+            #expect(try await client.get("/api/1.0/users/me", token: alice).status == .ok)
+            _ = try await client.get("/api/1.0/users/me", token: alice + "x")
+            _ = try await client.get("/api/1.0/users/me?access_token=\(alice)", token: nil)
+            // Introspection and revocation, with good and bad client secrets.
+            _ = try await client.postForm("/oauth/introspect", [("token", alice)], headers: basic(server.clientID, server.clientSecret))
+            _ = try await client.postForm("/oauth/introspect", [("token", alice)], headers: basic(server.clientID, server.clientSecret + "x"))
+            _ = try await client.postForm("/oauth/revoke", [("token", refresh)], headers: basic(clients.web.client.clientID, web + "x"))
+            _ = try await client.postForm("/oauth/revoke", [("token", refresh)], headers: webBasic)
+            // A new client's secret and a personal access token, each shown once in its response.
+            let root = try await server.accessToken(client, username: "admin", password: TestServer.adminPassword)
+            secrets.append(root)
+            let created = try await ClientsAPITests.send(client, .post, "/oauth/clients", token: root, ClientsAPITests.pm4Body)
+            secrets.append(try #require(try created.string("secret")))
+            let pat = try await PersonalTokenTests.create(
+                client, "/api/1.0/users/\(server.alice.id)/tokens", token: alice, ["name": "log test", "scopes": ["*"]])
+            secrets.append(try #require(try pat.json()["accessToken"] as? String))
+        }
+        let lines = log.all
+        #expect(lines.count >= 5, "the capture saw too little to prove anything: \(lines.count) lines")
+        #expect(lines.contains { $0.contains("reuse") || $0.contains("replay") }, "the code replay is logged")
+        #expect(secrets.allSatisfy { $0.count >= 8 }, "every secret checked is long enough not to match by chance")
+        for line in lines {
+            // The whole secret, and its last 16 characters: a secret logged without its prefix leaks just the same.
+            for secret in secrets { #expect(!line.contains(secret) && !line.contains(secret.suffix(16)), "a secret reached the log: \(line)") }
+            #expect(!line.contains("pcl_rt_") && !line.contains("pcl_cs_") && !line.contains("pcl_ac_") && !line.contains("eyJ"), "\(line)")
         }
     }
 
