@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from conftest import ROOT, Server, free_port
+from test_openapi import check as check_documented
 
 pytestmark = pytest.mark.cluster
 
@@ -95,6 +96,11 @@ def test_503_while_unreachable_and_recovery_without_restart(postgres):
         assert during.status_code == 503
         assert during.headers["Retry-After"] == "5"
         assert during.json()["error"] == "temporarily_unavailable"
+        check_documented(during)
+        for path, form in (("/oauth/introspect", {"token": "x"}), ("/oauth/revoke", {"token": "x"}),
+                           ("/workflow/oauth2/token", {"grant_type": "client_credentials"})):
+            answer = check_documented(requests.post(server.url + path, data=form, auth=auth, timeout=30))
+            assert answer.status_code == 503 and answer.headers["Retry-After"] == "5", f"{path}: {answer.status_code}"
         assert requests.get(server.url + "/health").status_code == 200, "still alive"
         keys = requests.get(server.url + "/oauth/jwks")
         assert keys.status_code == 200 and keys.json()["keys"], "resource servers can still check tokens themselves"
