@@ -32,6 +32,20 @@ def portcullis_binary() -> str:
     return path
 
 
+def wait_for(condition, seconds: float, interval: float = 0.1) -> bool:
+    """Polls `condition` (connection errors count as not yet) until it holds or `seconds` pass; says which."""
+    deadline = time.time() + seconds
+    while True:
+        try:
+            if condition():
+                return True
+        except requests.ConnectionError:
+            pass
+        if time.time() >= deadline:
+            return False
+        time.sleep(interval)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

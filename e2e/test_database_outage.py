@@ -1,17 +1,15 @@
 """Issue 8: with PostgreSQL, the server waits for the database at start (bounded, saying so), answers 503 while it is
 unreachable, and recovers without a restart when it returns."""
 
-import os
 import pathlib
 import shutil
 import subprocess
 import tempfile
-import time
 
 import pytest
 import requests
 
-from conftest import ROOT, Server, free_port
+from conftest import ROOT, Server, free_port, wait_for
 from test_openapi import check as check_documented
 
 pytestmark = pytest.mark.cluster
@@ -50,19 +48,11 @@ def test_waits_at_start_then_serves(postgres):
     log = open(server.log_path, "w")
     process = subprocess.Popen([server.binary, "serve"], env=server.env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.time() + 20
-        while time.time() < deadline and "waiting for the database" not in server.log_path.read_text():
-            time.sleep(0.2)
-        assert "waiting for the database" in server.log_path.read_text()
+        assert wait_for(lambda: "waiting for the database" in server.log_path.read_text(), 20, 0.2)
         assert process.poll() is None, "it waits rather than exits"
         postgres.start()
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                if requests.get(server.url + "/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+        assert wait_for(lambda: requests.get(server.url + "/health", timeout=1).status_code == 200, 30, 0.2), \
+            "the server comes up once the database does"
         assert requests.get(server.url + "/.well-known/oauth-authorization-server", timeout=5).status_code == 200
         assert "password" not in server.log_path.read_text().lower() or "PORTCULLIS_ADMIN_PASSWORD" in server.log_path.read_text()
     finally:
@@ -105,14 +95,8 @@ def test_503_while_unreachable_and_recovery_without_restart(postgres):
         keys = requests.get(server.url + "/oauth/jwks")
         assert keys.status_code == 200 and keys.json()["keys"], "resource servers can still check tokens themselves"
         postgres.start()
-        deadline = time.time() + 30
-        status = None
-        while time.time() < deadline:
-            status = requests.post(server.url + "/oauth/token", data={"grant_type": "client_credentials"}, auth=auth, timeout=30).status_code
-            if status == 200:
-                break
-            time.sleep(0.5)
-        assert status == 200
+        assert wait_for(lambda: requests.post(server.url + "/oauth/token", data={"grant_type": "client_credentials"}, auth=auth,
+                                              timeout=30).status_code == 200, 30, 0.5), "recovers without a restart"
     finally:
         server.stop()
         shutil.rmtree(data, ignore_errors=True)

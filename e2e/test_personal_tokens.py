@@ -10,6 +10,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
+from conftest import wait_for
 from real_browser import chromium, screenshot
 
 
@@ -37,11 +38,8 @@ def test_seed_002_snippet_with_a_token_from_the_cli(server):
     listed = json.loads(server.cli("token", "list", "--user", "admin", "--json").stdout)["data"]
     assert any(token["id"] == made["token"]["id"] for token in listed)
     server.cli("token", "revoke", str(made["token"]["id"]))
-    import time
-    deadline = time.time() + 3
-    while time.time() < deadline and requests.get(f"{server.url}/api/1.0/users", headers=headers).status_code == 200:
-        time.sleep(0.1)
-    assert requests.get(f"{server.url}/api/1.0/users", headers=headers).status_code == 401
+    assert wait_for(lambda: requests.get(f"{server.url}/api/1.0/users", headers=headers).status_code == 401, 3), \
+        "the running server refuses a token revoked from the CLI within seconds"
     bad = server.cli("token", "create", "--user", "nobody", "--name", "x", check=False)
     assert bad.returncode != 0 and "nobody" in bad.stderr
 

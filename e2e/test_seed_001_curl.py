@@ -5,6 +5,8 @@ import subprocess
 
 import pytest
 
+from conftest import wait_for
+
 
 def curl(*args: str) -> tuple[int, dict]:
     result = subprocess.run(["curl", "-sS", "-w", "\n%{http_code}", *args], capture_output=True, text=True, timeout=30, check=True)
@@ -97,14 +99,11 @@ def test_cli_lists_rotates_and_deletes_clients(server):
     out = server.cli("client", "delete", created["client_id"]).stdout
     assert "Deleted" in out
     # The running server refuses the deleted client's token within a second.
-    import time
-    deadline = time.time() + 3
-    while time.time() < deadline:
-        intro = curl("-u", f"{server.cli_admin_client()['client_id']}:{server.cli_admin_client()['client_secret']}",
-                     "-d", "token=" + token["access_token"], f"{server.url}/oauth/introspect")
-        if intro[1].get("active") is False:
-            break
-        time.sleep(0.1)
-    assert intro[1] == {"active": False}
+    admin = server.cli_admin_client()
+
+    def introspected():
+        return curl("-u", f"{admin['client_id']}:{admin['client_secret']}", "-d", "token=" + token["access_token"],
+                    f"{server.url}/oauth/introspect")[1]
+    assert wait_for(lambda: introspected() == {"active": False}, 3), introspected()
     missing = server.cli("client", "delete", created["client_id"], check=False)
     assert missing.returncode != 0 and "no client" in missing.stderr
