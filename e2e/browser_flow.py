@@ -3,7 +3,7 @@ and stops at the first redirect that leaves the server (the application's callba
 
 import re
 from html import unescape
-from urllib.parse import urljoin, urlparse
+from urllib.parse import urljoin
 
 import requests
 
