@@ -72,15 +72,7 @@ struct AuthorizationCodeStore: AuthorizationCodeRepository {
 
     private func linkGrant(forCode id: Int, grant: NewGrant, refreshToken: NewRefreshToken?, now: Int64) async throws -> Int {
         try await store.writeTransaction { sql in
-            guard
-                let grantID = try await sql.raw(
-                    """
-                    INSERT INTO grants (workspace_id, client_row_id, user_id, scope, grant_type, created_at)
-                    VALUES (\(bind: grant.workspaceID), \(bind: grant.clientRowID), \(bind: grant.userID), \
-                    \(bind: grant.scope.description), \(bind: grant.grantType.rawValue), \(bind: now)) RETURNING id
-                    """
-                ).first(decodingColumn: "id", as: Int.self)
-            else { throw RepositoryError.notFound }
+            let grantID = try await GrantStore.insert(grant, now: now, on: sql)
             // Linking the grant to the code fails if a replay was recorded first; then the grant is rolled back.
             let linked = try await sql.raw(
                 "UPDATE authorization_codes SET grant_id = \(bind: grantID) WHERE id = \(bind: id) AND replayed_at IS NULL RETURNING id"

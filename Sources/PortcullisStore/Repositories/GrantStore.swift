@@ -7,20 +7,26 @@ struct GrantStore: GrantRepository {
 
     func createGrant(_ grant: NewGrant, refreshToken: NewRefreshToken?, now: Int64) async throws -> Int {
         try await store.writeTransaction { sql in
-            guard
-                let grantID = try await sql.raw(
-                    """
-                    INSERT INTO grants (workspace_id, client_row_id, user_id, scope, grant_type, created_at)
-                    VALUES (\(bind: grant.workspaceID), \(bind: grant.clientRowID), \(bind: grant.userID), \
-                    \(bind: grant.scope.description), \(bind: grant.grantType.rawValue), \(bind: now)) RETURNING id
-                    """
-                ).first(decodingColumn: "id", as: Int.self)
-            else { throw RepositoryError.notFound }
+            let grantID = try await Self.insert(grant, now: now, on: sql)
             if let refreshToken {
                 try await Self.insert(refreshToken, grantID: grantID, now: now, on: sql)
             }
             return grantID
         }
+    }
+
+    /// A grant row, inside the caller's write transaction; returns its id.
+    static func insert(_ grant: NewGrant, now: Int64, on sql: any SQLDatabase) async throws -> Int {
+        guard
+            let grantID = try await sql.raw(
+                """
+                INSERT INTO grants (workspace_id, client_row_id, user_id, scope, grant_type, created_at)
+                VALUES (\(bind: grant.workspaceID), \(bind: grant.clientRowID), \(bind: grant.userID), \
+                \(bind: grant.scope.description), \(bind: grant.grantType.rawValue), \(bind: now)) RETURNING id
+                """
+            ).first(decodingColumn: "id", as: Int.self)
+        else { throw RepositoryError.notFound }
+        return grantID
     }
 
     static func insert(_ token: NewRefreshToken, grantID: Int, now: Int64, on sql: any SQLDatabase) async throws {
