@@ -9,7 +9,7 @@ import tempfile
 import pytest
 import requests
 
-from conftest import ROOT, Server, free_port, wait_for
+from conftest import ROOT, Server, free_port, password_login, wait_for
 from test_openapi import check as check_documented
 
 pytestmark = pytest.mark.cluster
@@ -78,9 +78,10 @@ def test_503_while_unreachable_and_recovery_without_restart(postgres):
     data = pathlib.Path(tempfile.mkdtemp(prefix="portcullis-outage-data-"))
     server = Server(data, {"DATABASE_URL": url, "PORTCULLIS_SECRET_KEY": "k" * 44}).start()
     try:
-        client = server.create_client(None, "--grant", "client_credentials")
+        client = server.create_client(None, "--grant", "client_credentials", "--grant", "password")
         auth = (client["client_id"], client["client_secret"])
         assert requests.post(server.url + "/oauth/token", data={"grant_type": "client_credentials"}, auth=auth).status_code == 200
+        bearer = {"Authorization": "Bearer " + password_login(server, client)["access_token"]}
         postgres.stop()
         during = requests.post(server.url + "/oauth/token", data={"grant_type": "client_credentials"}, auth=auth, timeout=30)
         assert during.status_code == 503
@@ -91,6 +92,11 @@ def test_503_while_unreachable_and_recovery_without_restart(postgres):
                            ("/workflow/oauth2/token", {"grant_type": "client_credentials"})):
             answer = check_documented(requests.post(server.url + path, data=form, auth=auth, timeout=30))
             assert answer.status_code == 503 and answer.headers["Retry-After"] == "5", f"{path}: {answer.status_code}"
+        # The API reads the token's user: 503 too, in each dialect's error shape.
+        me = check_documented(requests.get(server.url + "/api/1.0/users/me", headers=bearer, timeout=30))
+        assert me.status_code == 503 and me.headers["Retry-After"] == "5" and me.json()["error"] == "Service Unavailable"
+        pm3 = check_documented(requests.get(server.url + "/api/1.0/workflow/users", headers=bearer, timeout=30))
+        assert pm3.status_code == 503 and pm3.json()["error"]["code"] == 503, pm3.text
         assert requests.get(server.url + "/health").status_code == 200, "still alive"
         keys = requests.get(server.url + "/oauth/jwks")
         assert keys.status_code == 200 and keys.json()["keys"], "resource servers can still check tokens themselves"

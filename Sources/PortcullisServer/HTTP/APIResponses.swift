@@ -19,6 +19,8 @@ enum APIError: Error {
     case methodNotAllowed(allowed: [HTTPRequest.Method])
     case validation([(field: String, messages: [String])])
     case badRequest(String)
+    /// What no route handled: the database unreachable (503, `Retry-After`) or a server error (500).
+    case server(OAuthError)
 }
 
 enum APIResponses {
@@ -66,6 +68,12 @@ enum APIResponses {
         case .badRequest(let message):
             status = .badRequest
             detail = message
+        case .server(let oauth):
+            // Named statuses: one made from a bare code has an empty reason phrase, and the body shows it.
+            let named: [HTTPResponse.Status] = [.badRequest, .unauthorized, .forbidden, .tooManyRequests, .internalServerError, .serviceUnavailable]
+            status = named.first { $0.code == oauth.status } ?? HTTPResponse.Status(code: oauth.status)
+            detail = oauth.description
+            if oauth == .temporarilyUnavailable { headers[.retryAfter] = "5" }
         }
         switch dialect {
         case .pm4:

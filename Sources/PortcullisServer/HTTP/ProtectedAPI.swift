@@ -64,11 +64,7 @@ struct ProtectedAPI {
         } catch let failure as ValidationFailure {
             return APIResponses.render(.validation(failure.errors), dialect: dialect)
         } catch {
-            let oauth = portcullis.oauthError(for: error, logger: context.logger)
-            let status = HTTPResponse.Status(code: oauth.status)
-            return Responses.json(
-                ["error": status.reasonPhrase, "message": oauth.description], status: status,
-                headers: oauth == .temporarilyUnavailable ? [.retryAfter: "5"] : [:])
+            return APIResponses.render(.server(portcullis.oauthError(for: error, logger: context.logger)), dialect: dialect)
         }
     }
 
