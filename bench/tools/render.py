@@ -248,14 +248,24 @@ def md(doc, png_rel, analysis):
             a, b = one.get(k, {}), multi.get(k, {})
             w(f"| {lab} | {f0(a.get('sign_per_s'))} | {f0(a.get('verify_per_s'))} | {f0(b.get('sign_per_s'))} | {f0(b.get('verify_per_s'))} |")
         w("")
+        end = doc["limits"].get(f"openssl_{cores}_processes_end") or {}
+        if end:
+            w(f"The same with `-multi {cores}` again after the last load (this VM's speed drifts within a run): "
+              + "; ".join(f"{lab} {f0((end.get(k) or {}).get('sign_per_s'))} sign/s, {f0((end.get(k) or {}).get('verify_per_s'))} verify/s"
+                          for k, lab in (("rsa2048", "RSA-2048"), ("ecdsap256", "ECDSA P-256"), ("ed25519", "Ed25519"))) + ".")
+            w("")
     bc, cb = doc["limits"].get("bcrypt"), doc["limits"].get("bcrypt_cbcrypt_cross_check")
     if bc:
-        w("The limits used for the ratios are the higher of the one-process and the all-cores figure (under outside "
-          "load `-multi` can come out lower than one process) and, for bcrypt, the faster of the two implementations.")
+        w("The limits used for the ratios are the highest of the one-process and the all-cores figures, at the start "
+          "and (where measured) the end of the run (under outside load `-multi` can come out lower than one process, and "
+          "the VM's speed drifts) and, for bcrypt, the fastest of the probes.")
         w("")
         w(f"bcrypt at cost {bc['cost']} (`bench/tools/bcrypt_limit.py`, {bc['implementation']}): "
           f"{bc['ms_per_verify_1_process']} ms per verification, {f0(bc['verifies_per_s_1_process'], 1)}/s in one process, "
           f"**{f0(bc['verifies_per_s_all_processes'], 1)}/s in {bc['processes']} processes**.")
+        end_b = doc["limits"].get("bcrypt_end")
+        if end_b:
+            w(f"Again after the last load: {f0(end_b['verifies_per_s_all_processes'], 1)}/s in {end_b['processes']} processes.")
         if cb:
             w(f"Cross-check with the code Portcullis runs ({cb['implementation']}, `bench/tools/cbcrypt_limit.c`): "
               f"{cb['ms_per_verify_1_process']} ms per verification, {f0(cb['verifies_per_s_all_processes'], 1)}/s in "
