@@ -77,8 +77,6 @@ public final class RevocationList: Sendable {
         }
     }
 
-    /// Whether the grant itself is revoked (used for grants' refresh tokens and codes).
-
     /// Drops rows whose tokens have all expired, so the mirror stays small.
     public func prune(now: Int64) {
         state.withLock { s in

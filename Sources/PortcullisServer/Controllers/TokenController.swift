@@ -66,13 +66,4 @@ extension Portcullis {
             return .serverError
         }
     }
-
-    /// The page a browser sees for an error no handler answered: `Retry-After` while the database is away.
-    func errorPage(_ error: OAuthError) -> Response {
-        let unavailable = error == .temporarilyUnavailable
-        var response = views.error(
-            unavailable ? "Back in a moment" : "Something went wrong", error.description, code: error.code, status: HTTPResponse.Status(code: error.status))
-        if unavailable { response.headers[.retryAfter] = "5" }
-        return response
-    }
 }

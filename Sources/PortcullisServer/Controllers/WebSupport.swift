@@ -115,3 +115,14 @@ extension Request {
         uri.query.map { "\(uri.path)?\($0)" } ?? uri.path
     }
 }
+
+extension Portcullis {
+    /// The page a browser sees for an error no handler answered: `Retry-After` while the database is away.
+    func errorPage(_ error: OAuthError) -> Response {
+        let unavailable = error == .temporarilyUnavailable
+        var response = views.error(
+            unavailable ? "Back in a moment" : "Something went wrong", error.description, code: error.code, status: error.httpStatus)
+        if unavailable { response.headers[.retryAfter] = "5" }
+        return response
+    }
+}

@@ -69,9 +69,7 @@ enum APIResponses {
             status = .badRequest
             detail = message
         case .server(let oauth):
-            // Named statuses: one made from a bare code has an empty reason phrase, and the body shows it.
-            let named: [HTTPResponse.Status] = [.badRequest, .unauthorized, .forbidden, .tooManyRequests, .internalServerError, .serviceUnavailable]
-            status = named.first { $0.code == oauth.status } ?? HTTPResponse.Status(code: oauth.status)
+            status = oauth.httpStatus
             detail = oauth.description
             if oauth == .temporarilyUnavailable { headers[.retryAfter] = "5" }
         }

@@ -52,8 +52,16 @@ enum Responses {
         if case .temporarilyUnavailable = error { headers[.retryAfter] = "5" }
         let body = OAuthErrorResponse(
             error: error.code, errorDescription: error.description, message: dialect == .pm4 ? error.description : nil)
-        let status = suppressResponseCodes ? .ok : HTTPResponse.Status(code: error.status)
+        let status = suppressResponseCodes ? .ok : error.httpStatus
         return json(body, status: status, headers: headers)
+    }
+}
+
+extension OAuthError {
+    /// The response status, named: one made from a bare code has an empty reason phrase, which API bodies show.
+    var httpStatus: HTTPResponse.Status {
+        let named: [HTTPResponse.Status] = [.badRequest, .unauthorized, .forbidden, .tooManyRequests, .internalServerError, .serviceUnavailable]
+        return named.first { $0.code == status } ?? HTTPResponse.Status(code: status)
     }
 }
 

@@ -28,7 +28,7 @@ public final class Portcullis: Sendable {
 
     /// Opens the store and builds the rules; does not migrate (see `bootstrap`).
     public static func open(_ configuration: Configuration, logger: Logger, clock: Clock = .system) async throws -> Portcullis {
-        let (serverKey, _) = try ServerKeyFile.load(configuration: configuration)
+        let serverKey = try ServerKeyFile.load(configuration: configuration)
         let views = try Views.load()
         let store = try await Store.open(try configuration.databaseLocation(), poolSize: configuration.databasePoolSize, logger: logger)
         if store.isPostgres {

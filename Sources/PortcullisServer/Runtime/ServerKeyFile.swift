@@ -10,8 +10,8 @@ import Glibc
 enum ServerKeyFile {
     static let fileName = "secret.key"
 
-    static func load(configuration: Configuration) throws -> (key: ServerKey, created: Bool) {
-        if let text = configuration.secretKey { return (try ServerKey(text: text), false) }
+    static func load(configuration: Configuration) throws -> ServerKey {
+        if let text = configuration.secretKey { return try ServerKey(text: text) }
         let folder = configuration.dataDirectory
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let path = (folder as NSString).appendingPathComponent(fileName)
@@ -23,7 +23,7 @@ enum ServerKeyFile {
             fsync(descriptor)
             close(descriptor)
             guard written == bytes.count else { throw ConfigurationError("could not write the key file \(path)") }
-            return (try ServerKey(text: text), true)
+            return try ServerKey(text: text)
         }
         guard errno == EEXIST else { throw ConfigurationError("could not create the key file \(path): \(String(cString: strerror(errno)))") }
         // Another process may be writing it this instant: retry briefly until it has content.
@@ -31,7 +31,7 @@ enum ServerKeyFile {
             if let existing = try? String(contentsOfFile: path, encoding: .utf8),
                 !existing.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
             {
-                return (try ServerKey(text: existing), false)
+                return try ServerKey(text: existing)
             }
             usleep(20_000)
         }

@@ -15,38 +15,6 @@ final class WorkspaceModel: Model, @unchecked Sendable {
     }
 }
 
-final class UserModel: Model, @unchecked Sendable {
-    static let schema = "users"
-    @ID(custom: "id", generatedBy: .database) var id: Int?
-    @Field(key: "workspace_id") var workspaceID: Int
-    @Field(key: "uid") var uid: String
-    @Field(key: "username") var username: String
-    /// The lower-cased username: the unique key that makes matching case-insensitive.
-    @Field(key: "username_key") var usernameKey: String
-    @OptionalField(key: "email") var email: String?
-    @Field(key: "first_name") var firstName: String
-    @Field(key: "last_name") var lastName: String
-    @Field(key: "password_hash") var passwordHash: String
-    @Field(key: "is_super_admin") var isSuperAdmin: Bool
-    @Field(key: "is_active") var isActive: Bool
-    @Field(key: "token_version") var tokenVersion: Int
-    @Field(key: "created_at") var createdAt: Int64
-    @Field(key: "updated_at") var updatedAt: Int64
-    init() {}
-}
-
-final class UserPermissionModel: Model, @unchecked Sendable {
-    static let schema = "user_permissions"
-    @ID(custom: "id", generatedBy: .database) var id: Int?
-    @Field(key: "user_id") var userID: Int
-    @Field(key: "permission") var permission: String
-    init() {}
-    init(userID: Int, permission: String) {
-        self.userID = userID
-        self.permission = permission
-    }
-}
-
 final class ClientModel: Model, @unchecked Sendable {
     static let schema = "clients"
     @ID(custom: "id", generatedBy: .database) var id: Int?

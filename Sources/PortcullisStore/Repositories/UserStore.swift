@@ -44,10 +44,9 @@ struct UserStore: UserRepository {
     /// attempt, and each query is a hop to the database's threads and back.
     private func oneUser(where condition: SQLQueryString) async throws -> UserAccount? {
         let aggregate: SQLQueryString = store.isPostgres ? "string_agg(p.permission, ',')" : "group_concat(p.permission, ',')"
+        // The outer columns are the users row's (Self.columns); the subquery has its own scope.
         let query: SQLQueryString = """
-            SELECT u.id, u.workspace_id, u.uid, u.username, u.email, u.first_name, u.last_name, u.password_hash, \
-            u.is_super_admin, u.is_active, u.token_version, u.created_at, u.updated_at, \
-            (SELECT \(aggregate) FROM user_permissions p WHERE p.user_id = u.id) AS permissions \
+            SELECT \(Self.columns), (SELECT \(aggregate) FROM user_permissions p WHERE p.user_id = u.id) AS permissions \
             FROM users u WHERE \(condition)
             """
         guard let row = try await store.sql.raw(query).first() else { return nil }
