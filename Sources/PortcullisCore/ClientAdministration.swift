@@ -41,11 +41,6 @@ public struct ClientAdministration: Sendable {
         return editing ? actor.has(.editAuthClients) : actor.has(.createAuthClients)
     }
 
-    /// Thrown when a registration has field errors.
-    public struct Invalid: Error, Sendable {
-        public let errors: [(field: String, messages: [String])]
-    }
-
     /// The clients `user` may see, in name order.
     public func list(for user: UserAccount, in workspace: Workspace) async throws -> [OAuthClient] {
         switch Self.visibility(for: user) {
@@ -63,7 +58,7 @@ public struct ClientAdministration: Sendable {
         if registration.skipsConsent && !Self.mayLetSkipConsent(actor, editing: false) {
             errors.append(("skip_consent", ["Only administrators with the create-auth_clients permission may let a client skip the consent screen."]))
         }
-        if !errors.isEmpty { throw Invalid(errors: errors) }
+        if !errors.isEmpty { throw ValidationFailure(errors) }
         let secret = registration.isConfidential ? OpaqueSecret.generate(.clientSecret) : nil
         do {
             let client = try await clients.createClient(
@@ -75,7 +70,7 @@ public struct ClientAdministration: Sendable {
                 now: clock.now())
             return (client, secret)
         } catch RepositoryError.duplicate {
-            throw Invalid(errors: [("name", ["The name has already been taken."])])
+            throw ValidationFailure([("name", ["The name has already been taken."])])
         }
     }
 
@@ -93,7 +88,7 @@ public struct ClientAdministration: Sendable {
             // An owner's edit never keeps a skip an administrator granted.
             registration.skipsConsent = false
         }
-        if !errors.isEmpty { throw Invalid(errors: errors) }
+        if !errors.isEmpty { throw ValidationFailure(errors) }
         var secret: String?
         var hash = client.secretHash
         if registration.isConfidential && (!client.isConfidential || client.secretHash == nil) {
@@ -111,13 +106,13 @@ public struct ClientAdministration: Sendable {
             }
             return (updated, secret)
         } catch RepositoryError.duplicate {
-            throw Invalid(errors: [("name", ["The name has already been taken."])])
+            throw ValidationFailure([("name", ["The name has already been taken."])])
         }
     }
 
     /// A new secret, shown once; the old one stops working at once.
     public func regenerateSecret(of client: OAuthClient) async throws -> String {
-        guard client.isConfidential else { throw Invalid(errors: [("public", ["A public client has no secret."])]) }
+        guard client.isConfidential else { throw ValidationFailure([("public", ["A public client has no secret."])]) }
         let secret = OpaqueSecret.generate(.clientSecret)
         try await clients.replaceSecret(id: client.id, secretHash: secrets.hash(secret), now: clock.now())
         return secret

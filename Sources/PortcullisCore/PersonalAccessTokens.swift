@@ -22,10 +22,6 @@ public struct PersonalAccessTokens: Sendable {
     /// The lifetimes the token page offers, in days.
     public static let lifetimeChoices = [30, 90, 365]
 
-    public struct Invalid: Error, Sendable {
-        public let errors: [(field: String, messages: [String])]
-    }
-
     /// The workspace's personal access client: the oldest client with the switch on.
     public func client(in workspace: Workspace) async throws -> OAuthClient? {
         try await server.clients.clients(workspaceID: workspace.id).filter { $0.grants.contains(.personalAccess) }.min { $0.id < $1.id }
@@ -56,9 +52,9 @@ public struct PersonalAccessTokens: Sendable {
         if lifetimeSeconds < 86400 || lifetimeSeconds > Int64(maximum) * 86400 {
             errors.append(("expires_at", ["The token must last between 1 and \(maximum) days."]))
         }
-        if !errors.isEmpty { throw Invalid(errors: errors) }
+        if !errors.isEmpty { throw ValidationFailure(errors) }
         guard let client = try await client(in: workspace) else {
-            throw Invalid(errors: [("client", ["This workspace has no client with personal access tokens switched on."])])
+            throw ValidationFailure([("client", ["This workspace has no client with personal access tokens switched on."])])
         }
         let tokenID = Base64URL.encode(SecureRandom.bytes(16))
         let expiresAt = now + lifetimeSeconds

@@ -22,11 +22,6 @@ public struct UserAdministration: Sendable {
         self.clock = clock
     }
 
-    /// Thrown when a draft has field errors.
-    public struct Invalid: Error, Sendable {
-        public let errors: [(field: String, messages: [String])]
-    }
-
     /// Thrown when the actor may not act on this user at all.
     public struct Forbidden: Error, Sendable {
         public let message: String
@@ -34,9 +29,9 @@ public struct UserAdministration: Sendable {
 
     public func create(_ draft: UserDraft, in workspace: Workspace, by actor: UserAccount) async throws -> UserAccount {
         let errors = draft.validationErrors(creating: true)
-        if !errors.isEmpty { throw Invalid(errors: errors) }
+        if !errors.isEmpty { throw ValidationFailure(errors) }
         if draft.isAdministrator == true && !actor.isSuperAdmin {
-            throw Invalid(errors: [("is_administrator", ["Only a super admin may make a super admin."])])
+            throw ValidationFailure([("is_administrator", ["Only a super admin may make a super admin."])])
         }
         do {
             // One insert, status included: an INACTIVE user is never active, not even between two writes.
@@ -48,14 +43,14 @@ public struct UserAdministration: Sendable {
                     isActive: draft.status != "INACTIVE"),
                 now: clock.now())
         } catch RepositoryError.duplicate {
-            throw Invalid(errors: [("username", ["The username has already been taken."])])
+            throw ValidationFailure([("username", ["The username has already been taken."])])
         }
     }
 
     /// Applies the fields sent. A new password, deactivation or losing super-admin revokes every token the user holds.
     public func update(_ user: UserAccount, with draft: UserDraft, by actor: UserAccount) async throws -> UserAccount {
         let errors = draft.validationErrors(creating: false)
-        if !errors.isEmpty { throw Invalid(errors: errors) }
+        if !errors.isEmpty { throw ValidationFailure(errors) }
         // A super admin's account is out of reach of anyone but super admins: resetting its password would make the
         // actor a super admin.
         if user.isSuperAdmin && !actor.isSuperAdmin && actor.id != user.id {
@@ -65,21 +60,21 @@ public struct UserAdministration: Sendable {
         // the user must not be enough to take the account over.
         if actor.id == user.id && (draft.password != nil || draft.username != nil) {
             guard let current = draft.currentPassword, !current.isEmpty else {
-                throw Invalid(errors: [("current_password", ["The current password is required to change your password or username."])])
+                throw ValidationFailure([("current_password", ["The current password is required to change your password or username."])])
             }
             guard await passwords.verify(current, against: user.passwordHash) else {
-                throw Invalid(errors: [("current_password", ["The current password is incorrect."])])
+                throw ValidationFailure([("current_password", ["The current password is incorrect."])])
             }
         }
         let managingOthers = actor.has(.editUsers)
         if !managingOthers && (draft.status != nil || draft.isAdministrator != nil) {
-            throw Invalid(errors: [("status", ["You may not change your own status or role."])])
+            throw ValidationFailure([("status", ["You may not change your own status or role."])])
         }
         if draft.isAdministrator != nil && !actor.isSuperAdmin {
-            throw Invalid(errors: [("is_administrator", ["Only a super admin may change who is a super admin."])])
+            throw ValidationFailure([("is_administrator", ["Only a super admin may change who is a super admin."])])
         }
         if actor.id == user.id && (draft.status == "INACTIVE" || draft.isAdministrator == false) {
-            throw Invalid(errors: [("status", ["You may not deactivate or demote yourself."])])
+            throw ValidationFailure([("status", ["You may not deactivate or demote yourself."])])
         }
         var changes = UserChanges(
             username: draft.username?.trimmingCharacters(in: .whitespacesAndNewlines), email: draft.email?.trimmingCharacters(in: .whitespacesAndNewlines),
@@ -90,7 +85,7 @@ public struct UserAdministration: Sendable {
         do {
             updated = try await administration.updateUser(id: user.id, changes: changes, now: clock.now())
         } catch RepositoryError.duplicate {
-            throw Invalid(errors: [("username", ["The username has already been taken."])])
+            throw ValidationFailure([("username", ["The username has already been taken."])])
         }
         if changes.passwordHash != nil || (user.isActive && !updated.isActive) || (user.isSuperAdmin && !updated.isSuperAdmin) {
             try await revokeEverything(of: user.id)
@@ -99,7 +94,7 @@ public struct UserAdministration: Sendable {
     }
 
     public func delete(_ user: UserAccount, by actor: UserAccount) async throws {
-        if actor.id == user.id { throw Invalid(errors: [("id", ["You may not delete yourself."])]) }
+        if actor.id == user.id { throw ValidationFailure([("id", ["You may not delete yourself."])]) }
         if user.isSuperAdmin && !actor.isSuperAdmin { throw Forbidden(message: "Only a super admin may delete a super admin") }
         try await revokeEverything(of: user.id)
         _ = try await administration.deleteUser(id: user.id)

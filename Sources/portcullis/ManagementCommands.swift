@@ -136,12 +136,7 @@ struct ClientCommand: AsyncParsableCommand {
         func run() async throws {
             try await CLI.with(options) { portcullis in
                 let client = try await portcullis.client(clientID, in: try await portcullis.workspace(named: workspace))
-                let secret: String
-                do {
-                    secret = try await portcullis.clientAdministration.regenerateSecret(of: client)
-                } catch let invalid as ClientAdministration.Invalid {
-                    throw ValidationFailure(invalid.errors)
-                }
+                let secret = try await portcullis.clientAdministration.regenerateSecret(of: client)
                 if json {
                     print(CLI.json(["client_id": client.clientID, "client_secret": secret]))
                 } else {

@@ -52,19 +52,15 @@ struct TokenCommand: AsyncParsableCommand {
                     throw CLIError("\(error)")
                 }
                 let scope = ScopeSet((scopes.isEmpty ? ["*"] : scopes).compactMap { Scope(spelling: $0) })
-                do {
-                    let (token, record) = try await portcullis.personalTokens.create(
-                        for: owner, name: name, scope: scope, lifetimeSeconds: lifetime, in: place)
-                    if json {
-                        print(TokenCommand.encode(PersonalTokenCreated(accessToken: token, token: try await portcullis.resources([record])[0])))
-                    } else {
-                        print("Created the token \"\(record.name)\" (id \(record.id)) for \(owner.username), scopes \(record.scope), expires "
-                            + ISO8601.string(record.expiresAt) + ":")
-                        print(token)
-                        print("It is shown only now.")
-                    }
-                } catch let invalid as PersonalAccessTokens.Invalid {
-                    throw ValidationFailure(invalid.errors)
+                let (token, record) = try await portcullis.personalTokens.create(
+                    for: owner, name: name, scope: scope, lifetimeSeconds: lifetime, in: place)
+                if json {
+                    print(TokenCommand.encode(PersonalTokenCreated(accessToken: token, token: try await portcullis.resources([record])[0])))
+                } else {
+                    print("Created the token \"\(record.name)\" (id \(record.id)) for \(owner.username), scopes \(record.scope), expires "
+                        + ISO8601.string(record.expiresAt) + ":")
+                    print(token)
+                    print("It is shown only now.")
                 }
             }
         }

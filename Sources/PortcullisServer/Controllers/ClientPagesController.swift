@@ -193,7 +193,7 @@ struct ClientPagesController {
         do {
             let (client, secret) = try await portcullis.clientAdministration.register(registration, owner: place.user.id, by: place.user, in: place.workspace)
             return try reveal(secret, of: client, place, context, notice: "Created the auth client \(client.name).")
-        } catch let invalid as ClientAdministration.Invalid {
+        } catch let invalid as ValidationFailure {
             return page(
                 place, "client-form", formContext(
                     "Create an Auth Client", action: place.base, registration: registration, errors: invalid.errors,
@@ -218,7 +218,7 @@ struct ClientPagesController {
         do {
             let (updated, secret) = try await portcullis.clientAdministration.update(client, with: registration, by: place.user)
             return try reveal(secret, of: updated, place, context, notice: "Saved the auth client \(updated.name).")
-        } catch let invalid as ClientAdministration.Invalid {
+        } catch let invalid as ValidationFailure {
             return page(
                 place, "client-form",
                 formContext(

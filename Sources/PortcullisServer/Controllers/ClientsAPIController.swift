@@ -24,7 +24,7 @@ struct ClientsAPIController {
             guard ClientAdministration.mayCreate(user) else { throw APIError.forbidden("This action needs the permission create-auth_clients") }
             let input = try await ClientInput.decode(request)
             let registration = try input.registration(base: nil)
-            let (client, secret) = try await administration { try await portcullis.clientAdministration.register(registration, owner: user.id, by: user, in: caller.workspace) }
+            let (client, secret) = try await portcullis.clientAdministration.register(registration, owner: user.id, by: user, in: caller.workspace)
             return Responses.json(Self.resource(client, secret: secret), status: .created, headers: Responses.noStore)
         }
         api.add(.get, "/oauth/clients/{id}", dialect: .pm4) { _, context, caller in
@@ -35,21 +35,13 @@ struct ClientsAPIController {
             let client = try await target(context, caller, may: ClientAdministration.mayEdit, permission: .editAuthClients)
             let input = try await ClientInput.decode(request)
             let registration = try input.registration(base: client)
-            let (updated, secret) = try await administration { try await portcullis.clientAdministration.update(client, with: registration, by: try caller.requireUser) }
+            let (updated, secret) = try await portcullis.clientAdministration.update(client, with: registration, by: try caller.requireUser)
             return Responses.json(Self.resource(updated, secret: secret), headers: Responses.noStore)
         }
         api.add(.delete, "/oauth/clients/{id}", dialect: .pm4) { _, context, caller in
             let client = try await target(context, caller, may: ClientAdministration.mayDelete, permission: .deleteAuthClients)
             try await portcullis.clientAdministration.delete(client)
             return Response(status: .noContent)
-        }
-    }
-
-    private func administration<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let invalid as ClientAdministration.Invalid {
-            throw APIError.validation(invalid.errors)
         }
     }
 

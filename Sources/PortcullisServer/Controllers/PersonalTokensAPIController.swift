@@ -32,14 +32,10 @@ struct PersonalTokensAPIController {
                 } catch {
                     throw APIError.validation([("scopes", ["Unknown scope; use *, view_processes or edit_processes."])])
                 }
-                do {
-                    let (token, record) = try await portcullis.personalTokens.create(
-                        for: owner, name: input.name ?? "", scope: scope, lifetimeSeconds: lifetime, in: caller.workspace)
-                    let created = PersonalTokenCreated(accessToken: token, token: try await portcullis.resources([record])[0])
-                    return Responses.json(created, status: .created, headers: Responses.noStore)
-                } catch let invalid as PersonalAccessTokens.Invalid {
-                    throw APIError.validation(invalid.errors)
-                }
+                let (token, record) = try await portcullis.personalTokens.create(
+                    for: owner, name: input.name ?? "", scope: scope, lifetimeSeconds: lifetime, in: caller.workspace)
+                let created = PersonalTokenCreated(accessToken: token, token: try await portcullis.resources([record])[0])
+                return Responses.json(created, status: .created, headers: Responses.noStore)
             }
             api.add(.get, prefix + "/{tokenId}", dialect: dialect) { _, context, caller in
                 let record = try await token(context, caller)

@@ -103,7 +103,7 @@ struct TokenPagesController {
             let sealed = try KeySealer(key: portcullis.serverKey.flashSealKey).seal(token, kid: "personal-token:\(record.id)")
             context.sessions.withLockedSession { $0?.pendingSecret = .init(clientID: "personal-token:\(record.id)", sealed: sealed) }
             return Views.seeOther("/profile/tokens/new")
-        } catch let invalid as PersonalAccessTokens.Invalid {
+        } catch let invalid as ValidationFailure {
             return try await list(signedIn, context, form: fields, errors: invalid.errors)
         }
     }

@@ -57,8 +57,6 @@ struct ProtectedAPI {
             return try await handler(request, context, caller)
         } catch let error as APIError {
             return APIResponses.render(error, dialect: dialect)
-        } catch let invalid as UserAdministration.Invalid {
-            return APIResponses.render(.validation(invalid.errors), dialect: dialect)
         } catch let forbidden as UserAdministration.Forbidden {
             return APIResponses.render(.forbidden(forbidden.message), dialect: dialect)
         } catch let failure as ValidationFailure {

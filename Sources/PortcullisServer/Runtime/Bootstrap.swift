@@ -59,7 +59,7 @@ extension Portcullis {
         do {
             _ = try await clientAdministration.register(
                 ClientRegistration(name: PersonalAccessTokens.clientName, grants: [.personalAccess]), owner: nil, by: nil, in: workspace)
-        } catch is ClientAdministration.Invalid {
+        } catch is ValidationFailure {
             // Another process made it, or a client already has the name; the next start tries again if needed.
         }
     }

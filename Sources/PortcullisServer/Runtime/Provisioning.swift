@@ -8,16 +8,6 @@ public struct RegisteredClient: Sendable {
     public let secret: String?
 }
 
-/// A registration refused; the messages are per field, ready for a form or a 422 body.
-public struct ValidationFailure: Error, Sendable, CustomStringConvertible {
-    public let errors: [(field: String, messages: [String])]
-    public init(_ errors: [(field: String, messages: [String])]) { self.errors = errors }
-    public init(field: String, message: String) { self.errors = [(field, [message])] }
-    public var description: String {
-        errors.map { "\($0.field): \($0.messages.joined(separator: " "))" }.joined(separator: "; ")
-    }
-}
-
 /// Creating workspaces, users and clients: shared by the CLI and the admin pages.
 extension Portcullis {
     public func workspace(named name: String) async throws -> Workspace {
@@ -82,12 +72,8 @@ extension Portcullis {
     public func registerClient(_ registration: ClientRegistration, ownerUserID: Int? = nil, in workspace: Workspace) async throws
         -> RegisteredClient
     {
-        do {
-            let (client, secret) = try await clientAdministration.register(registration, owner: ownerUserID, by: nil, in: workspace)
-            return RegisteredClient(client: client, secret: secret)
-        } catch let invalid as ClientAdministration.Invalid {
-            throw ValidationFailure(invalid.errors)
-        }
+        let (client, secret) = try await clientAdministration.register(registration, owner: ownerUserID, by: nil, in: workspace)
+        return RegisteredClient(client: client, secret: secret)
     }
 
     /// A client of the workspace by its public id, or a clear failure.
