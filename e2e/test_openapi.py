@@ -118,6 +118,8 @@ def test_responses_match_the_document(server, setup):
     check(requests.post(url + "/workflow/oauth2/introspect", data={"token": spare["refresh_token"]}, auth=auth))
     check(requests.post(url + "/workflow/oauth2/introspect", data={"token": "x"}))
     check(requests.post(url + "/workflow/oauth2/introspect", data={}, auth=auth))
+    check(requests.post(url + "/workflow/oauth2/introspect?suppress_response_codes=true", data={"token": "x"}))
+    check(requests.post(url + "/workflow/oauth2/revoke?suppress_response_codes=true", data={"token": "x"}))
     check(requests.post(url + "/nowhere/oauth2/introspect", data={"token": "x"}, auth=auth))
     check(requests.post(url + "/oauth/revoke", data={"token": spare["access_token"]}, auth=auth))
     check(requests.post(url + "/oauth/revoke", data={}, auth=auth))

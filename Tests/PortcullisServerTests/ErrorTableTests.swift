@@ -149,6 +149,24 @@ struct ErrorTableTests {
         }
     }
 
+    @Test("pm3's revoke and introspect honour suppress_response_codes=true as its token endpoint does; pm4's ignore it")
+    func suppressResponseCodesOnRevokeAndIntrospect() async throws {
+        try await withServer { server, client in
+            let wrong = [("token", "anything"), ("client_id", server.clientID), ("client_secret", "wrong")]
+            for endpoint in ["revoke", "introspect"] {
+                let suppressed = try await client.postForm("/workflow/oauth2/\(endpoint)?suppress_response_codes=true", wrong)
+                #expect(suppressed.status == .ok, "\(endpoint)")
+                #expect(try suppressed.string("error") == "invalid_client", "\(endpoint)")
+                #expect(suppressed.headers[.cacheControl] == "no-store")
+                let plain = try await client.postForm("/workflow/oauth2/\(endpoint)", wrong)
+                #expect(plain.status == .unauthorized, "\(endpoint)")
+                let pm4 = try await client.postForm("/oauth/\(endpoint)?suppress_response_codes=true", wrong)
+                #expect(pm4.status == .unauthorized, "\(endpoint)")
+                #expect(try pm4.string("error") == "invalid_client", "\(endpoint)")
+            }
+        }
+    }
+
     @Test("An unknown workspace on pm3 routes is 503 with an empty body")
     func unknownWorkspace() async throws {
         try await withServer { server, client in

@@ -35,7 +35,6 @@ public func buildRouter(_ portcullis: Portcullis) -> Router<AppRequestContext> {
     let catalog = RouteCatalog()
     router.add(middleware: ErrorMiddleware(portcullis: portcullis, catalog: catalog))
     TokenController(portcullis: portcullis).addRoutes(to: router)
-    TokenManagementController(portcullis: portcullis).addRoutes(to: router)
     DiscoveryController(portcullis: portcullis).addRoutes(to: router)
     let views = portcullis.views
     router.get("/assets/portcullis.css") { _, _ in views.stylesheetResponse }

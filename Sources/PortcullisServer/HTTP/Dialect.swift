@@ -10,6 +10,13 @@ public enum Dialect: Sendable {
     case pm4
     /// ProcessMaker 3: `/{workspace}/oauth2/…`, `token_type: "bearer"`, `suppress_response_codes`.
     case pm3
+
+    /// ProcessMaker 3 answers an OAuth endpoint's error (token, and here revoke and introspect too) with status 200
+    /// and the error object when the URL carries `?suppress_response_codes=true`, as seed 000 describes it. pm4
+    /// ignores the flag.
+    func suppressesResponseCodes(_ request: Request) -> Bool {
+        self == .pm3 && request.uri.queryParameters["suppress_response_codes"] == "true"
+    }
 }
 
 /// Builds responses. Every token or error body of the token endpoint goes through here.
