@@ -77,10 +77,10 @@ extension Store {
     public var authorizationCodes: any AuthorizationCodeRepository { AuthorizationCodeStore(store: self) }
     public var audit: any AuditRepository { AuditStore(store: self) }
 
-    /// Deletes sessions and codes that have expired, and revocations of tokens that have all expired (a day late, so a
-    /// clock a little behind never brings one back); returns how many rows went. Revocations go in batches of 10,000:
-    /// a long delete would hold SQLite's write lock against token requests.
-    public func purgeExpired(now: Int64) async throws -> Int {
+    /// Deletes sessions and codes that have expired, revocations of tokens that have all expired, and finished grants
+    /// (a day late, so a clock a little behind never brings one back); returns how many rows went. Revocations and
+    /// grants go in batches: a long delete would hold SQLite's write lock against token requests.
+    public func purgeExpired(now: Int64, accessTokenLifetime: Int64) async throws -> Int {
         let sessions = try await sql.raw("DELETE FROM sessions WHERE expires_at IS NOT NULL AND expires_at <= \(bind: now) RETURNING id").all()
         let codes = try await sql.raw("DELETE FROM authorization_codes WHERE expires_at <= \(bind: now - 86400) RETURNING id").all()
         var revocations = 0
@@ -95,6 +95,39 @@ extension Store {
             if batch < 10000 { break }
             try await Task.sleep(for: .milliseconds(50))
         }
-        return sessions.count + codes.count + revocations
+        return sessions.count + codes.count + revocations + (try await purgeFinishedGrants(now: now, accessTokenLifetime: accessTokenLifetime))
+    }
+
+    /// A grant is finished when no refresh token of it can be redeemed (each expired a day ago) and no access token
+    /// minted from it is still live (the last was minted with its newest refresh token, or with the grant itself, more
+    /// than one access-token lifetime and a day ago). Its rows serve nothing then: a redeemed or replayed expired
+    /// refresh token is refused either way, and the revocations that stop its access tokens are rows of their own.
+    /// Without this, every password login and every rotation would add a row for ever.
+    func purgeFinishedGrants(now: Int64, accessTokenLifetime: Int64) async throws -> Int {
+        let expiredBefore = now - 86400
+        let mintedBefore = now - accessTokenLifetime - 86400
+        let batch = 1000
+        var purged = 0
+        while true {
+            let ids = try await sql.raw(
+                """
+                SELECT g.id FROM grants g WHERE g.created_at <= \(bind: mintedBefore) AND NOT EXISTS
+                (SELECT 1 FROM refresh_tokens rt WHERE rt.grant_id = g.id
+                 AND (rt.expires_at > \(bind: expiredBefore) OR rt.created_at > \(bind: mintedBefore)))
+                LIMIT \(literal: batch)
+                """
+            ).all(decodingColumn: "id", as: Int.self)
+            if ids.isEmpty { break }
+            let binds: [any Encodable & Sendable] = ids
+            // A finished grant gains no refresh token (rotation needs a live one), so the ids stay finished here.
+            try await writeTransaction { sql in
+                try await sql.raw("DELETE FROM refresh_tokens WHERE grant_id IN (\(binds: binds))").run()
+                try await sql.raw("DELETE FROM grants WHERE id IN (\(binds: binds))").run()
+            }
+            purged += ids.count
+            if ids.count < batch { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return purged
     }
 }

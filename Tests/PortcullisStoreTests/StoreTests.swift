@@ -221,9 +221,61 @@ struct StoreTests {
             }
             try await store.revocations.record(Revocation(kind: .token, value: "recent", revokedAt: now - 5000, expiresAt: now - 1000))
             try await store.revocations.record(Revocation(kind: .grant, value: "live", revokedAt: now - 10, expiresAt: now + 3600))
-            #expect(try await store.purgeExpired(now: now) == 25)
+            #expect(try await store.purgeExpired(now: now, accessTokenLifetime: 3600) == 25)
             let left = try await store.sql.raw("SELECT target FROM revocations ORDER BY target").all(decodingColumn: "target", as: String.self)
             #expect(left == ["live", "recent"])
+        }
+    }
+
+    @Test("Finished grants are purged with their refresh tokens: every refresh token expired a day ago, every access token too")
+    func purgeFinishedGrants() async throws {
+        try await withStore { store in
+            let now: Int64 = 10_000_000
+            let day: Int64 = 86400
+            let access: Int64 = 2 * day  // a long access-token lifetime, so "access tokens still live" is its own case
+            let ws = try await store.workspaces.createWorkspace(named: "purge", now: 1)
+            let client = try await store.clients.createClient(
+                NewClient(workspaceID: ws.id, clientID: "Cpurge", name: "c", grants: [.password], isConfidential: true, secretHash: "x"), now: 1)
+            let user = try await store.users.createUser(NewUser(workspaceID: ws.id, username: "u", passwordHash: "h"), now: 1)
+            /// A grant made at `made`, with a chain of refresh tokens (made, expires) rotated one into the next.
+            func grant(made: Int64, chain: [(made: Int64, expires: Int64)]) async throws -> Int {
+                let id = try await store.grants.createGrant(
+                    NewGrant(workspaceID: ws.id, clientRowID: client.id, userID: user.id, scope: .everything, grantType: .password),
+                    refreshToken: nil, now: made)
+                var parent: Int?
+                for (index, link) in chain.enumerated() {
+                    let hash = "g\(id)-\(index)"
+                    if let parent {
+                        #expect(try await store.grants.rotateRefreshToken(
+                            id: parent, grantID: id, successor: NewRefreshToken(hash: hash, parentID: parent, expiresAt: link.expires), now: link.made))
+                    } else {
+                        try await store.sql.raw(
+                            """
+                            INSERT INTO refresh_tokens (grant_id, token_hash, expires_at, created_at)
+                            VALUES (\(bind: id), \(bind: hash), \(bind: link.expires), \(bind: link.made))
+                            """
+                        ).run()
+                    }
+                    parent = try #require(try await store.grants.refreshToken(hash: hash)).id
+                }
+                return id
+            }
+            let finished = try await grant(made: now - 40 * day, chain: [(now - 40 * day, now - 30 * day), (now - 31 * day, now - 5 * day)])
+            let refreshExpiredAnHourAgo = try await grant(made: now - 40 * day, chain: [(now - 40 * day, now - 3600)])
+            let accessStillLive = try await grant(made: now - 40 * day, chain: [(now - 2 * day, now - 2 * day + 3600)])
+            let live = try await grant(made: now - 10 * day, chain: [(now - day, now + 29 * day)])
+            let oldWithoutRefresh = try await grant(made: now - 4 * day, chain: [])
+            let recentWithoutRefresh = try await grant(made: now - 2 * day, chain: [])
+            try await store.grants.revokeGrant(id: finished, now: now - 20 * day, accessTokenHorizon: now - 20 * day + access)
+
+            #expect(try await store.purgeExpired(now: now, accessTokenLifetime: access) == 2 + 1, "two grants and one expired revocation")
+            let grants = try await store.sql.raw("SELECT id FROM grants ORDER BY id").all(decodingColumn: "id", as: Int.self)
+            #expect(grants == [refreshExpiredAnHourAgo, accessStillLive, live, recentWithoutRefresh].sorted())
+            #expect(!grants.contains(oldWithoutRefresh) && !grants.contains(finished))
+            let tokens = try await store.sql.raw("SELECT grant_id FROM refresh_tokens ORDER BY grant_id").all(decodingColumn: "grant_id", as: Int.self)
+            #expect(tokens == [refreshExpiredAnHourAgo, accessStillLive, live].sorted(), "the finished grant's two refresh tokens went with it")
+            #expect(try await store.grants.refreshToken(hash: "g\(live)-0") != nil, "a live grant's token still redeems")
+            #expect(try await store.purgeExpired(now: now, accessTokenLifetime: access) == 0, "nothing more to do")
         }
     }
 

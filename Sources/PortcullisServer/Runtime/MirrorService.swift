@@ -43,7 +43,7 @@ struct MirrorService: Service {
                 if now - lastPrune >= 60 {
                     try await portcullis.store.personalTokens.recordUse(portcullis.tokenUsage.drain())
                     portcullis.revocationList.prune(now: now)
-                    _ = try await portcullis.store.purgeExpired(now: now)
+                    _ = try await portcullis.store.purgeExpired(now: now, accessTokenLifetime: portcullis.configuration.accessTokenLifetime)
                     try await portcullis.store.throttle.purge(before: now - portcullis.configuration.throttle.window)
                     lastPrune = now
                 }
