@@ -137,9 +137,12 @@ public final class Store: Sendable {
     var sql: any SQLDatabase { db as! any SQLDatabase }
 
     /// Runs every migration that has not run yet. Safe to call on every start, from several processes.
-    public func migrate() async throws {
+    public func migrate() async throws { try await migrate(PortcullisMigrations.all) }
+
+    /// Runs the given migrations; tests use it to build a database as an older version left it.
+    func migrate(_ list: [any Migration]) async throws {
         let migrations = Migrations()
-        migrations.add(PortcullisMigrations.all)
+        migrations.add(list)
         let migrator = Migrator(databases: databases, migrations: migrations, logger: logger, on: eventLoopGroup.any(), migrationLogLevel: .debug)
         guard case .postgres(let url) = location else {
             try await migrator.setupIfNeeded().get()

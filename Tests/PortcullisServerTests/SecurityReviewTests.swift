@@ -151,4 +151,24 @@ struct SecurityReviewTests {
             #expect(events.first?.subject == "(unknown user)")
         }
     }
+
+    @Test("A deleted user's id is never given to the next user: the old session and tokens stay dead, the new user's work")
+    func deletedUserIDIsNotReused() async throws {
+        try await withServer { server, client in
+            let admin = try await server.accessToken(client, username: "admin", password: TestServer.adminPassword)
+            let browser = Browser(client)
+            #expect(try await signIn(browser).status == .seeOther)
+            #expect(try await browser.get("/profile/tokens").status == .ok)
+            let aliceToken = try await server.accessToken(client)
+            // Alice is the newest user: on SQLite, without AUTOINCREMENT, her row id would be the next one given.
+            #expect(try await client.execute(uri: "/api/1.0/users/\(server.alice.id)", method: .delete, headers: bearer(admin)).status == .noContent)
+            let bob = try await server.portcullis.createUser(username: "bob", password: "bob-password-1", isSuperAdmin: true, in: server.workspace)
+            #expect(bob.id > server.alice.id)
+            let page = try await browser.get("/profile/tokens")
+            #expect(page.status == .seeOther, "Alice's browser must be signed out, not signed in as Bob")
+            #expect(try await client.get("/api/1.0/users/me", token: aliceToken).status == .unauthorized)
+            let bobToken = try await server.accessToken(client, username: "bob", password: "bob-password-1")
+            #expect(try await client.get("/api/1.0/users/me", token: bobToken).status == .ok, "Alice's revocation must not name Bob")
+        }
+    }
 }

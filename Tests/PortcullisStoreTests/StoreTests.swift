@@ -47,6 +47,97 @@ struct StoreTests {
         }
     }
 
+    /// A workspace, a client, and `count` users each with a password grant and its refresh token `"<username>-rt"`.
+    static func people(_ store: Store, _ count: Int) async throws -> (client: OAuthClient, users: [UserAccount], grants: [Int]) {
+        let ws = try await store.workspaces.createWorkspace(named: "ids", now: 1)
+        let client = try await store.clients.createClient(
+            NewClient(workspaceID: ws.id, clientID: "Cids", name: "c", grants: [.password], isConfidential: true, secretHash: "x"), now: 1)
+        var users: [UserAccount] = []
+        var grants: [Int] = []
+        for index in 0..<count {
+            let user = try await store.users.createUser(NewUser(workspaceID: ws.id, username: "u\(index)", passwordHash: "h"), now: 1)
+            users.append(user)
+            grants.append(
+                try await store.grants.createGrant(
+                    NewGrant(workspaceID: ws.id, clientRowID: client.id, userID: user.id, scope: .everything, grantType: .password),
+                    refreshToken: NewRefreshToken(hash: "u\(index)-rt", parentID: nil, expiresAt: 10_000), now: 1))
+        }
+        return (client, users, grants)
+    }
+
+    @Test("A deleted user's or grant's id is never given again (sessions, tokens and revocations name them by id)")
+    func idsAreNeverReused() async throws {
+        try await withStore { store in
+            let (client, users, grants) = try await Self.people(store, 2)
+            let newest = try #require(users.last)
+            _ = try await store.userAdministration.revokeEverything(ofUser: newest.id, now: 2, horizon: 100_000)
+            #expect(try await store.userAdministration.deleteUser(id: newest.id))
+            let next = try await store.users.createUser(NewUser(workspaceID: client.workspaceID, username: "next", passwordHash: "h"), now: 3)
+            #expect(next.id > newest.id)
+            // The newest grant goes with its user (ON DELETE CASCADE); the next grant must not take its id.
+            #expect(try await store.grants.refreshToken(hash: "u1-rt") == nil)
+            let grant = try await store.grants.createGrant(
+                NewGrant(workspaceID: client.workspaceID, clientRowID: client.id, userID: next.id, scope: .everything, grantType: .password),
+                refreshToken: nil, now: 3)
+            #expect(grant > grants.max()!)
+        }
+    }
+
+    @Test(
+        "Upgrading a SQLite database made before M0013 keeps every row, index and foreign key, and ids then never repeat",
+        .enabled(if: !TestDatabase.isPostgres, "the rebuild is SQLite's; PostgreSQL's sequences never reuse an id"))
+    func upgradeToAutoincrement() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-upgrade-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (url, drop) = try await TestDatabase.fresh(in: folder)
+        let store = try await Store.open(try DatabaseLocation(url: url), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        do {
+            let index = try #require(PortcullisMigrations.all.firstIndex { $0 is M0013_NeverReuseRowIDs })
+            try await store.migrate(Array(PortcullisMigrations.all[..<index]))
+            func definition(_ table: String) async throws -> String {
+                try await store.sql.raw("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = \(bind: table)")
+                    .first(decodingColumn: "sql", as: String.self) ?? ""
+            }
+            #expect(try await !definition("users").contains("AUTOINCREMENT"))
+            let (client, users, grants) = try await Self.people(store, 3)
+            try await UserStore.writePermissions([.viewUsers], userID: users[0].id, on: store.sql)
+            // The newest user deleted before the upgrade: her id is named by a live revocation.
+            let gone = users[2]
+            _ = try await store.userAdministration.revokeEverything(ofUser: gone.id, now: 2, horizon: 100_000)
+            #expect(try await store.userAdministration.deleteUser(id: gone.id))
+            func indexes() async throws -> [String] {
+                try await store.sql.raw("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('users', 'grants') ORDER BY name")
+                    .all(decodingColumn: "name", as: String.self)
+            }
+            let indexesBefore = try await indexes()
+            #expect(indexesBefore.contains("grants_user_id"))
+
+            try await store.migrate()
+
+            #expect(try await definition("users").contains("\"id\" INTEGER PRIMARY KEY AUTOINCREMENT"))
+            #expect(try await definition("grants").contains("\"id\" INTEGER PRIMARY KEY AUTOINCREMENT"))
+            #expect(try await indexes() == indexesBefore)
+            #expect(try await store.sql.raw("PRAGMA foreign_key_check").all().isEmpty)
+            let kept = try #require(try await store.users.user(id: users[0].id))
+            #expect(kept.username == "u0" && kept.permissions == [.viewUsers])
+            let token = try #require(try await store.grants.refreshToken(hash: "u1-rt"))
+            #expect(token.grantID == grants[1] && token.userID == users[1].id && token.clientRowID == client.id)
+            // Foreign keys still cascade: deleting a user takes her grants and their refresh tokens.
+            #expect(try await store.userAdministration.deleteUser(id: users[1].id))
+            #expect(try await store.grants.refreshToken(hash: "u1-rt") == nil)
+            // Above every id ever given, the deleted ones included.
+            let next = try await store.users.createUser(NewUser(workspaceID: client.workspaceID, username: "next", passwordHash: "h"), now: 3)
+            #expect(next.id == gone.id + 1)
+            try await store.migrate()  // nothing left to do
+        } catch {
+            await store.close()
+            await drop()
+            throw error
+        }
+        await store.close()
+        await drop()
+    }
+
     @Test(
         "Instances started together on one empty PostgreSQL database all migrate it: one does the work, the others wait",
         .enabled(if: TestDatabase.isPostgres, "several processes share a database only on PostgreSQL"))

@@ -16,6 +16,7 @@ enum PortcullisMigrations {
         M0010_CreateAuditEvents(),
         M0011_CreatePersonalAccessTokens(),
         M0012_CreateThrottleBuckets(),
+        M0013_NeverReuseRowIDs(),
     ]
 }
 
