@@ -50,12 +50,14 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case unsupportedDatabaseURL
     case cannotCreateDirectory(String)
     case unreachable(String)
+    case cannotLock(String)
 
     public var description: String {
         switch self {
         case .unsupportedDatabaseURL: "DATABASE_URL must start with postgres:// or sqlite:, or be a file path"
         case .cannotCreateDirectory(let path): "cannot create the folder \(path)"
         case .unreachable(let detail): "the database is unreachable: \(detail)"
+        case .cannotLock(let path): "cannot take the migration lock \(path) (another process has held it for two minutes, or it cannot be created)"
         }
     }
 }
@@ -144,14 +146,19 @@ public final class Store: Sendable {
         let migrations = Migrations()
         migrations.add(list)
         let migrator = Migrator(databases: databases, migrations: migrations, logger: logger, on: eventLoopGroup.any(), migrationLogLevel: .debug)
+        // Processes started together (a server and a CLI command, several instances) would otherwise race to create
+        // the same tables, and all but one would fail. One migrates while the others wait; they then find nothing
+        // left to do.
         guard case .postgres(let url) = location else {
+            guard case .sqlite(let path) = location else { return }
+            // SQLite: an exclusive lock on a file beside the database (each statement is atomic, a migration is not).
+            let lock = try await MigrationFileLock.acquire(path + ".migrate-lock")
+            defer { lock.release() }
             try await migrator.setupIfNeeded().get()
             try await migrator.prepareBatch().get()
             return
         }
-        // Instances started together would otherwise race to create the same tables, and all but one would fail.
-        // A PostgreSQL advisory lock, held on a connection of its own (not the pool's, which the migrator needs),
-        // lets one migrate while the others wait; they then find nothing left to do. SQLite serialises writers itself.
+        // PostgreSQL: an advisory lock, held on a connection of its own (not the pool's, which the migrator needs).
         let connection = try await PostgresConnection.connect(
             on: eventLoopGroup.any(), configuration: try SQLPostgresConfiguration(url: url).coreConfiguration, id: 0, logger: logger)
         do {
@@ -229,3 +236,36 @@ extension Store {
         try await sql.raw(SQLQueryString(statement)).run()
     }
 }
+
+/// An exclusive `flock` on a file: the SQLite migrations' lock between processes. The kernel drops it when the
+/// process dies, so a crash mid-migration never leaves the next start waiting.
+struct MigrationFileLock {
+    let descriptor: Int32
+
+    static func acquire(_ path: String, timeout: Duration = .seconds(120)) async throws -> MigrationFileLock {
+        let descriptor = Glibc.open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw StoreError.cannotLock(path) }
+        let deadline = ContinuousClock.now + timeout
+        // Non-blocking attempts with a pause between: a blocking flock would hold one of the few threads that
+        // run async code.
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR, ContinuousClock.now < deadline else {
+                Glibc.close(descriptor)
+                throw StoreError.cannotLock(path)
+            }
+            do {
+                try await Task.sleep(for: .milliseconds(50))
+            } catch {
+                Glibc.close(descriptor)
+                throw error
+            }
+        }
+        return MigrationFileLock(descriptor: descriptor)
+    }
+
+    func release() {
+        flock(descriptor, LOCK_UN)
+        Glibc.close(descriptor)
+    }
+}
+

@@ -138,11 +138,13 @@ struct StoreTests {
         await drop()
     }
 
-    @Test(
-        "Instances started together on one empty PostgreSQL database all migrate it: one does the work, the others wait",
-        .enabled(if: TestDatabase.isPostgres, "several processes share a database only on PostgreSQL"))
+    @Test("Instances started together on one empty database all migrate it: one does the work, the others wait")
     func concurrentMigrations() async throws {
-        let (url, drop) = try await TestDatabase.emptyPostgres()
+        // SQLite: three stores on one new file (a server and CLI commands started together); each its own lock
+        // file descriptor, so they exclude each other as separate processes would.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-race-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (url, drop) = TestDatabase.isPostgres ? try await TestDatabase.emptyPostgres() : try await TestDatabase.fresh(in: folder)
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         var stores: [Store] = []
         for _ in 0..<3 { stores.append(try await Store.open(try DatabaseLocation(url: url), poolSize: 2, logger: logger, connectionTimeout: 120)) }
