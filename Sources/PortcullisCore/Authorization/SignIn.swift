@@ -12,44 +12,30 @@ public struct SignIn: Sendable {
     /// The user, or `OAuthError.invalidUserCredentials` / `.throttled`.
     public func signIn(username: String, password: String, in workspace: Workspace, address: String?) async throws -> UserAccount {
         let now = server.clock.now()
-        // One budget per account across the login form and the password grant; counted before the bcrypt work and
-        // refunded on success, so concurrent guesses cannot slip past the limit.
-        let keys = [ThrottleKey(.username, "\(workspace.id):\(username.lowercased())")]
-            + (address.map { [ThrottleKey(.address, $0)] } ?? [])
-        let attempt: AttemptTicket
+        let check: AuthorizationServer.PasswordCheck
         do {
-            attempt = try await server.limiter.begin(keys, now: now)
-        } catch {
-            try? await audit.record(
-                AuditEvent(workspaceID: workspace.id, kind: "login.throttled", subject: try await auditName(username, workspace), address: address, createdAt: now))
-            throw error
-        }
-        let found: UserAccount?
-        let verified: Bool
-        do {
-            found = try await server.users.user(username: username, workspaceID: workspace.id)
-            if let found {
-                verified = await server.passwords.verify(password, against: found.passwordHash)
-            } else {
-                await server.passwords.verifyAgainstDummy(password)
-                verified = false
+            check = try await server.checkPassword(username: username, password: password, in: workspace, address: address)
+        } catch let error as OAuthError {
+            if case .throttled = error {
+                try? await audit.record(
+                    AuditEvent(
+                        workspaceID: workspace.id, kind: "login.throttled", subject: try await auditName(username, workspace), address: address,
+                        createdAt: now))
             }
-        } catch {
-            await server.limiter.finished(attempt, succeeded: false, now: now)
             throw error
         }
-        guard let user = found, verified, user.isActive else {
-            await server.limiter.finished(attempt, succeeded: false, now: now)
+        switch check {
+        case .accepted(let user):
+            try? await audit.record(
+                AuditEvent(workspaceID: workspace.id, kind: "login.success", userID: user.id, subject: user.username, address: address, createdAt: now))
+            return user
+        case .refused(let found):
             try? await audit.record(
                 AuditEvent(
                     workspaceID: workspace.id, kind: "login.failure", userID: found?.id, subject: found?.username ?? "(unknown user)", address: address,
                     createdAt: now))
             throw OAuthError.invalidUserCredentials
         }
-        await server.limiter.finished(attempt, succeeded: true, now: now)
-        try? await audit.record(
-            AuditEvent(workspaceID: workspace.id, kind: "login.success", userID: user.id, subject: user.username, address: address, createdAt: now))
-        return user
     }
 
     /// The name an audit row carries: the account's own, or nothing for an unknown name (which may be a password typed

@@ -12,17 +12,8 @@ extension AuthorizationServer {
         }
         let scope = try ScopeSet.parse(request["scope"]) ?? .everything
         let now = clock.now()
-        // Counted before the bcrypt work, refunded on success: concurrent guesses cannot slip past the limit.
-        let keys = [ThrottleKey(.username, "\(workspace.id):\(username.lowercased())")] + (request.remoteAddress.map { [ThrottleKey(.address, $0)] } ?? [])
-        let attempt = try await limiter.begin(keys, now: now)
-        let user: UserAccount
-        do {
-            user = try await verifiedUser(username: username, password: password, workspace: workspace)
-        } catch {
-            await limiter.finished(attempt, succeeded: false, now: now)
-            throw error
-        }
-        await limiter.finished(attempt, succeeded: true, now: now)
+        guard case .accepted(let user) = try await checkPassword(username: username, password: password, in: workspace, address: request.remoteAddress)
+        else { throw OAuthError.invalidUserCredentials }
 
         let refreshToken = OpaqueSecret.generate(.refreshToken)
         let grantID = try await grants.createGrant(
@@ -38,16 +29,40 @@ extension AuthorizationServer {
             claims: access.claims)
     }
 
-    /// The active user with this password, or `invalidUserCredentials`.
-    private func verifiedUser(username: String, password: String, workspace: Workspace) async throws -> UserAccount {
-        guard let user = try await users.user(username: username, workspaceID: workspace.id) else {
-            // An unknown username costs the same bcrypt time as a wrong password.
-            await passwords.verifyAgainstDummy(password)
-            throw OAuthError.invalidUserCredentials
+    /// What checking a username and password found.
+    enum PasswordCheck {
+        case accepted(UserAccount)
+        /// Wrong password, unknown username (`found` nil) or an inactive account.
+        case refused(found: UserAccount?)
+    }
+
+    /// The one password check of the password grant and the login page. One budget per account across both, and one
+    /// per address: counted before the bcrypt work and refunded on success, so concurrent guesses cannot slip past
+    /// the limit (throws `throttled` when it is reached). An unknown username costs the same bcrypt time as a wrong
+    /// password, so response times do not tell which usernames exist.
+    func checkPassword(username: String, password: String, in workspace: Workspace, address: String?) async throws -> PasswordCheck {
+        let now = clock.now()
+        let keys = [ThrottleKey(.username, "\(workspace.id):\(username.lowercased())")] + (address.map { [ThrottleKey(.address, $0)] } ?? [])
+        let attempt = try await limiter.begin(keys, now: now)
+        let found: UserAccount?
+        let verified: Bool
+        do {
+            found = try await users.user(username: username, workspaceID: workspace.id)
+            if let found {
+                verified = await passwords.verify(password, against: found.passwordHash)
+            } else {
+                await passwords.verifyAgainstDummy(password)
+                verified = false
+            }
+        } catch {
+            await limiter.finished(attempt, succeeded: false, now: now)
+            throw error
         }
-        guard await passwords.verify(password, against: user.passwordHash), user.isActive else {
-            throw OAuthError.invalidUserCredentials
+        guard let user = found, verified, user.isActive else {
+            await limiter.finished(attempt, succeeded: false, now: now)
+            return .refused(found: found)
         }
-        return user
+        await limiter.finished(attempt, succeeded: true, now: now)
+        return .accepted(user)
     }
 }
