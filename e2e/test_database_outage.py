@@ -9,6 +9,7 @@ import tempfile
 import pytest
 import requests
 
+from browser_flow import hidden_fields
 from conftest import ROOT, Server, free_port, password_login, wait_for
 from test_openapi import check as check_documented
 
@@ -97,6 +98,25 @@ def test_503_while_unreachable_and_recovery_without_restart(postgres):
         assert me.status_code == 503 and me.headers["Retry-After"] == "5" and me.json()["error"] == "Service Unavailable"
         pm3 = check_documented(requests.get(server.url + "/api/1.0/workflow/users", headers=bearer, timeout=30))
         assert pm3.status_code == 503 and pm3.json()["error"]["code"] == 503, pm3.text
+        # Pages that need the database answer an error page with Retry-After (the login form itself needs none).
+        browser = requests.Session()
+        browser.headers["Accept"] = "text/html,application/xhtml+xml"  # as a browser sends it: it gets a page
+        login_page = browser.get(server.url + "/login", timeout=30)
+        assert login_page.status_code == 200
+        signed = check_documented(browser.post(server.url + "/login", data={**hidden_fields(login_page.text), "username": "admin",
+                                                                            "password": "whatever"}, allow_redirects=False, timeout=30))
+        assert signed.status_code == 503 and signed.headers["Retry-After"] == "5", signed.status_code
+        assert "text/html" in signed.headers["Content-Type"]
+        # The same form posted by something that is not a browser: the OAuth error object.
+        script = requests.Session()
+        form = hidden_fields(script.get(server.url + "/login", timeout=30).text)
+        scripted = check_documented(script.post(server.url + "/login", data={**form, "username": "admin", "password": "whatever"},
+                                                allow_redirects=False, timeout=30))
+        assert scripted.status_code == 503 and scripted.json()["error"] == "temporarily_unavailable", scripted.status_code
+        for path in ("/oauth/authorize", "/workflow/oauth2/authorize"):
+            page = check_documented(browser.get(server.url + path, params={"response_type": "code", "client_id": client["client_id"]},
+                                                 allow_redirects=False, timeout=30))
+            assert page.status_code == 503 and page.headers["Retry-After"] == "5", f"{path}: {page.status_code}"
         assert requests.get(server.url + "/health").status_code == 200, "still alive"
         keys = requests.get(server.url + "/oauth/jwks")
         assert keys.status_code == 200 and keys.json()["keys"], "resource servers can still check tokens themselves"
