@@ -25,6 +25,61 @@ struct SecretsTests {
         #expect(!ConstantTime.equals("", "a"))
     }
 
+    /// Every `==` or `!=` in Sources/ whose operand names a secret (a CSRF token, a client secret or its hash, a PKCE
+    /// challenge or verifier, a password or its hash), as "file:line: text". Comparisons with nil, true, false or a
+    /// number say nothing about the secret's value and are left out.
+    static func plainSecretComparisons(in sources: URL) throws -> [String] {
+        let secretWords = ["csrf", "secret", "challenge", "verifier", "hash", "password"]
+        let comparison = try NSRegularExpression(pattern: #"([A-Za-z_][\w.?!()]*)\s*(==|!=)\s*([A-Za-z_"][\w.?!()"]*)"#)
+        func namesSecret(_ operand: String) -> Bool {
+            let lowered = operand.lowercased()
+            return secretWords.contains { lowered.contains($0) } && !lowered.hasSuffix("isempty") && !lowered.hasSuffix("count")
+        }
+        func isPlainLiteral(_ operand: String) -> Bool {
+            let bare = operand.trimmingCharacters(in: CharacterSet(charactersIn: "()!"))
+            return ["nil", "true", "false"].contains(bare) || Int(bare) != nil
+        }
+        var found: [String] = []
+        let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)!.compactMap { $0 as? URL }
+        for file in files where file.pathExtension == "swift" {
+            for (number, line) in try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let text = String(line)
+                if text.trimmingCharacters(in: .whitespaces).hasPrefix("//") { continue }
+                for match in comparison.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                    let left = (text as NSString).substring(with: match.range(at: 1))
+                    let right = (text as NSString).substring(with: match.range(at: 3))
+                    if isPlainLiteral(left) || isPlainLiteral(right) { continue }
+                    if namesSecret(left) || namesSecret(right) {
+                        found.append("\(file.lastPathComponent):\(number + 1): \(text.trimmingCharacters(in: .whitespaces))")
+                    }
+                }
+            }
+        }
+        return found
+    }
+
+    @Test("Secrets are compared in constant time: no == or != on a secret anywhere in Sources (DESIGN.md, security)")
+    func noPlainSecretComparisons() throws {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources")
+        #expect(FileManager.default.fileExists(atPath: sources.appendingPathComponent("PortcullisCore").path), "\(sources.path)")
+        let found = try Self.plainSecretComparisons(in: sources)
+        #expect(found == [], "use ConstantTime.equals: \(found.joined(separator: "\n"))")
+        // The scan itself finds what it is for (so an empty answer above means something).
+        let sample = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-scan-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: sample, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: sample) }
+        try """
+            guard let sent = fields["csrf"], sent == session.csrfToken else { return }
+            if computed != client.secretHash { throw OAuthError.invalidClient }
+            if (client.secretHash == nil) || secret?.isEmpty == true { return }
+            """.write(to: sample.appendingPathComponent("Sample.swift"), atomically: true, encoding: .utf8)
+        #expect(try Self.plainSecretComparisons(in: sample) == [
+            "Sample.swift:1: guard let sent = fields[\"csrf\"], sent == session.csrfToken else { return }",
+            "Sample.swift:2: if computed != client.secretHash { throw OAuthError.invalidClient }",
+        ])
+    }
+
     @Test("Client secrets are stored as a keyed hash and checked against it")
     func clientSecretHash() throws {
         let key = try ServerKey(text: ServerKey.generateText())
