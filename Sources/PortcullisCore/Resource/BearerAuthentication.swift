@@ -1,10 +1,10 @@
-/// Who is calling a protected route: a bearer token's holder, or a signed-in user's own pages.
+/// Who is calling a protected route with a bearer token.
 public struct Principal: Sendable {
     public let workspace: Workspace
     /// The user acted for; nil for client-credentials tokens.
     public let userID: Int?
     public let scopes: ScopeSet
-    /// The token's claims; nil when the caller is a signed-in browser session.
+    /// The token's claims.
     public let claims: AccessTokenClaims?
 
     public init(claims: AccessTokenClaims, workspace: Workspace) {
@@ -12,14 +12,6 @@ public struct Principal: Sendable {
         self.userID = claims.userID
         self.scopes = claims.scopeSet
         self.claims = claims
-    }
-
-    /// A signed-in user's session (with its CSRF token checked): everything the user may do.
-    public init(sessionUserID: Int, workspace: Workspace) {
-        self.workspace = workspace
-        self.userID = sessionUserID
-        self.scopes = .everything
-        self.claims = nil
     }
 }
 

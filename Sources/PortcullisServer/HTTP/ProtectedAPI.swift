@@ -6,13 +6,11 @@ import Logging
 import PortcullisCore
 import PortcullisStore
 
-/// The caller of a protected route, once authenticated: the token's principal and, for user-bound routes, the user.
+/// The caller of a protected route, once authenticated: its workspace and, for user-bound routes, the user.
 struct APICaller: Sendable {
-    let principal: Principal
     let workspace: Workspace
     /// Loaded for user-bound routes; nil on routes that accept client-credentials tokens.
     let user: UserAccount?
-    let dialect: Dialect
 
     /// The user, for routes registered as user-bound.
     var requireUser: UserAccount {
@@ -53,7 +51,7 @@ struct ProtectedAPI {
                 return Response(status: .serviceUnavailable)
             }
             let caller = try await authenticate(
-                portcullis: portcullis, request: request, context: context, workspace: workspace, dialect: dialect, userBound: userBound)
+                portcullis: portcullis, request: request, context: context, workspace: workspace, userBound: userBound)
             return try await handler(request, context, caller)
         } catch let error as APIError {
             return APIResponses.render(error, dialect: dialect)
@@ -67,7 +65,7 @@ struct ProtectedAPI {
     }
 
     static func authenticate(
-        portcullis: Portcullis, request: Request, context: AppRequestContext, workspace: Workspace, dialect: Dialect, userBound: Bool
+        portcullis: Portcullis, request: Request, context: AppRequestContext, workspace: Workspace, userBound: Bool
     ) async throws -> APICaller {
         // RFC 9700 §4.3.2: never from the query string, where it would end up in logs and Referer headers.
         if request.uri.queryParameters["access_token"] != nil { throw APIError.tokenInQuery }
@@ -78,9 +76,7 @@ struct ProtectedAPI {
             guard let sent = request.headers[.csrfToken], ConstantTime.equals(sent, signedIn.session.csrfToken) else {
                 throw APIError.forbidden("Send the page's CSRF token in the X-CSRF-TOKEN header")
             }
-            return APICaller(
-                principal: Principal(sessionUserID: signedIn.user.id, workspace: workspace), workspace: workspace, user: signedIn.user,
-                dialect: dialect)
+            return APICaller(workspace: workspace, user: signedIn.user)
         }
         guard let token = bearerToken(request.headers[.authorization]) else { throw APIError.missingToken }
         let access: AccessKind = (request.method == .get || request.method == .head) ? .read : .write
@@ -106,7 +102,7 @@ struct ProtectedAPI {
             }
             user = found
         }
-        return APICaller(principal: principal, workspace: workspace, user: user, dialect: dialect)
+        return APICaller(workspace: workspace, user: user)
     }
 
     /// RFC 6750 §2.1: `Authorization: Bearer <token>`, the scheme case-insensitive.
