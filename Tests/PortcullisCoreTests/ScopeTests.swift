@@ -18,6 +18,15 @@ struct ScopeTests {
         #expect(throws: OAuthError.invalidScope) { try ScopeSet.parse(raw) }
     }
 
+    @Test("A stored scope reads back as written; a value no longer understood grants nothing")
+    func stored() throws {
+        let scope = try #require(try ScopeSet.parse("edit_processes view_processes"))
+        #expect(ScopeSet(stored: scope.description) == scope)
+        #expect(ScopeSet(stored: "*") == .everything)
+        #expect(ScopeSet(stored: "* admin") == ScopeSet([]))
+        #expect(ScopeSet(stored: "") == ScopeSet([]))
+    }
+
     @Test("Narrowing is allowed, widening is not")
     func narrowing() {
         let all = ScopeSet([.all])

@@ -59,6 +59,12 @@ public struct ScopeSet: Sendable, Hashable, CustomStringConvertible {
         return ScopeSet(scopes)
     }
 
+    /// A scope column as the store wrote it (`description`). A value no longer understood grants nothing: a row can
+    /// only lose scope by being read, never gain it.
+    public init(stored: String) {
+        self = ((try? Self.parse(stored)) ?? nil) ?? ScopeSet([])
+    }
+
     /// The canonical space-separated form, stable across calls (sorted).
     public var description: String { sorted.map(\.rawValue).joined(separator: " ") }
 

@@ -21,7 +21,7 @@ struct AuthorizationCodeStore: AuthorizationCodeRepository {
         var value: AuthorizationCodeRecord {
             AuthorizationCodeRecord(
                 id: id, workspaceID: workspaceId, clientRowID: clientRowId, userID: userId, redirectURI: redirectUri,
-                redirectURIWasSent: redirectUriSent, scope: ((try? ScopeSet.parse(scope)) ?? nil) ?? ScopeSet([]),
+                redirectURIWasSent: redirectUriSent, scope: ScopeSet(stored: scope),
                 codeChallenge: codeChallenge, expiresAt: expiresAt, usedAt: usedAt, grantID: grantId)
         }
     }

@@ -62,10 +62,9 @@ struct GrantStore: GrantRepository {
                 """
             ).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
         else { return nil }
-        let scope = (try? ScopeSet.parse(row.scope)) ?? nil
         return RefreshTokenRecord(
             id: row.id, grantID: row.grantId, workspaceID: row.workspaceId, clientRowID: row.clientRowId,
-            userID: row.userId, scope: scope ?? ScopeSet([]), expiresAt: row.expiresAt, usedAt: row.usedAt,
+            userID: row.userId, scope: ScopeSet(stored: row.scope), expiresAt: row.expiresAt, usedAt: row.usedAt,
             revokedAt: row.tokenRevokedAt ?? row.grantRevokedAt)
     }
 

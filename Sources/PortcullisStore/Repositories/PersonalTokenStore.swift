@@ -22,7 +22,7 @@ struct PersonalTokenStore: PersonalTokenRepository {
         var value: PersonalTokenRecord {
             PersonalTokenRecord(
                 id: id, workspaceID: workspaceId, userID: userId, clientRowID: clientRowId, name: name,
-                scope: ((try? ScopeSet.parse(scope)) ?? nil) ?? ScopeSet([]), tokenID: tokenId, createdAt: createdAt, updatedAt: updatedAt,
+                scope: ScopeSet(stored: scope), tokenID: tokenId, createdAt: createdAt, updatedAt: updatedAt,
                 expiresAt: expiresAt, lastUsedAt: lastUsedAt, revokedAt: revokedAt)
         }
     }
