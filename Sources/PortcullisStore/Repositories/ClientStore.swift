@@ -118,15 +118,7 @@ extension ClientStore {
     func revokeGrants(clientRowID id: Int, revocation: Revocation) async throws {
         try await store.writeTransaction { sql in
             try await sql.raw("DELETE FROM authorization_codes WHERE client_row_id = \(bind: id) AND used_at IS NULL").run()
-            try await sql.raw(
-                """
-                UPDATE refresh_tokens SET revoked_at = \(bind: revocation.revokedAt)
-                WHERE revoked_at IS NULL AND grant_id IN (SELECT id FROM grants WHERE client_row_id = \(bind: id))
-                """
-            ).run()
-            try await sql.raw(
-                "UPDATE grants SET revoked_at = \(bind: revocation.revokedAt) WHERE client_row_id = \(bind: id) AND revoked_at IS NULL"
-            ).run()
+            try await GrantStore.revokeGrants(.client(rowID: id), now: revocation.revokedAt, on: sql)
             try await RevocationStore.insert(revocation, recordedAt: revocation.revokedAt, on: sql)
         }
     }

@@ -85,12 +85,35 @@ struct GrantStore: GrantRepository {
         }
     }
 
+    /// Which grants `revokeGrants` marks: one, every one of a user, every one of a client.
+    enum Selection {
+        case grant(Int), user(Int), client(rowID: Int)
+
+        var condition: SQLQueryString {
+            switch self {
+            case .grant(let id): "id = \(bind: id)"
+            case .user(let id): "user_id = \(bind: id)"
+            case .client(let id): "client_row_id = \(bind: id)"
+            }
+        }
+    }
+
+    /// Marks the selected grants and their refresh tokens revoked, inside the caller's write transaction. (The access
+    /// tokens they issued are stopped by the revocation row the caller records.)
+    static func revokeGrants(_ selection: Selection, now: Int64, on sql: any SQLDatabase) async throws {
+        let condition = selection.condition
+        try await sql.raw(
+            """
+            UPDATE refresh_tokens SET revoked_at = \(bind: now)
+            WHERE revoked_at IS NULL AND grant_id IN (SELECT id FROM grants WHERE \(condition))
+            """
+        ).run()
+        try await sql.raw("UPDATE grants SET revoked_at = \(bind: now) WHERE \(condition) AND revoked_at IS NULL").run()
+    }
+
     func revokeGrant(id: Int, now: Int64, accessTokenHorizon: Int64) async throws {
         try await store.writeTransaction { sql in
-            try await sql.raw("UPDATE grants SET revoked_at = \(bind: now) WHERE id = \(bind: id) AND revoked_at IS NULL").run()
-            try await sql.raw(
-                "UPDATE refresh_tokens SET revoked_at = \(bind: now) WHERE grant_id = \(bind: id) AND revoked_at IS NULL"
-            ).run()
+            try await Self.revokeGrants(.grant(id), now: now, on: sql)
             try await RevocationStore.insert(
                 Revocation(kind: .grant, value: String(id), revokedAt: now, expiresAt: accessTokenHorizon), recordedAt: now,
                 on: sql)

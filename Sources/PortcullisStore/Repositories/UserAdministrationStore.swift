@@ -88,13 +88,7 @@ struct UserAdministrationStore: UserAdministrationRepository {
             let version = try await sql.raw(
                 "UPDATE users SET token_version = token_version + 1 WHERE id = \(bind: userID) RETURNING token_version"
             ).first(decodingColumn: "token_version", as: Int.self) ?? 1
-            try await sql.raw(
-                """
-                UPDATE refresh_tokens SET revoked_at = \(bind: now)
-                WHERE revoked_at IS NULL AND grant_id IN (SELECT id FROM grants WHERE user_id = \(bind: userID))
-                """
-            ).run()
-            try await sql.raw("UPDATE grants SET revoked_at = \(bind: now) WHERE user_id = \(bind: userID) AND revoked_at IS NULL").run()
+            try await GrantStore.revokeGrants(.user(userID), now: now, on: sql)
             // The token version below revokes the personal access tokens; their rows say so too.
             try await sql.raw(
                 "UPDATE personal_access_tokens SET revoked_at = \(bind: now), updated_at = \(bind: now) WHERE user_id = \(bind: userID) AND revoked_at IS NULL"
