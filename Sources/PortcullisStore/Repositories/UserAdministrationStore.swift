@@ -46,10 +46,7 @@ struct UserAdministrationStore: UserAdministrationRepository {
     }
 
     func user(uid: String, workspaceID: Int) async throws -> UserAccount? {
-        guard let id = try await store.sql.raw("SELECT id FROM users WHERE uid = \(bind: uid) AND workspace_id = \(bind: workspaceID)")
-            .first(decodingColumn: "id", as: Int.self)
-        else { return nil }
-        return try await userStore.user(id: id)
+        try await userStore.oneUser(where: "u.uid = \(bind: uid) AND u.workspace_id = \(bind: workspaceID)")
     }
 
     func updateUser(id: Int, changes: UserChanges, now: Int64) async throws -> UserAccount {

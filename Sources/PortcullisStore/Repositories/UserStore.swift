@@ -42,7 +42,7 @@ struct UserStore: UserRepository {
 
     /// One user with their permissions in a single query: this runs on every user-bound API call and every password
     /// attempt, and each query is a hop to the database's threads and back.
-    private func oneUser(where condition: SQLQueryString) async throws -> UserAccount? {
+    func oneUser(where condition: SQLQueryString) async throws -> UserAccount? {
         let aggregate: SQLQueryString = store.isPostgres ? "string_agg(p.permission, ',')" : "group_concat(p.permission, ',')"
         // The outer columns are the users row's (Self.columns); the subquery has its own scope.
         let query: SQLQueryString = """
