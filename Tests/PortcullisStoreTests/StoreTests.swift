@@ -105,6 +105,9 @@ struct StoreTests {
             let gone = users[2]
             _ = try await store.userAdministration.revokeEverything(ofUser: gone.id, now: 2, horizon: 100_000)
             #expect(try await store.userAdministration.deleteUser(id: gone.id))
+            // An even later user, deleted, that only the audit trail still names.
+            try await store.audit.record(
+                AuditEvent(workspaceID: client.workspaceID, kind: "login.success", userID: gone.id + 5, subject: "x", address: nil, createdAt: 2))
             func indexes() async throws -> [String] {
                 try await store.sql.raw("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('users', 'grants') ORDER BY name")
                     .all(decodingColumn: "name", as: String.self)
@@ -118,6 +121,9 @@ struct StoreTests {
             #expect(try await definition("grants").contains("\"id\" INTEGER PRIMARY KEY AUTOINCREMENT"))
             #expect(try await indexes() == indexesBefore)
             #expect(try await store.sql.raw("PRAGMA foreign_key_check").all().isEmpty)
+            for _ in 0..<8 {  // every pooled connection, the migration's included, still enforces foreign keys
+                #expect(try await store.sql.raw("PRAGMA foreign_keys").first(decodingColumn: "foreign_keys", as: Int.self) == 1)
+            }
             let kept = try #require(try await store.users.user(id: users[0].id))
             #expect(kept.username == "u0" && kept.permissions == [.viewUsers])
             let token = try #require(try await store.grants.refreshToken(hash: "u1-rt"))
@@ -127,7 +133,7 @@ struct StoreTests {
             #expect(try await store.grants.refreshToken(hash: "u1-rt") == nil)
             // Above every id ever given, the deleted ones included.
             let next = try await store.users.createUser(NewUser(workspaceID: client.workspaceID, username: "next", passwordHash: "h"), now: 3)
-            #expect(next.id == gone.id + 1)
+            #expect(next.id == gone.id + 6)
             try await store.migrate()  // nothing left to do
         } catch {
             await store.close()

@@ -25,8 +25,16 @@ struct M0013_NeverReuseRowIDs: AsyncMigration {
                 try await sql.raw("BEGIN IMMEDIATE").run()
                 do {
                     for table in Self.tables { try await Self.rebuild(table, on: sql) }
+                    // Only rows that point at a missing parent (possibly there before, written with foreign keys off).
                     let broken = try await sql.raw("PRAGMA foreign_key_check").all()
-                    guard broken.isEmpty else { throw MigrationFailure("foreign keys broken by rebuilding \(Self.tables)") }
+                    if let row = broken.first {
+                        let table = (try? row.decode(column: "table", as: String.self)) ?? "?"
+                        let rowid = (try? row.decode(column: "rowid", as: Int?.self)).flatMap { $0 }.map(String.init) ?? "?"
+                        let parent = (try? row.decode(column: "parent", as: String.self)) ?? "?"
+                        throw MigrationFailure(
+                            "\(broken.count) row(s) point at a missing parent row, first \(table) rowid \(rowid) (parent table \(parent)); "
+                                + "fix or delete them with sqlite3, then start again")
+                    }
                     try await sql.raw("COMMIT").run()
                 } catch {
                     try? await sql.raw("ROLLBACK").run()
@@ -37,6 +45,10 @@ struct M0013_NeverReuseRowIDs: AsyncMigration {
                 throw error
             }
             try await sql.raw("PRAGMA foreign_keys = ON").run()
+            // This connection goes back to the pool: it must enforce foreign keys (cascades) like the others.
+            guard try await sql.raw("PRAGMA foreign_keys").first(decodingColumn: "foreign_keys", as: Int.self) == 1 else {
+                throw MigrationFailure("foreign keys stayed off on a database connection")
+            }
         }
     }
 
@@ -62,11 +74,20 @@ struct M0013_NeverReuseRowIDs: AsyncMigration {
         try await sql.raw(SQLQueryString("DROP TABLE \"\(table)\"")).run()
         try await sql.raw(SQLQueryString("ALTER TABLE \"\(rebuilt)\" RENAME TO \"\(table)\"")).run()
         for index in indexes { try await sql.raw(SQLQueryString(index)).run() }
-        // Ids deleted before this migration may still be named by live revocations; start above them too.
+        // Ids deleted before this migration may still be named elsewhere (revocations, audit rows, codes); start above
+        // them too.
         let named: SQLQueryString =
             table == "users"
-            ? "SELECT MAX(CAST(substr(target, 1, instr(target, ':') - 1) AS INTEGER)) AS n FROM revocations WHERE kind = 'user'"
-            : "SELECT MAX(CAST(target AS INTEGER)) AS n FROM revocations WHERE kind = 'grant'"
+            ? """
+                SELECT MAX(n) AS n FROM (
+                SELECT MAX(CAST(substr(target, 1, instr(target, ':') - 1) AS INTEGER)) AS n FROM revocations WHERE kind = 'user'
+                UNION ALL SELECT MAX(user_id) FROM audit_events)
+                """
+            : """
+                SELECT MAX(n) AS n FROM (
+                SELECT MAX(CAST(target AS INTEGER)) AS n FROM revocations WHERE kind = 'grant'
+                UNION ALL SELECT MAX(grant_id) FROM authorization_codes)
+                """
         func number(_ query: SQLQueryString) async throws -> Int {
             let row = try await sql.raw(query).first(decodingColumn: "n", as: Int?.self)
             return (row ?? nil) ?? 0
