@@ -77,10 +77,10 @@ extension Store {
     public var authorizationCodes: any AuthorizationCodeRepository { AuthorizationCodeStore(store: self) }
     public var audit: any AuditRepository { AuditStore(store: self) }
 
-    /// Deletes sessions and codes that have expired, revocations of tokens that have all expired, and finished grants
-    /// (a day late, so a clock a little behind never brings one back); returns how many rows went. Revocations and
-    /// grants go in batches: a long delete would hold SQLite's write lock against token requests.
-    public func purgeExpired(now: Int64, accessTokenLifetime: Int64) async throws -> Int {
+    /// Deletes sessions and codes that have expired, and revocations of tokens that have all expired (a day late, so a
+    /// clock a little behind never brings one back); returns how many rows went. Revocations go in batches of 10,000:
+    /// a long delete would hold SQLite's write lock against token requests.
+    public func purgeExpired(now: Int64) async throws -> Int {
         let sessions = try await sql.raw("DELETE FROM sessions WHERE expires_at IS NOT NULL AND expires_at <= \(bind: now) RETURNING id").all()
         let codes = try await sql.raw("DELETE FROM authorization_codes WHERE expires_at <= \(bind: now - 86400) RETURNING id").all()
         var revocations = 0
@@ -95,15 +95,17 @@ extension Store {
             if batch < 10000 { break }
             try await Task.sleep(for: .milliseconds(50))
         }
-        return sessions.count + codes.count + revocations + (try await purgeFinishedGrants(now: now, accessTokenLifetime: accessTokenLifetime))
+        return sessions.count + codes.count + revocations
     }
 
     /// A grant is finished when no refresh token of it can be redeemed (each expired a day ago) and no access token
     /// minted from it is still live (the last was minted with its newest refresh token, or with the grant itself, more
     /// than one access-token lifetime and a day ago). Its rows serve nothing then: a redeemed or replayed expired
     /// refresh token is refused either way, and the revocations that stop its access tokens are rows of their own.
-    /// Without this, every password login and every rotation would add a row for ever.
-    func purgeFinishedGrants(now: Int64, accessTokenLifetime: Int64) async throws -> Int {
+    /// Without this, every password login and every rotation would add a row for ever. It reads every grant older
+    /// than the cut-off (with a refresh-token probe each), so it runs hourly, not with the minutely purge; returns how
+    /// many grants went, in batches of 1,000.
+    public func purgeFinishedGrants(now: Int64, accessTokenLifetime: Int64) async throws -> Int {
         let expiredBefore = now - 86400
         let mintedBefore = now - accessTokenLifetime - 86400
         let batch = 1000

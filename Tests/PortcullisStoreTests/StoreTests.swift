@@ -320,7 +320,7 @@ struct StoreTests {
             }
             try await store.revocations.record(Revocation(kind: .token, value: "recent", revokedAt: now - 5000, expiresAt: now - 1000))
             try await store.revocations.record(Revocation(kind: .grant, value: "live", revokedAt: now - 10, expiresAt: now + 3600))
-            #expect(try await store.purgeExpired(now: now, accessTokenLifetime: 3600) == 25)
+            #expect(try await store.purgeExpired(now: now) == 25)
             let left = try await store.sql.raw("SELECT target FROM revocations ORDER BY target").all(decodingColumn: "target", as: String.self)
             #expect(left == ["live", "recent"])
         }
@@ -367,14 +367,14 @@ struct StoreTests {
             let recentWithoutRefresh = try await grant(made: now - 2 * day, chain: [])
             try await store.grants.revokeGrant(id: finished, now: now - 20 * day, accessTokenHorizon: now - 20 * day + access)
 
-            #expect(try await store.purgeExpired(now: now, accessTokenLifetime: access) == 2 + 1, "two grants and one expired revocation")
+            #expect(try await store.purgeFinishedGrants(now: now, accessTokenLifetime: access) == 2)
             let grants = try await store.sql.raw("SELECT id FROM grants ORDER BY id").all(decodingColumn: "id", as: Int.self)
             #expect(grants == [refreshExpiredAnHourAgo, accessStillLive, live, recentWithoutRefresh].sorted())
             #expect(!grants.contains(oldWithoutRefresh) && !grants.contains(finished))
             let tokens = try await store.sql.raw("SELECT grant_id FROM refresh_tokens ORDER BY grant_id").all(decodingColumn: "grant_id", as: Int.self)
             #expect(tokens == [refreshExpiredAnHourAgo, accessStillLive, live].sorted(), "the finished grant's two refresh tokens went with it")
             #expect(try await store.grants.refreshToken(hash: "g\(live)-0") != nil, "a live grant's token still redeems")
-            #expect(try await store.purgeExpired(now: now, accessTokenLifetime: access) == 0, "nothing more to do")
+            #expect(try await store.purgeFinishedGrants(now: now, accessTokenLifetime: access) == 0, "nothing more to do")
         }
     }
 

@@ -19,6 +19,8 @@ struct MirrorService: Service {
         // missed, and applying a row twice is harmless.
         var since = portcullis.clock.now() - 5
         var lastPrune = since
+        // The first grant purge a minute after start, then hourly: an instance restarted often still purges.
+        var lastGrantPurge = since - 3600 + 60
         var failures = 0
         while !Task.isCancelled {
             do {
@@ -43,9 +45,13 @@ struct MirrorService: Service {
                 if now - lastPrune >= 60 {
                     try await portcullis.store.personalTokens.recordUse(portcullis.tokenUsage.drain())
                     portcullis.revocationList.prune(now: now)
-                    _ = try await portcullis.store.purgeExpired(now: now, accessTokenLifetime: portcullis.configuration.accessTokenLifetime)
+                    _ = try await portcullis.store.purgeExpired(now: now)
                     try await portcullis.store.throttle.purge(before: now - portcullis.configuration.throttle.window)
                     lastPrune = now
+                }
+                if now - lastGrantPurge >= 3600 {
+                    _ = try await portcullis.store.purgeFinishedGrants(now: now, accessTokenLifetime: portcullis.configuration.accessTokenLifetime)
+                    lastGrantPurge = now
                 }
             } catch {
                 if failures == 0 {
