@@ -1,4 +1,5 @@
 import Foundation
+import FluentKit
 import Logging
 import SQLKit
 import PortcullisTestSupport
@@ -8,7 +9,8 @@ import Testing
 @testable import PortcullisStore
 
 /// A fresh database (SQLite in a temporary folder, or PostgreSQL when the suite runs against it), removed afterwards.
-func withStore(_ body: (Store) async throws -> Void) async throws {
+/// `migrations`: the ones to run first, for tests that build a database as an older version left it; all by default.
+func withStore(migrations: [any Migration]? = nil, _ body: (Store) async throws -> Void) async throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-store-\(UUID().uuidString)")
     let (url, drop) = try await TestDatabase.fresh(in: folder)
     // A long pool timeout: the whole suite runs at once on two cores, and twenty transactions queue for four connections.
@@ -16,7 +18,7 @@ func withStore(_ body: (Store) async throws -> Void) async throws {
         try DatabaseLocation(url: url), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), connectionTimeout: 120)
     defer { try? FileManager.default.removeItem(at: folder) }
     do {
-        try await store.migrate()
+        if let migrations { try await store.migrate(migrations) } else { try await store.migrate() }
         try await body(store)
     } catch {
         await store.close()
@@ -87,13 +89,8 @@ struct StoreTests {
         "Upgrading a SQLite database made before M0013 keeps every row, index and foreign key, and ids then never repeat",
         .enabled(if: !TestDatabase.isPostgres, "the rebuild is SQLite's; PostgreSQL's sequences never reuse an id"))
     func upgradeToAutoincrement() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-upgrade-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let (url, drop) = try await TestDatabase.fresh(in: folder)
-        let store = try await Store.open(try DatabaseLocation(url: url), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-        do {
-            let index = try #require(PortcullisMigrations.all.firstIndex { $0 is M0013_NeverReuseRowIDs })
-            try await store.migrate(Array(PortcullisMigrations.all[..<index]))
+        let index = try #require(PortcullisMigrations.all.firstIndex { $0 is M0013_NeverReuseRowIDs })
+        try await withStore(migrations: Array(PortcullisMigrations.all[..<index])) { store in
             func definition(_ table: String) async throws -> String {
                 try await store.sql.raw("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = \(bind: table)")
                     .first(decodingColumn: "sql", as: String.self) ?? ""
@@ -135,13 +132,7 @@ struct StoreTests {
             let next = try await store.users.createUser(NewUser(workspaceID: client.workspaceID, username: "next", passwordHash: "h"), now: 3)
             #expect(next.id == gone.id + 6)
             try await store.migrate()  // nothing left to do
-        } catch {
-            await store.close()
-            await drop()
-            throw error
         }
-        await store.close()
-        await drop()
     }
 
     @Test("Instances started together on one empty database all migrate it: one does the work, the others wait")
