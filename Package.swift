@@ -112,7 +112,10 @@ let package = Package(
         ),
         .testTarget(
             name: "PortcullisStoreTests",
-            dependencies: ["PortcullisStore", "PortcullisCore", "PortcullisTestSupport", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: [
+                "PortcullisStore", "PortcullisCore", "PortcullisTestSupport", .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "FluentKit", package: "fluent-kit"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
