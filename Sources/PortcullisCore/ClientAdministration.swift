@@ -70,7 +70,7 @@ public struct ClientAdministration: Sendable {
                 now: clock.now())
             return (client, secret)
         } catch RepositoryError.duplicate {
-            throw ValidationFailure([("name", ["The name has already been taken."])])
+            throw ValidationFailure(field: "name", message: "The name has already been taken.")
         }
     }
 
@@ -106,13 +106,13 @@ public struct ClientAdministration: Sendable {
             }
             return (updated, secret)
         } catch RepositoryError.duplicate {
-            throw ValidationFailure([("name", ["The name has already been taken."])])
+            throw ValidationFailure(field: "name", message: "The name has already been taken.")
         }
     }
 
     /// A new secret, shown once; the old one stops working at once.
     public func regenerateSecret(of client: OAuthClient) async throws -> String {
-        guard client.isConfidential else { throw ValidationFailure([("public", ["A public client has no secret."])]) }
+        guard client.isConfidential else { throw ValidationFailure(field: "public", message: "A public client has no secret.") }
         let secret = OpaqueSecret.generate(.clientSecret)
         try await clients.replaceSecret(id: client.id, secretHash: secrets.hash(secret), now: clock.now())
         return secret

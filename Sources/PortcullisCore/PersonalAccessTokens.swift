@@ -54,7 +54,7 @@ public struct PersonalAccessTokens: Sendable {
         }
         if !errors.isEmpty { throw ValidationFailure(errors) }
         guard let client = try await client(in: workspace) else {
-            throw ValidationFailure([("client", ["This workspace has no client with personal access tokens switched on."])])
+            throw ValidationFailure(field: "client", message: "This workspace has no client with personal access tokens switched on.")
         }
         let tokenID = Base64URL.encode(SecureRandom.bytes(16))
         let expiresAt = now + lifetimeSeconds

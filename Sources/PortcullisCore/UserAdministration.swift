@@ -31,7 +31,7 @@ public struct UserAdministration: Sendable {
         let errors = draft.validationErrors(creating: true)
         if !errors.isEmpty { throw ValidationFailure(errors) }
         if draft.isAdministrator == true && !actor.isSuperAdmin {
-            throw ValidationFailure([("is_administrator", ["Only a super admin may make a super admin."])])
+            throw ValidationFailure(field: "is_administrator", message: "Only a super admin may make a super admin.")
         }
         do {
             // One insert, status included: an INACTIVE user is never active, not even between two writes.
@@ -43,7 +43,7 @@ public struct UserAdministration: Sendable {
                     isActive: draft.status != "INACTIVE"),
                 now: clock.now())
         } catch RepositoryError.duplicate {
-            throw ValidationFailure([("username", ["The username has already been taken."])])
+            throw ValidationFailure(field: "username", message: "The username has already been taken.")
         }
     }
 
@@ -60,21 +60,21 @@ public struct UserAdministration: Sendable {
         // the user must not be enough to take the account over.
         if actor.id == user.id && (draft.password != nil || draft.username != nil) {
             guard let current = draft.currentPassword, !current.isEmpty else {
-                throw ValidationFailure([("current_password", ["The current password is required to change your password or username."])])
+                throw ValidationFailure(field: "current_password", message: "The current password is required to change your password or username.")
             }
             guard await passwords.verify(current, against: user.passwordHash) else {
-                throw ValidationFailure([("current_password", ["The current password is incorrect."])])
+                throw ValidationFailure(field: "current_password", message: "The current password is incorrect.")
             }
         }
         let managingOthers = actor.has(.editUsers)
         if !managingOthers && (draft.status != nil || draft.isAdministrator != nil) {
-            throw ValidationFailure([("status", ["You may not change your own status or role."])])
+            throw ValidationFailure(field: "status", message: "You may not change your own status or role.")
         }
         if draft.isAdministrator != nil && !actor.isSuperAdmin {
-            throw ValidationFailure([("is_administrator", ["Only a super admin may change who is a super admin."])])
+            throw ValidationFailure(field: "is_administrator", message: "Only a super admin may change who is a super admin.")
         }
         if actor.id == user.id && (draft.status == "INACTIVE" || draft.isAdministrator == false) {
-            throw ValidationFailure([("status", ["You may not deactivate or demote yourself."])])
+            throw ValidationFailure(field: "status", message: "You may not deactivate or demote yourself.")
         }
         var changes = UserChanges(
             username: draft.username?.trimmingCharacters(in: .whitespacesAndNewlines), email: draft.email?.trimmingCharacters(in: .whitespacesAndNewlines),
@@ -85,7 +85,7 @@ public struct UserAdministration: Sendable {
         do {
             updated = try await administration.updateUser(id: user.id, changes: changes, now: clock.now())
         } catch RepositoryError.duplicate {
-            throw ValidationFailure([("username", ["The username has already been taken."])])
+            throw ValidationFailure(field: "username", message: "The username has already been taken.")
         }
         if changes.passwordHash != nil || (user.isActive && !updated.isActive) || (user.isSuperAdmin && !updated.isSuperAdmin) {
             try await revokeEverything(of: user.id)
@@ -94,7 +94,7 @@ public struct UserAdministration: Sendable {
     }
 
     public func delete(_ user: UserAccount, by actor: UserAccount) async throws {
-        if actor.id == user.id { throw ValidationFailure([("id", ["You may not delete yourself."])]) }
+        if actor.id == user.id { throw ValidationFailure(field: "id", message: "You may not delete yourself.") }
         if user.isSuperAdmin && !actor.isSuperAdmin { throw Forbidden(message: "Only a super admin may delete a super admin") }
         try await revokeEverything(of: user.id)
         _ = try await administration.deleteUser(id: user.id)

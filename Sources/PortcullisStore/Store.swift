@@ -51,6 +51,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case cannotCreateDirectory(String)
     case unreachable(String)
     case cannotLock(String)
+    case migration(String)
 
     public var description: String {
         switch self {
@@ -58,6 +59,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .cannotCreateDirectory(let path): "cannot create the folder \(path)"
         case .unreachable(let detail): "the database is unreachable: \(detail)"
         case .cannotLock(let path): "cannot take the migration lock \(path) (another process has held it for two minutes, or it cannot be created)"
+        case .migration(let detail): "cannot migrate the database: \(detail)"
         }
     }
 }
@@ -149,27 +151,28 @@ public final class Store: Sendable {
         // Processes started together (a server and a CLI command, several instances) would otherwise race to create
         // the same tables, and all but one would fail. One migrates while the others wait; they then find nothing
         // left to do.
-        guard case .postgres(let url) = location else {
-            guard case .sqlite(let path) = location else { return }
-            // SQLite: an exclusive lock on a file beside the database (each statement is atomic, a migration is not).
+        switch location {
+        case .sqlite(let path):
+            // An exclusive lock on a file beside the database (each statement is atomic, a migration is not).
             let lock = try await MigrationFileLock.acquire(path + ".migrate-lock")
             defer { lock.release() }
             try await migrator.setupIfNeeded().get()
             try await migrator.prepareBatch().get()
-            return
-        }
-        // PostgreSQL: an advisory lock, held on a connection of its own (not the pool's, which the migrator needs).
-        let connection = try await PostgresConnection.connect(
-            on: eventLoopGroup.any(), configuration: try SQLPostgresConfiguration(url: url).coreConfiguration, id: 0, logger: logger)
-        do {
-            _ = try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLockKey))", logger: logger)
-            try await migrator.setupIfNeeded().get()
-            try await migrator.prepareBatch().get()
-        } catch {
+        case .postgres(let url):
+            // An advisory lock, held on a connection of its own (not the pool's, which the migrator needs); closing
+            // the session releases it.
+            let connection = try await PostgresConnection.connect(
+                on: eventLoopGroup.any(), configuration: try SQLPostgresConfiguration(url: url).coreConfiguration, id: 0, logger: logger)
+            do {
+                _ = try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLockKey))", logger: logger)
+                try await migrator.setupIfNeeded().get()
+                try await migrator.prepareBatch().get()
+            } catch {
+                try? await connection.close()
+                throw error
+            }
             try? await connection.close()
-            throw error
         }
-        try? await connection.close()  // closing the session releases the lock
     }
 
     /// The advisory lock migrations hold on PostgreSQL ("pcl" + 1 in ASCII, an arbitrary constant of ours).

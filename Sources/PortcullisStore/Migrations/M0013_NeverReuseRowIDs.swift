@@ -31,7 +31,7 @@ struct M0013_NeverReuseRowIDs: AsyncMigration {
                         let table = (try? row.decode(column: "table", as: String.self)) ?? "?"
                         let rowid = (try? row.decode(column: "rowid", as: Int?.self)).flatMap { $0 }.map(String.init) ?? "?"
                         let parent = (try? row.decode(column: "parent", as: String.self)) ?? "?"
-                        throw MigrationFailure(
+                        throw StoreError.migration(
                             "\(broken.count) row(s) point at a missing parent row, first \(table) rowid \(rowid) (parent table \(parent)); "
                                 + "fix or delete them with sqlite3, then start again")
                     }
@@ -47,7 +47,7 @@ struct M0013_NeverReuseRowIDs: AsyncMigration {
             try await sql.raw("PRAGMA foreign_keys = ON").run()
             // This connection goes back to the pool: it must enforce foreign keys (cascades) like the others.
             guard try await sql.raw("PRAGMA foreign_keys").first(decodingColumn: "foreign_keys", as: Int.self) == 1 else {
-                throw MigrationFailure("foreign keys stayed off on a database connection")
+                throw StoreError.migration("foreign keys stayed off on a database connection")
             }
         }
     }
@@ -57,12 +57,12 @@ struct M0013_NeverReuseRowIDs: AsyncMigration {
         guard
             let create = try await sql.raw("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = \(bind: table)")
                 .first(decodingColumn: "sql", as: String.self)
-        else { throw MigrationFailure("no table \(table)") }
+        else { throw StoreError.migration("no table \(table)") }
         if create.contains("AUTOINCREMENT") { return }
         let key = "\"id\" INTEGER PRIMARY KEY"
         let head = "CREATE TABLE \"\(table)\""
         guard create.hasPrefix(head), create.components(separatedBy: key).count == 2 else {
-            throw MigrationFailure("unexpected definition of \(table)")
+            throw StoreError.migration("unexpected definition of \(table)")
         }
         let rebuilt = "\(table)_rebuilt"
         let definition = "CREATE TABLE \"\(rebuilt)\"" + create.dropFirst(head.count).replacingOccurrences(of: key, with: key + " AUTOINCREMENT")
@@ -100,9 +100,4 @@ struct M0013_NeverReuseRowIDs: AsyncMigration {
     func revert(on database: any Database) async throws {
         // Nothing to undo: AUTOINCREMENT changes no column and no row.
     }
-}
-
-struct MigrationFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
