@@ -337,7 +337,7 @@ def best_openssl(doc, cores, alg, op):
 
 
 def best_bcrypt(doc):
-    """(verifications/s on all cores, implementation, cost): the faster of pyca/bcrypt and CBcrypt."""
+    """(verifications/s on all cores, implementation, cost): the fastest of pyca/bcrypt, CBcrypt and the end-of-run probe."""
     cands = [b for b in (doc["limits"].get("bcrypt"), doc["limits"].get("bcrypt_cbcrypt_cross_check"), doc["limits"].get("bcrypt_end")) if b]
     if not cands:
         return None, None, None
