@@ -107,7 +107,9 @@ def test_every_grant_started_at_one_instance_finishes_at_another(cluster):
 
     # A personal access token made at one works at two.
     admin = first["access_token"]
-    pat = requests.post(one + "/api/1.0/users/1/tokens", json={"name": "cluster"}, headers={"Authorization": "Bearer " + third.json()["access_token"]})
+    # Minted through the signed-in browser session (pages' own call: the cookie plus the page's CSRF token).
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', browser.session.get(one + "/profile/tokens").text).group(1)
+    pat = browser.session.post(one + "/api/1.0/users/1/tokens", json={"name": "cluster"}, headers={"X-CSRF-TOKEN": csrf})
     assert pat.status_code == 201, pat.text
     assert requests.get(two + "/api/1.0/users/me", headers={"Authorization": "Bearer " + pat.json()["accessToken"]}).status_code == 200
     assert admin

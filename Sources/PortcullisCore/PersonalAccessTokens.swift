@@ -32,13 +32,44 @@ public struct PersonalAccessTokens: Sendable {
         min(Self.absoluteMaximumDays, try await settings.maximumPersonalTokenDays(workspaceID: workspace.id) ?? Self.absoluteMaximumDays)
     }
 
+    /// A user mints a token for themselves, through a route (the API Tokens page or the API).
+    ///
+    /// Only the owner mints their own (an administrator who could mint for another user would hold that user's
+    /// powers, a super admin's included); only a first-party caller mints at all (a session or a personal token, as
+    /// Passport allows: an application's token would otherwise turn its scope and lifetime into `*` for a year, and
+    /// outlive the application); and a personal token never mints one with more scope or a longer life than itself.
+    public func mint(
+        for owner: UserAccount, by actor: UserAccount, via credential: CallerCredential, name: String, scope: ScopeSet,
+        lifetimeSeconds: Int64, in workspace: Workspace
+    ) async throws -> (accessToken: String, record: PersonalTokenRecord) {
+        guard actor.id == owner.id, actor.workspaceID == owner.workspaceID else {
+            throw PermissionDenied("Only the owner may make a personal access token for their account")
+        }
+        guard credential.isFirstParty else {
+            throw PermissionDenied(
+                "Personal access tokens are made from a signed-in session or with a personal access token, not with an application's token")
+        }
+        var bound: [(field: String, messages: [String])] = []
+        if let parent = credential.personalToken {
+            if !parent.scopeSet.covers(scope) {
+                bound.append(("scopes", ["A token may not make a token with more scope than its own (\(parent.scope))."]))
+            }
+            if lifetimeSeconds > parent.expiresAt - server.clock.now() {
+                bound.append(("expires_at", ["A token may not make a token that outlives it."]))
+            }
+        }
+        return try await issue(for: owner, name: name, scope: scope, lifetimeSeconds: lifetimeSeconds, in: workspace, extraErrors: bound)
+    }
+
     /// Makes a token for `user`: `name` unique among the user's live tokens, at least one scope, a lifetime within
-    /// the workspace's maximum. Returns the token (shown once) and its row.
-    public func create(for user: UserAccount, name: String, scope: ScopeSet, lifetimeSeconds: Int64, in workspace: Workspace) async throws
-        -> (accessToken: String, record: PersonalTokenRecord)
-    {
+    /// the workspace's maximum. Returns the token (shown once) and its row. Routes call `mint`; this is the operator's
+    /// path (the CLI on the server's own data folder), which no caller over HTTP reaches.
+    public func issue(
+        for user: UserAccount, name: String, scope: ScopeSet, lifetimeSeconds: Int64, in workspace: Workspace,
+        extraErrors: [(field: String, messages: [String])] = []
+    ) async throws -> (accessToken: String, record: PersonalTokenRecord) {
         let now = server.clock.now()
-        var errors: [(String, [String])] = []
+        var errors: [(String, [String])] = extraErrors.map { ($0.field, $0.messages) }
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty {
             errors.append(("name", ["The name field is required."]))
@@ -76,8 +107,23 @@ public struct PersonalAccessTokens: Sendable {
         server.revocationList.apply([revocation])
     }
 
-    /// Who may manage whose tokens: one's own, or anyone's with edit-users (a super admin has it).
-    public static func mayManage(tokensOf owner: Int, _ actor: UserAccount) -> Bool { actor.id == owner || actor.has(.editUsers) }
+    /// Who may list and revoke whose tokens: one's own; another user's only where the actor may edit that user
+    /// (edit-users, and a super admin's only by a super admin: the rule user updates follow), in the same workspace.
+    public static func mayManage(tokensOf owner: UserAccount, by actor: UserAccount) -> Bool {
+        guard actor.workspaceID == owner.workspaceID else { return false }
+        if actor.id == owner.id { return true }
+        return actor.has(.editUsers) && (!owner.isSuperAdmin || actor.isSuperAdmin)
+    }
+
+    /// Throws `PermissionDenied` unless `actor` may list and revoke the tokens of `owner`.
+    public static func requireManage(tokensOf owner: UserAccount, by actor: UserAccount) throws {
+        guard mayManage(tokensOf: owner, by: actor) else {
+            throw PermissionDenied(
+                owner.isSuperAdmin && actor.has(.editUsers)
+                    ? "Only a super admin may manage a super admin's tokens"
+                    : "You may manage only your own tokens; managing others' needs edit-users")
+        }
+    }
 }
 
 /// Last-used times of personal access tokens, kept in memory and written at most once a minute per token, so a

@@ -52,7 +52,7 @@ struct TokenCommand: AsyncParsableCommand {
                     throw CLIError("\(error)")
                 }
                 let scope = ScopeSet((scopes.isEmpty ? ["*"] : scopes).compactMap { Scope(spelling: $0) })
-                let (token, record) = try await portcullis.personalTokens.create(
+                let (token, record) = try await portcullis.personalTokens.issue(
                     for: owner, name: name, scope: scope, lifetimeSeconds: lifetime, in: place)
                 if json {
                     print(TokenCommand.encode(PersonalTokenCreated(accessToken: token, token: try await portcullis.resources([record])[0])))

@@ -14,11 +14,13 @@ final class Browser: Sendable {
     var cookies: [String: String] { jar.withLock { $0 } }
     func setCookie(_ name: String, _ value: String?) { jar.withLock { $0[name] = value } }
 
-    func request(_ method: HTTPRequest.Method, _ uri: String, form: [(String, String)]? = nil, headers: HTTPFields = [:]) async throws -> TestResponse {
+    func request(
+        _ method: HTTPRequest.Method, _ uri: String, form: [(String, String)]? = nil, headers: HTTPFields = [:], body text: String? = nil
+    ) async throws -> TestResponse {
         var headers = headers
         let cookieHeader = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ")
         if !cookieHeader.isEmpty { headers[.cookie] = cookieHeader }
-        var body: ByteBuffer?
+        var body: ByteBuffer? = text.map { ByteBuffer(string: $0) }
         if let form {
             headers[.contentType] = "application/x-www-form-urlencoded"
             body = ByteBuffer(string: Body.formEncode(form))

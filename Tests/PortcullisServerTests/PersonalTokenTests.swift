@@ -13,6 +13,15 @@ struct PersonalTokenTests {
         try await client.postJSON(path, body, headers: bearer(token))
     }
 
+    /// A first personal token (scope `*`, 366 days), made as the operator's CLI makes one: over HTTP only a session or
+    /// a personal token may mint, so the API tests start from this one.
+    static func seedToken(_ server: TestServer, for user: UserAccount? = nil, scope: ScopeSet = .everything, days: Int64 = 366) async throws -> String {
+        try await server.portcullis.personalTokens.issue(
+            for: user ?? server.alice, name: "seed \(UUID().uuidString.prefix(8))", scope: scope, lifetimeSeconds: days * 86400,
+            in: server.workspace
+        ).accessToken
+    }
+
     @Test("Every workspace has a Personal Access Client, made at bootstrap and with each new workspace")
     func personalAccessClient() async throws {
         try await withServer { server, _ in
@@ -27,7 +36,7 @@ struct PersonalTokenTests {
     @Test("Create through the API, use it like any access token, list, get, revoke; seen revoked at once")
     func apiLifecycle() async throws {
         try await withServer { server, client in
-            let login = try await server.accessToken(client)
+            let login = try await Self.seedToken(server)
             let path = "/api/1.0/users/\(server.alice.id)/tokens"
             let created = try await Self.create(client, path, token: login, ["name": "My script", "scopes": ["view_processes"]])
             #expect(created.status == .created, "\(created.text)")
@@ -51,8 +60,8 @@ struct PersonalTokenTests {
             #expect(write.status == .forbidden)
 
             let list = try await client.get(path, token: login).json()
-            #expect((list["data"] as? [[String: Any]])?.count == 1)
-            #expect((list["meta"] as? [String: Any])?["total"] as? Int == 1)
+            #expect((list["data"] as? [[String: Any]])?.count == 2, "the seed token and this one")
+            #expect((list["meta"] as? [String: Any])?["total"] as? Int == 2)
             let id = row["id"] as! Int
             #expect(try await client.get("\(path)/\(id)", token: login).status == .ok)
             #expect(try await client.execute(uri: "\(path)/\(id)", method: .delete, headers: bearer(login)).status == .noContent)
@@ -66,7 +75,7 @@ struct PersonalTokenTests {
     @Test("ProcessMaker 3's address, with the user's usr_uid")
     func pm3() async throws {
         try await withServer { server, client in
-            let login = try await server.accessToken(client)
+            let login = try await Self.seedToken(server)
             let path = "/api/1.0/workflow/users/\(server.alice.uid)/tokens"
             let created = try await Self.create(client, path, token: login, ["name": "pm3 script", "scopes": ["*"]])
             #expect(created.status == .created, "\(created.text)")
@@ -76,36 +85,102 @@ struct PersonalTokenTests {
         }
     }
 
-    @Test("One's own tokens; anyone's with edit-users; nobody else's")
+    @Test("Minting: only the owner, only first-party (a session or a personal token); listing and revoking where one may edit the user")
     func permissions() async throws {
         try await withServer { server, client in
             let ws = server.workspace
-            _ = try await server.portcullis.createUser(username: "bob", password: "bob-password-1", in: ws)
-            _ = try await server.portcullis.createUser(username: "hr", password: "hr-password-1", permissions: [.editUsers], in: ws)
-            let bob = try await server.accessToken(client, username: "bob", password: "bob-password-1")
-            let hr = try await server.accessToken(client, username: "hr", password: "hr-password-1")
-            let admin = try await server.accessToken(client, username: "admin", password: TestServer.adminPassword)
+            let bob = try await server.portcullis.createUser(username: "bob", password: "bob-password-1", in: ws)
+            let hrUser = try await server.portcullis.createUser(username: "hr", password: "hr-password-1", permissions: [.editUsers], in: ws)
+            let adminUser = try #require(try await server.portcullis.store.users.user(id: 1))
+            let bobPAT = try await Self.seedToken(server, for: bob)
+            let hr = try await Self.seedToken(server, for: hrUser)
+            let admin = try await Self.seedToken(server, for: adminUser)
             let alicePath = "/api/1.0/users/\(server.alice.id)/tokens"
-            #expect(try await client.get(alicePath, token: bob).status == .forbidden)
-            #expect(try await Self.create(client, alicePath, token: bob, ["name": "x", "scopes": ["*"]]).status == .forbidden)
+            let adminPath = "/api/1.0/users/\(adminUser.id)/tokens"
+            #expect(try await client.get(alicePath, token: bobPAT).status == .forbidden)
+            #expect(try await Self.create(client, alicePath, token: bobPAT, ["name": "x", "scopes": ["*"]]).status == .forbidden)
+            // Finding 1 of the audit: edit-users minted a year-long `*` token for the super admin. Nobody mints for another.
+            for (token, path) in [(hr, alicePath), (hr, adminPath), (admin, alicePath)] {
+                let minted = try await Self.create(client, path, token: token, ["name": "for someone else", "scopes": ["*"], "expires_in": 365])
+                #expect(minted.status == .forbidden, "\(path): \(minted.text)")
+            }
+            #expect(try await server.portcullis.store.personalTokens.tokens(userID: adminUser.id).count == 1, "only the admin's own seed")
+            // edit-users lists and revokes an ordinary user's tokens, never a super admin's.
+            let alices = try await Self.create(client, alicePath, token: try await Self.seedToken(server), ["name": "alice's", "scopes": ["*"]])
+            #expect(alices.status == .created)
+            let id = (try alices.json()["token"] as! [String: Any])["id"] as! Int
             #expect(try await client.get(alicePath, token: hr).status == .ok)
-            let made = try await Self.create(client, alicePath, token: hr, ["name": "by hr", "scopes": ["*"]])
-            #expect(made.status == .created)
-            let id = (try made.json()["token"] as! [String: Any])["id"] as! Int
-            #expect(try await client.execute(uri: "\(alicePath)/\(id)", method: .delete, headers: bearer(bob)).status == .forbidden)
-            #expect(try await client.execute(uri: "\(alicePath)/\(id)", method: .delete, headers: bearer(admin)).status == .noContent)
-            #expect(try await client.get("/api/1.0/users/999999/tokens", token: bob).status == .forbidden)
+            #expect(try await client.get(adminPath, token: hr).status == .forbidden)
+            #expect(try await client.get("\(adminPath)/1", token: hr).status == .forbidden)
+            let adminsOwn = try #require(try await server.portcullis.store.personalTokens.tokens(userID: adminUser.id).first)
+            #expect(try await client.execute(uri: "\(adminPath)/\(adminsOwn.id)", method: .delete, headers: bearer(hr)).status == .forbidden)
+            #expect(try await client.get("/api/1.0/users/me", token: admin).status == .ok, "the admin's token survives")
+            #expect(try await client.execute(uri: "\(alicePath)/\(id)", method: .delete, headers: bearer(bobPAT)).status == .forbidden)
+            #expect(try await client.execute(uri: "\(alicePath)/\(id)", method: .delete, headers: bearer(hr)).status == .noContent)
+            #expect(try await client.get(adminPath, token: admin).status == .ok, "a super admin manages their own")
+            #expect(try await client.get("/api/1.0/users/999999/tokens", token: bobPAT).status == .forbidden)
             #expect(try await client.get("/api/1.0/users/999999/tokens", token: admin).status == .notFound)
             let machine = try await client.postForm("/oauth/token", [("grant_type", "client_credentials")], headers: basic(server.clientID, server.clientSecret))
                 .string("access_token")!
             #expect(try await client.get(alicePath, token: machine).status == .forbidden)
+            #expect(try await Self.create(client, alicePath, token: machine, ["name": "m", "scopes": ["*"]]).status == .forbidden)
+        }
+    }
+
+    @Test("Finding 2: an application's token, even with consent or a password, cannot mint a personal token")
+    func applicationsCannotMint() async throws {
+        try await withServer { server, client in
+            let path = "/api/1.0/users/\(server.alice.id)/tokens"
+            let password = try await server.accessToken(client)
+            let clients = try await WebClients.register(server)
+            let code = try await AuthorizationFlowTests.code(server, client, clients.web, extra: [("scope", "edit_processes")])
+            let delegated = try await client.postForm(
+                "/oauth/token", [("grant_type", "authorization_code"), ("code", code)],
+                headers: basic(clients.web.client.clientID, clients.web.secret!)
+            ).string("access_token")!
+            for token in [password, delegated] {
+                let minted = try await Self.create(client, path, token: token, ["name": "escape", "scopes": ["*"], "expires_in": 366])
+                #expect(minted.status == .forbidden, "\(minted.text)")
+            }
+            #expect(try await server.portcullis.store.personalTokens.tokens(userID: server.alice.id).isEmpty)
+            // The pages' own call (session cookie plus the CSRF header) is first-party.
+            let browser = Browser(client)
+            _ = try await signIn(browser)
+            let page = try await browser.get("/profile/tokens")
+            let csrf = try #require(page.text.range(of: #"name="csrf-token" content="[^"]+""#, options: .regularExpression).map {
+                String(page.text[$0].dropFirst(#"name="csrf-token" content=""#.count).dropLast())
+            })
+            let viaSession = try await browser.request(
+                .post, path, headers: [.contentType: "application/json", .csrfToken: csrf, .accept: "application/json"],
+                body: #"{"name": "from the page", "scopes": ["view_processes"]}"#)
+            #expect(viaSession.status == .created, "\(viaSession.text)")
+        }
+    }
+
+    @Test("A personal token never mints one with more scope or a longer life than itself")
+    func noEscalationThroughTokens() async throws {
+        try await withServer { server, client in
+            let path = "/api/1.0/users/\(server.alice.id)/tokens"
+            let narrow = try await Self.seedToken(server, scope: ScopeSet([.viewProcesses]), days: 30)
+            let wider = try await Self.create(client, path, token: narrow, ["name": "wider", "scopes": ["*"], "expires_in": 10])
+            // view_processes cannot write at all: refused for scope before any rule runs.
+            #expect(wider.status == .forbidden)
+            let writer = try await Self.seedToken(server, scope: ScopeSet([.editProcesses]), days: 30)
+            let more = try await Self.create(client, path, token: writer, ["name": "more", "scopes": ["*"], "expires_in": 10])
+            let moreErrors = try more.json()["errors"] as? [String: [String]]
+            #expect(more.status == .unprocessableContent && moreErrors?["scopes"] != nil, "\(more.text)")
+            let longer = try await Self.create(client, path, token: writer, ["name": "longer", "scopes": ["edit_processes"], "expires_in": 31])
+            let longerErrors = try longer.json()["errors"] as? [String: [String]]
+            #expect(longer.status == .unprocessableContent && longerErrors?["expires_at"] != nil, "\(longer.text)")
+            let fine = try await Self.create(client, path, token: writer, ["name": "fine", "scopes": ["view_processes"], "expires_in": 29])
+            #expect(fine.status == .created, "\(fine.text)")
         }
     }
 
     @Test("Validation: name required and unique among live tokens, a scope, a lifetime within the workspace's maximum")
     func validation() async throws {
         try await withServer { server, client in
-            let login = try await server.accessToken(client)
+            let login = try await Self.seedToken(server)
             let path = "/api/1.0/users/\(server.alice.id)/tokens"
             _ = try await Self.create(client, path, token: login, ["name": "Taken", "scopes": ["*"]])
             try await server.portcullis.store.workspaceSettings.setMaximumPersonalTokenDays(30, workspaceID: server.workspace.id)
@@ -128,7 +203,7 @@ struct PersonalTokenTests {
     @Test("Expiry, another workspace, a password change: each ends the token")
     func endings() async throws {
         try await withServer { server, client in
-            let login = try await server.accessToken(client)
+            let login = try await Self.seedToken(server)
             let path = "/api/1.0/users/\(server.alice.id)/tokens"
             let short = try await Self.create(client, path, token: login, ["name": "short", "expires_in": "1d"]).json()["accessToken"] as! String
             let long = try await Self.create(client, path, token: login, ["name": "long"]).json()["accessToken"] as! String
@@ -147,7 +222,7 @@ struct PersonalTokenTests {
     @Test("Last used is kept in memory and written in a batch, never per request")
     func lastUsed() async throws {
         try await withServer { server, client in
-            let login = try await server.accessToken(client)
+            let login = try await Self.seedToken(server)
             let created = try await Self.create(client, "/api/1.0/users/\(server.alice.id)/tokens", token: login, ["name": "used"]).json()
             let pat = created["accessToken"] as! String
             let id = (created["token"] as! [String: Any])["id"] as! Int
@@ -164,7 +239,7 @@ struct PersonalTokenTests {
     @Test("A revoke made by another process is seen within a second", .timeLimit(.minutes(5)))
     func revokedElsewhere() async throws {
         try await withServer { server, client in
-            let login = try await server.accessToken(client)
+            let login = try await Self.seedToken(server)
             let created = try await Self.create(client, "/api/1.0/users/\(server.alice.id)/tokens", token: login, ["name": "cli"]).json()
             let pat = created["accessToken"] as! String
             let other = try await Portcullis.open(server.portcullis.configuration, logger: TestServer.quietLogger)
@@ -224,7 +299,7 @@ struct PersonalTokenTests {
             #expect(try await client.get("/api/1.0/users/me", token: token).status == .unauthorized)
             #expect(try await browser.get("/profile/tokens").text.contains("revoked"))
             // Another user's token is not revocable here.
-            let other = try await server.portcullis.personalTokens.create(
+            let other = try await server.portcullis.personalTokens.issue(
                 for: try await server.portcullis.store.users.user(id: 1)!, name: "admin's", scope: .everything, lifetimeSeconds: 86400, in: server.workspace)
             #expect(try await browser.get("/profile/tokens/\(other.record.id)/revoke").status == .notFound)
         }

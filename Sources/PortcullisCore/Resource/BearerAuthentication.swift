@@ -5,7 +5,7 @@ public struct Principal: Sendable {
     public let userID: Int?
     public let scopes: ScopeSet
     /// The token's claims.
-    public let claims: AccessTokenClaims?
+    public let claims: AccessTokenClaims
 
     public init(claims: AccessTokenClaims, workspace: Workspace) {
         self.workspace = workspace
@@ -37,5 +37,29 @@ extension AuthorizationServer {
         let principal = Principal(claims: claims, workspace: workspace)
         guard principal.scopes.allows(access.requiredScope) else { throw .insufficientScope(access.requiredScope.rawValue) }
         return principal
+    }
+}
+
+/// How the caller of a protected route proved who it is. Rules that depend on it (who may mint personal access
+/// tokens) ask this, never the route.
+public enum CallerCredential: Sendable {
+    /// A signed-in browser session: the pages' own API calls, with the session's CSRF token in a header.
+    case session
+    /// A bearer access token, with its verified claims.
+    case accessToken(AccessTokenClaims)
+
+    /// The claims of a personal access token, when the caller used one.
+    public var personalToken: AccessTokenClaims? {
+        guard case .accessToken(let claims) = self, claims.personalTokenID != nil else { return nil }
+        return claims
+    }
+
+    /// First-party: the user in person (a session) or a token the user made for themselves (a personal token).
+    /// An application's token, even one the user consented to, is not: it acts for the user only within its scope.
+    public var isFirstParty: Bool {
+        switch self {
+        case .session: true
+        case .accessToken(let claims): claims.personalTokenID != nil
+        }
     }
 }

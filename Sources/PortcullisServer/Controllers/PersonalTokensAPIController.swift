@@ -7,7 +7,7 @@ import PortcullisStore
 import PortcullisWire
 
 /// Personal access tokens through the API, as ProcessMaker 4 has them: `/api/1.0/users/{id}/tokens…`, and the same
-/// under `/api/1.0/{workspace}/users/{id}/tokens…` for ProcessMaker 3. One's own tokens, or anyone's with edit-users.
+/// under `/api/1.0/{workspace}/users/{id}/tokens…` for ProcessMaker 3. Who may do what is PersonalAccessTokens' rule.
 struct PersonalTokensAPIController {
     let portcullis: Portcullis
 
@@ -32,8 +32,9 @@ struct PersonalTokensAPIController {
                 } catch {
                     throw APIError.validation([("scopes", ["Unknown scope; use *, view_processes or edit_processes."])])
                 }
-                let (token, record) = try await portcullis.personalTokens.create(
-                    for: owner, name: input.name ?? "", scope: scope, lifetimeSeconds: lifetime, in: caller.workspace)
+                let (token, record) = try await portcullis.personalTokens.mint(
+                    for: owner, by: try caller.requireUser, via: caller.credential, name: input.name ?? "", scope: scope,
+                    lifetimeSeconds: lifetime, in: caller.workspace)
                 let created = PersonalTokenCreated(accessToken: token, token: try await portcullis.resources([record])[0])
                 return Responses.json(created, status: .created, headers: Responses.noStore)
             }
@@ -60,12 +61,11 @@ struct PersonalTokensAPIController {
             user = try await portcullis.store.userAdministration.user(uid: id, workspaceID: caller.workspace.id)
         }
         guard let user, user.workspaceID == caller.workspace.id else {
+            // Only someone who could manage others' tokens learns whether an id exists.
             if !actor.has(.editUsers) { throw APIError.forbidden("You may manage only your own tokens") }
             throw APIError.notFound("No user has the id \(id.prefix(64))")
         }
-        guard PersonalAccessTokens.mayManage(tokensOf: user.id, actor) else {
-            throw APIError.forbidden("You may manage only your own tokens; managing others' needs edit-users")
-        }
+        try PersonalAccessTokens.requireManage(tokensOf: user, by: actor)
         return user
     }
 

@@ -97,8 +97,9 @@ struct TokenPagesController {
             lifetime = days * 86400
         }
         do {
-            let (token, record) = try await portcullis.personalTokens.create(
-                for: signedIn.user, name: fields["name"] ?? "", scope: scope, lifetimeSeconds: lifetime, in: signedIn.workspace)
+            let (token, record) = try await portcullis.personalTokens.mint(
+                for: signedIn.user, by: signedIn.user, via: .session, name: fields["name"] ?? "", scope: scope, lifetimeSeconds: lifetime,
+                in: signedIn.workspace)
             // Shown once, on the next page: sealed in the session until then.
             let sealed = try KeySealer(key: portcullis.serverKey.flashSealKey).seal(token, kid: "personal-token:\(record.id)")
             context.sessions.withLockedSession { $0?.pendingSecret = .init(clientID: "personal-token:\(record.id)", sealed: sealed) }

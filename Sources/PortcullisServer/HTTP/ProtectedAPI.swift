@@ -11,6 +11,8 @@ struct APICaller: Sendable {
     let workspace: Workspace
     /// Loaded for user-bound routes; nil on routes that accept client-credentials tokens.
     let user: UserAccount?
+    /// How the caller authenticated: a session, or a bearer token and its claims (Core's rules turn on it).
+    let credential: CallerCredential
 
     /// The user, for routes registered as user-bound.
     var requireUser: UserAccount {
@@ -39,6 +41,15 @@ struct ProtectedAPI {
         router.on(RouterPath(path), method: method) { request, context in
             await Self.respond(portcullis: portcullis, request: request, context: context, dialect: dialect, userBound: userBound, handler: handler)
         }
+        // RFC 9110 §9.3.2: HEAD is GET without the content; every GET route answers it, with the same checks.
+        if method == .get {
+            router.on(RouterPath(path), method: .head) { request, context in
+                var response = await Self.respond(
+                    portcullis: portcullis, request: request, context: context, dialect: dialect, userBound: userBound, handler: handler)
+                response.body = ResponseBody()
+                return response
+            }
+        }
     }
 
     static func respond(
@@ -55,8 +66,8 @@ struct ProtectedAPI {
             return try await handler(request, context, caller)
         } catch let error as APIError {
             return APIResponses.render(error, dialect: dialect)
-        } catch let forbidden as UserAdministration.Forbidden {
-            return APIResponses.render(.forbidden(forbidden.message), dialect: dialect)
+        } catch let denied as PermissionDenied {
+            return APIResponses.render(.forbidden(denied.message), dialect: dialect)
         } catch let failure as ValidationFailure {
             return APIResponses.render(.validation(failure.errors), dialect: dialect)
         } catch {
@@ -76,7 +87,7 @@ struct ProtectedAPI {
             guard let sent = request.headers[.csrfToken], ConstantTime.equals(sent, signedIn.session.csrfToken) else {
                 throw APIError.forbidden("Send the page's CSRF token in the X-CSRF-TOKEN header")
             }
-            return APICaller(workspace: workspace, user: signedIn.user)
+            return APICaller(workspace: workspace, user: signedIn.user, credential: .session)
         }
         guard let token = bearerToken(request.headers[.authorization]) else { throw APIError.missingToken }
         let access: AccessKind = (request.method == .get || request.method == .head) ? .read : .write
@@ -88,7 +99,7 @@ struct ProtectedAPI {
         } catch {
             throw APIError.invalidToken(error)
         }
-        if let patID = principal.claims?.personalTokenID.flatMap({ Int($0) }) {
+        if let patID = principal.claims.personalTokenID.flatMap({ Int($0) }) {
             portcullis.tokenUsage.touch(patID, at: portcullis.clock.now())
         }
         var user: UserAccount?
@@ -102,7 +113,7 @@ struct ProtectedAPI {
             }
             user = found
         }
-        return APICaller(workspace: workspace, user: user)
+        return APICaller(workspace: workspace, user: user, credential: .accessToken(principal.claims))
     }
 
     /// RFC 6750 §2.1: `Authorization: Bearer <token>`, the scheme case-insensitive.

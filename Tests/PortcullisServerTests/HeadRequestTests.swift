@@ -1,0 +1,32 @@
+import HTTPTypes
+import NIOCore
+import PortcullisCore
+import HummingbirdTesting
+import Testing
+
+@testable import PortcullisServer
+
+@Suite("HEAD on the API")
+struct HeadRequestTests {
+    @Test("Audit finding 10: every GET route of the API answers HEAD with GET's status and checks, and no content")
+    func headAnswersLikeGet() async throws {
+        try await withServer { server, client in
+            let admin = try await server.accessToken(client, username: "admin", password: TestServer.adminPassword)
+            let alice = try await server.accessToken(client)
+            for path in ["/api/1.0/users/me", "/api/1.0/users", "/api/1.0/workflow/users", "/oauth/clients", "/api/1.0/users/\(server.alice.id)/tokens"] {
+                let get = try await client.get(path, token: admin)
+                let head = try await client.execute(uri: path, method: .head, headers: bearer(admin))
+                #expect(get.status == .ok && head.status == .ok, "\(path): GET \(get.status), HEAD \(head.status)")
+                #expect(head.body.readableBytes == 0, "\(path): HEAD carries no content")
+                let anonymous = try await client.execute(uri: path, method: .head)
+                #expect(anonymous.status == .unauthorized, "\(path): HEAD is checked like GET")
+            }
+            // The permission checks are GET's too.
+            #expect(try await client.execute(uri: "/api/1.0/users", method: .head, headers: bearer(alice)).status == .forbidden)
+            // A method no route has is still 405, and its Allow header now names HEAD beside GET.
+            let patch = try await client.execute(uri: "/api/1.0/users/me", method: .patch, headers: bearer(admin))
+            #expect(patch.status == .methodNotAllowed)
+            #expect(patch.headers[.allow]?.contains("HEAD") == true, "\(patch.headers[.allow] ?? "no Allow")")
+        }
+    }
+}
