@@ -70,13 +70,18 @@ public struct PersonalAccessTokens: Sendable {
     ) async throws -> (accessToken: String, record: PersonalTokenRecord) {
         let now = server.clock.now()
         var errors: [(String, [String])] = extraErrors.map { ($0.field, $0.messages) }
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty {
+        // A name a person typed: NFC, no control or format characters (audit finding 6: `x\u{0}` was stored and shown
+        // as `x`), so two names that look the same are the same name.
+        var trimmed = ""
+        do {
+            trimmed = try PRECIS.displayName(name)
+            if try await tokens.tokens(userID: user.id).contains(where: { $0.isLive(at: now) && $0.name.lowercased() == trimmed.lowercased() }) {
+                errors.append(("name", ["You already have a token with this name."]))
+            }
+        } catch PRECIS.Refusal.empty {
             errors.append(("name", ["The name field is required."]))
-        } else if trimmed.count > 255 {
-            errors.append(("name", ["The name may not be greater than 255 characters."]))
-        } else if try await tokens.tokens(userID: user.id).contains(where: { $0.isLive(at: now) && $0.name.lowercased() == trimmed.lowercased() }) {
-            errors.append(("name", ["You already have a token with this name."]))
+        } catch let refusal as PRECIS.Refusal {
+            errors.append(("name", ["The name \(refusal.description)"]))
         }
         if scope.scopes.isEmpty { errors.append(("scopes", ["Select at least one scope."])) }
         let maximum = try await maximumDays(in: workspace)

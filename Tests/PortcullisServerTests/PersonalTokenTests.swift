@@ -188,6 +188,9 @@ struct PersonalTokenTests {
                 (["scopes": ["*"]], "name"), (["name": "taken", "scopes": ["*"]], "name"), (["name": "a", "scopes": []], "scopes"),
                 (["name": "a", "scopes": ["admin"]], "scopes"), (["name": "a", "expires_in": 90], "expires_at"),
                 (["name": "a", "expires_at": "1999-01-01"], "expires_at"), (["name": "a", "expires_in": "nonsense"], "expires_at"),
+                // Audit finding 6: NUL and invisible characters in a name are refused, never stored cut short.
+                (["name": "Taken\u{0}", "scopes": ["*"]], "name"), (["name": "x\u{202E}y", "scopes": ["*"]], "name"),
+                (["name": String(repeating: "n", count: 256), "scopes": ["*"]], "name"),
             ]
             for (body, field) in cases {
                 let response = try await Self.create(client, path, token: login, body)
