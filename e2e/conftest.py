@@ -112,9 +112,9 @@ class Server:
         self.cli("user", "create", "--username", username, "--password", password, *extra)
 
     def cli_admin_client(self) -> dict:
-        """One confidential client for introspection, made on first use."""
+        """One confidential client allowed to introspect other clients' tokens (a resource server), made on first use."""
         if not hasattr(self, "_introspector"):
-            self._introspector = self.create_client("e2e introspector", "--grant", "client_credentials")
+            self._introspector = self.create_client("e2e introspector", "--grant", "client_credentials", "--may-introspect")
         return self._introspector
 
     def log_text(self) -> str:

@@ -41,6 +41,10 @@ public struct ClientAdministration: Sendable {
         return editing ? actor.has(.editAuthClients) : actor.has(.createAuthClients)
     }
 
+    /// Introspecting other clients' tokens (RFC 7662 §4) lets a client read every token of the workspace: guarded
+    /// exactly like skipping consent. `nil` is the CLI.
+    public static func mayLetIntrospect(_ actor: UserAccount?, editing: Bool) -> Bool { mayLetSkipConsent(actor, editing: editing) }
+
     /// The clients `user` may see, in name order.
     public func list(for user: UserAccount, in workspace: Workspace) async throws -> [OAuthClient] {
         switch Self.visibility(for: user) {
@@ -58,6 +62,9 @@ public struct ClientAdministration: Sendable {
         if registration.skipsConsent && !Self.mayLetSkipConsent(actor, editing: false) {
             errors.append(("skip_consent", ["Only administrators with the create-auth_clients permission may let a client skip the consent screen."]))
         }
+        if registration.mayIntrospect && !Self.mayLetIntrospect(actor, editing: false) {
+            errors.append(("may_introspect", ["Only administrators with the create-auth_clients permission may let a client introspect other clients' tokens."]))
+        }
         if !errors.isEmpty { throw ValidationFailure(errors) }
         let secret = registration.isConfidential ? OpaqueSecret.generate(.clientSecret) : nil
         do {
@@ -66,7 +73,7 @@ public struct ClientAdministration: Sendable {
                     workspaceID: workspace.id, clientID: ClientRegistration.generateClientID(), name: registration.normalizedName,
                     description: registration.description, website: registration.website, redirectURIs: registration.redirectURIs,
                     grants: registration.grants, isConfidential: registration.isConfidential, secretHash: secret.map(secrets.hash),
-                    ownerUserID: owner, skipsConsent: registration.skipsConsent),
+                    ownerUserID: owner, skipsConsent: registration.skipsConsent, mayIntrospect: registration.mayIntrospect),
                 now: clock.now())
             return (client, secret)
         } catch RepositoryError.duplicate {
@@ -87,6 +94,13 @@ public struct ClientAdministration: Sendable {
             }
             // An owner's edit never keeps a skip an administrator granted.
             registration.skipsConsent = false
+        }
+        if !Self.mayLetIntrospect(actor, editing: true) {
+            if registration.mayIntrospect && !client.mayIntrospect {
+                errors.append(("may_introspect", ["Only administrators with the edit-auth_clients permission may let a client introspect other clients' tokens."]))
+            }
+            // Like the skip: an owner's edit never keeps what an administrator granted to the reviewed client.
+            registration.mayIntrospect = false
         }
         if !errors.isEmpty { throw ValidationFailure(errors) }
         var secret: String?

@@ -193,6 +193,8 @@ public struct ClientResource: Codable, Sendable, Equatable {
     public var passwordClient: Bool
     public var `public`: Bool
     public var skipConsent: Bool
+    /// May introspect tokens issued to other clients (RFC 7662 §4); set only by administrators of clients.
+    public var mayIntrospect: Bool
     public var userID: Int?
     public var createdAt: String
     public var updatedAt: String
@@ -200,7 +202,7 @@ public struct ClientResource: Codable, Sendable, Equatable {
 
     public init(
         clientID: String, name: String, description: String?, website: String?, redirectURIs: [String], grants: [String], types: [String],
-        isPublic: Bool, skipConsent: Bool, userID: Int?, createdAt: String, updatedAt: String, secret: String?
+        isPublic: Bool, skipConsent: Bool, mayIntrospect: Bool = false, userID: Int?, createdAt: String, updatedAt: String, secret: String?
     ) {
         self.id = clientID
         self.clientID = clientID
@@ -215,6 +217,7 @@ public struct ClientResource: Codable, Sendable, Equatable {
         self.passwordClient = grants.contains("password")
         self.public = isPublic
         self.skipConsent = skipConsent
+        self.mayIntrospect = mayIntrospect
         self.userID = userID
         self.createdAt = createdAt
         self.updatedAt = updatedAt
@@ -229,6 +232,7 @@ public struct ClientResource: Codable, Sendable, Equatable {
         case passwordClient = "password_client"
         case `public`
         case skipConsent = "skip_consent"
+        case mayIntrospect = "may_introspect"
         case userID = "user_id"
         case createdAt = "created_at"
         case updatedAt = "updated_at"

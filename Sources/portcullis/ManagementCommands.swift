@@ -109,7 +109,10 @@ struct ClientCommand: AsyncParsableCommand {
                 let clients = try await portcullis.store.clients.clients(workspaceID: try await portcullis.workspace(named: workspace).id)
                 if json {
                     let objects: [[String: Any]] = clients.map {
-                        ["client_id": $0.clientID, "name": $0.name, "grants": $0.grants.names, "redirect_uris": $0.redirectURIs, "public": !$0.isConfidential]
+                        [
+                            "client_id": $0.clientID, "name": $0.name, "grants": $0.grants.names, "redirect_uris": $0.redirectURIs,
+                            "public": !$0.isConfidential, "may_introspect": $0.mayIntrospect,
+                        ]
                     }
                     let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .withoutEscapingSlashes])
                     print(String(decoding: data, as: UTF8.self))
@@ -118,6 +121,7 @@ struct ClientCommand: AsyncParsableCommand {
                 if clients.isEmpty { print("No auth clients in workspace \"\(workspace)\".") }
                 for client in clients {
                     print("\(client.clientID)  \(client.name)  [\(client.grants.names.joined(separator: ", "))]\(client.isConfidential ? "" : " public")"
+                        + (client.mayIntrospect ? " may-introspect" : "")
                         + (client.redirectURIs.isEmpty ? "" : "  \(client.redirectURIs.joined(separator: " "))"))
                 }
                 print("\(clients.count) client\(clients.count == 1 ? "" : "s").")
@@ -177,6 +181,10 @@ struct ClientCommand: AsyncParsableCommand {
         ) var grants: [String] = []
         @Flag(name: .customLong("public"), help: "A public client: no secret, PKCE required.") var isPublic = false
         @Flag(name: .customLong("skip-consent"), help: "First-party application: do not show the consent screen.") var skipConsent = false
+        @Flag(
+            name: .customLong("may-introspect"),
+            help: "A resource server: may introspect tokens issued to other clients of the workspace (RFC 7662 §4). Without it a client learns only about its own tokens."
+        ) var mayIntrospect = false
         @Option(help: "Workspace.") var workspace: String = Workspace.defaultName
         @Flag(help: "Print one JSON object with client_id and client_secret.") var json = false
         @OptionGroup var options: ConfigurationOptions
@@ -198,7 +206,7 @@ struct ClientCommand: AsyncParsableCommand {
         func run() async throws {
             let registration = ClientRegistration(
                 name: name, description: description, website: website, redirectURIs: redirectURIs, grants: selectedGrants,
-                isConfidential: !isPublic, skipsConsent: skipConsent)
+                isConfidential: !isPublic, skipsConsent: skipConsent, mayIntrospect: mayIntrospect)
             try await CLI.with(options) { portcullis in
                 let registered = try await portcullis.registerClient(registration, in: try await portcullis.workspace(named: workspace))
                 let client = registered.client
@@ -206,6 +214,7 @@ struct ClientCommand: AsyncParsableCommand {
                     var object: [String: Any] = [
                         "client_id": client.clientID, "name": client.name, "workspace": workspace,
                         "grants": client.grants.names, "redirect_uris": client.redirectURIs, "public": !client.isConfidential,
+                        "may_introspect": client.mayIntrospect,
                     ]
                     object["client_secret"] = registered.secret ?? NSNull()
                     print(CLI.json(object))
@@ -220,6 +229,7 @@ struct ClientCommand: AsyncParsableCommand {
                     }
                     print("  grants:        \(client.grants.names.joined(separator: ", "))")
                     if !client.redirectURIs.isEmpty { print("  redirect URIs: \(client.redirectURIs.joined(separator: " "))") }
+                    if client.mayIntrospect { print("  may introspect other clients' tokens") }
                 }
             }
         }

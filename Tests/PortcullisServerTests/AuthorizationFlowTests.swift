@@ -107,12 +107,35 @@ struct AuthorizationFlowTests {
         }
     }
 
+    @Test("A code issued before the user's password was changed is refused (invalid_grant); one issued after works")
+    func codeIssuedBeforePasswordChange() async throws {
+        try await withServer { server, client in
+            let clients = try await WebClients.register(server)
+            let credentials = basic(clients.web.client.clientID, clients.web.secret!)
+            let admin = try await server.accessToken(client, username: "admin", password: TestServer.adminPassword)
+            let code = try await Self.code(server, client, clients.web)
+            let changed = try await client.execute(
+                uri: "/api/1.0/users/\(server.alice.id)", method: .put, headers: [.authorization: "Bearer \(admin)", .contentType: "application/json"],
+                body: Body.json(["password": "a-new-password-9"]))
+            #expect(changed.status == .ok, "\(changed.text)")
+            let redeemed = try await client.postForm("/oauth/token", [("grant_type", "authorization_code"), ("code", code)], headers: credentials)
+            #expect(redeemed.status == .badRequest, "\(redeemed.text)")
+            #expect(try redeemed.string("error") == "invalid_grant")
+            #expect(try redeemed.string("error_description") == "Authorization code doesn't exist or is invalid for the client")
+            // The user signs in with the new password: that code is good.
+            let fresh = try await Self.code(server, client, clients.web, password: "a-new-password-9")
+            let token = try await client.postForm("/oauth/token", [("grant_type", "authorization_code"), ("code", fresh)], headers: credentials)
+            #expect(token.status == .ok, "\(token.text)")
+        }
+    }
+
     /// Signs in, accepts, and returns the code from the callback.
     static func code(
-        _ server: TestServer, _ client: any TestClientProtocol, _ registered: RegisteredClient, extra: [(String, String)] = []
+        _ server: TestServer, _ client: any TestClientProtocol, _ registered: RegisteredClient, extra: [(String, String)] = [],
+        password: String = TestServer.alicePassword
     ) async throws -> String {
         let browser = Browser(client)
-        _ = try await signIn(browser)
+        _ = try await signIn(browser, password: password)
         let consent = try await browser.get(authorizeURL(registered.client.clientID, extra))
         guard consent.status == .ok else { throw TestFailure("consent: \(consent.status) \(consent.headers[.location] ?? "")") }
         let accept = try await browser.post(HTML.formAction(consent.text)!, HTML.hiddenFields(consent.text) + [("decision", "accept")])
@@ -247,7 +270,10 @@ struct AuthorizationValidationTests {
             var url = "/oauth/authorize?" + Body.formEncode([("client_id", clients.web.client.clientID), ("state", "st-123")])
             if !extra.contains(where: { $0.0 == "response_type" }) { url += "&response_type=code" }
             url += "&" + Body.formEncode(extra)
-            let response = try await Browser(client).get(url)
+            // Errors go to the client only once the user signed in (RFC 9700 §4.11.2; the next test covers the other case).
+            let browser = Browser(client)
+            _ = try await signIn(browser)
+            let response = try await browser.get(url)
             #expect(response.status == .seeOther)
             let location = try #require(response.headers[.location])
             // Implicit requests get their errors in the fragment (RFC 6749 §4.2.2.1).
@@ -258,6 +284,50 @@ struct AuthorizationValidationTests {
             #expect(parameters["error_description"]?.isEmpty == false)
             #expect(parameters["iss"] == "http://portcullis.test")
             #expect(parameters["state"] != nil)
+        }
+    }
+
+    @Test(
+        "Without a session an error is not redirected to the client: the login page first, the error after sign-in (RFC 9700 §4.11.2)",
+        arguments: [
+            ("/oauth/authorize", "/login?redirect=%2Foauth%2Fauthorize%3F"),
+            ("/workflow/oauth2/authorize", "/sysworkflow/en/neoclassic/login/login?u=http%3A%2F%2Fportcullis.test%2Fworkflow%2Foauth2%2Fauthorize%3F"),
+        ])
+    func errorsWaitForSignIn(_ path: String, _ loginPrefix: String) async throws {
+        try await withServer { server, client in
+            let clients = try await WebClients.register(server)
+            let url = path + "?" + Body.formEncode([
+                ("response_type", "bogus"), ("client_id", clients.web.client.clientID), ("redirect_uri", WebClients.callback), ("state", "st-9"),
+            ])
+            let browser = Browser(client)
+            let anonymous = try await browser.get(url)
+            #expect(anonymous.status == .seeOther)
+            let login = try #require(anonymous.headers[.location])
+            #expect(login.hasPrefix(loginPrefix), "\(login)")
+            #expect(!login.hasPrefix(WebClients.callback), "no redirect to the client before sign-in")
+            // Sign in on that login page: it returns to the same request, which now redirects the error.
+            let signedIn = try await signIn(browser, loginURL: login)
+            #expect(signedIn.status == .seeOther)
+            let back = try #require(signedIn.headers[.location])
+            #expect(back.contains("oauth2/authorize?") || back.contains("oauth/authorize?"), "\(back)")
+            let answer = try await browser.get(back.replacingOccurrences(of: "http://portcullis.test", with: ""))
+            #expect(answer.status == .seeOther)
+            let location = try #require(answer.headers[.location])
+            #expect(location.hasPrefix(WebClients.callback + "?"), "\(location)")
+            let parameters = locationParameters(location)
+            #expect(parameters["error"] == "unsupported_response_type")
+            #expect(parameters["state"] == "st-9")
+            #expect(parameters["iss"] == "http://portcullis.test")
+            // A bad client or redirect URI still gets the error page, signed in or not, and no redirect.
+            for bad in [
+                path + "?" + Body.formEncode([("response_type", "bogus"), ("client_id", "NOSUCHCLIENT")]),
+                path + "?" + Body.formEncode([("response_type", "bogus"), ("client_id", clients.web.client.clientID), ("redirect_uri", "https://evil.example/cb")]),
+            ] {
+                for asker in [Browser(client), browser] {
+                    let page = try await asker.get(bad)
+                    #expect(page.status == .badRequest && page.headers[.location] == nil, "\(bad)")
+                }
+            }
         }
     }
 

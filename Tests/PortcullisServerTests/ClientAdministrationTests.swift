@@ -156,14 +156,19 @@ struct ClientsAPITests {
                 "/oauth/token", [("grant_type", "password"), ("username", "alice"), ("password", TestServer.alicePassword)], headers: basic(id, secret)).json()
             let machine = try await client.postForm("/oauth/token", [("grant_type", "client_credentials")], headers: basic(id, secret)).string("access_token")!
             #expect(try await client.get("/api/1.0/users/me", token: login["access_token"] as? String).status == .ok)
+            // A resource server allowed to introspect other clients' tokens (else every answer is active:false anyway).
+            let resource = try await server.portcullis.registerClient(
+                ClientRegistration(name: "Resource Server", grants: [.clientCredentials], mayIntrospect: true), in: server.workspace)
+            func introspect() async throws -> [String: Any] {
+                try await client.postForm("/oauth/introspect", [("token", machine)], headers: basic(resource.client.clientID, resource.secret!)).json()
+            }
+            #expect(try await introspect()["active"] as? Bool == true)
             let edited = try await Self.send(client, .put, "/oauth/clients/\(id)", token: root, ["name": "Doomed app", "website": "https://doomed.example"])
             #expect(try edited.string("name") == "Doomed app" && (try edited.json()["secret"]) == nil)
 
             #expect(try await Self.send(client, .delete, "/oauth/clients/\(id)", token: root).status == .noContent)
             #expect(try await client.get("/api/1.0/users/me", token: login["access_token"] as? String).status == .unauthorized)
-            let introspected = try await client.postForm(
-                "/oauth/introspect", [("token", machine)], headers: basic(server.clientID, server.clientSecret)).json()
-            #expect(introspected["active"] as? Bool == false)
+            #expect(try await introspect()["active"] as? Bool == false)
             let refresh = try await client.postForm(
                 "/oauth/token", [("grant_type", "refresh_token"), ("refresh_token", login["refresh_token"] as! String)], headers: basic(id, secret))
             #expect(refresh.status == .unauthorized, "the client itself is gone")

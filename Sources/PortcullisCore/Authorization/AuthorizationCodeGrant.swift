@@ -19,7 +19,8 @@ public struct AuthorizationCodeService: Sendable {
             NewAuthorizationCode(
                 hash: OpaqueSecret.hash(code), workspaceID: workspace.id, clientRowID: request.client.id, userID: user.id,
                 redirectURI: request.redirectURI, redirectURIWasSent: request.redirectURIWasSent, scope: request.scope,
-                codeChallenge: request.codeChallenge, expiresAt: now + server.policy.authorizationCodeLifetime),
+                codeChallenge: request.codeChallenge, expiresAt: now + server.policy.authorizationCodeLifetime,
+                userTokenVersion: user.tokenVersion),
             now: now)
         return code
     }
@@ -65,7 +66,8 @@ public struct AuthorizationCodeService: Sendable {
         // RFC 6749 §4.1.3: the redirect_uri must be repeated exactly when the authorization request carried one.
         let sentRedirect = request["redirect_uri"]
         if record.redirectURIWasSent || sentRedirect != nil {
-            guard sentRedirect == record.redirectURI else { throw OAuthError.invalidAuthorizationCode }
+            // Identical means the same bytes (RFC 3986 §6.2.1), not Swift's canonical-equivalence ==.
+            guard RedirectURIPolicy.sameBytes(sentRedirect, record.redirectURI) else { throw OAuthError.invalidAuthorizationCode }
         }
         let verifier = request["code_verifier"]
         if let challenge = record.codeChallenge {
@@ -79,7 +81,11 @@ public struct AuthorizationCodeService: Sendable {
         } else if !client.isConfidential {
             throw OAuthError.invalidCodeVerifier("Public clients must use PKCE")
         }
-        guard let user = try await server.users.user(id: record.userID), user.isActive else { throw OAuthError.invalidAuthorizationCode }
+        // A code issued before everything the user held was revoked (password change, deactivation, losing super
+        // admin: each raises the token version) dies with the sessions and tokens that revocation ended; else a code
+        // taken by an attacker before the password change would still become fresh tokens after it.
+        guard let user = try await server.users.user(id: record.userID), user.isActive, user.tokenVersion == record.userTokenVersion
+        else { throw OAuthError.invalidAuthorizationCode }
 
         let refreshToken = OpaqueSecret.generate(.refreshToken)
         guard

@@ -4,8 +4,18 @@ public enum AuthorizationRejection: Error, Sendable, Equatable {
     /// RFC 6749 §4.1.2.1: the client is unknown or the redirect URI is missing, unregistered or invalid. The
     /// user sees an error page; nothing is sent to any redirect URI.
     case showError(OAuthError)
-    /// Every other error goes back to the client's redirect URI (in the fragment for implicit).
+    /// Every other error goes back to the client's redirect URI (in the fragment for implicit), but only to a
+    /// signed-in user: see `mustSignInFirst`.
     case redirect(to: String, error: OAuthError, state: String?, useFragment: Bool)
+
+    /// RFC 9700 §4.11.2: the server authenticates the user before it redirects an error to a client, so that whoever
+    /// can register a client cannot use the authorization endpoint as a redirector. True when this rejection would
+    /// redirect and nobody is signed in: then the browser goes to the login page first (and comes back to the same
+    /// request). Error pages, which redirect nowhere, are shown to anyone.
+    public func mustSignInFirst(userIsSignedIn: Bool) -> Bool {
+        guard case .redirect = self else { return false }
+        return !userIsSignedIn
+    }
 }
 
 /// An authorization request that passed every check: who asks, for what, and where the answer goes.

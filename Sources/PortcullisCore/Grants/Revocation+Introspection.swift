@@ -52,11 +52,12 @@ extension AuthorizationServer {
     /// RFC 7662: whether a token is active, and what it says. Only confidential clients of the workspace may ask
     /// (resource servers are registered as clients).
     public func introspect(_ request: TokenRequest, in workspace: Workspace) async throws -> Introspection {
-        _ = try await authenticateClient(request, in: workspace, confidentialOnly: true)
+        let caller = try await authenticateClient(request, in: workspace, confidentialOnly: true).client
         guard let token = request["token"] else { throw OAuthError.invalidRequest("Missing parameter: \"token\" is required") }
         let now = clock.now()
         if OpaqueSecret.hasShape(token, of: .refreshToken) {
             guard let record = try await grants.refreshToken(hash: OpaqueSecret.hash(token)), record.workspaceID == workspace.id,
+                Self.mayIntrospect(issuedTo: record.clientRowID == caller.id, by: caller),
                 record.usedAt == nil, record.revokedAt == nil, record.expiresAt > now,
                 let owner = try await clients.client(id: record.clientRowID)
             else { return .inactive }
@@ -66,12 +67,20 @@ extension AuthorizationServer {
                 notBefore: nil, expiresAt: record.expiresAt)
         }
         guard let claims = try? codec.verify(token, now: now), claims.audience == codec.audience(for: workspace),
+            Self.mayIntrospect(issuedTo: claims.clientID == caller.clientID, by: caller),
             !revocationList.isRevoked(claims)
         else { return .inactive }
         return Introspection(
             active: true, kind: .accessToken, scope: claims.scope, clientID: claims.clientID, subject: claims.subject,
             audience: claims.audience, issuer: claims.issuer, tokenID: claims.tokenID, issuedAt: claims.issuedAt,
             notBefore: claims.notBefore, expiresAt: claims.expiresAt)
+    }
+
+    /// RFC 7662 §4: the server decides who may learn about a token. The client it was issued to may; any other client
+    /// only when an administrator switched `mayIntrospect` on (a resource server). Everyone else hears `active: false`,
+    /// exactly what an unknown token gets (§2.2), so a client learns nothing about the tokens of others.
+    static func mayIntrospect(issuedTo isIssuedToCaller: Bool, by caller: OAuthClient) -> Bool {
+        isIssuedToCaller || caller.mayIntrospect
     }
 
     /// Client authentication for the token, revocation and introspection endpoints, throttled per address.

@@ -9,10 +9,12 @@ public struct ClientRegistration: Sendable {
     public var grants: ClientGrants
     public var isConfidential: Bool
     public var skipsConsent: Bool
+    /// May introspect other clients' tokens (RFC 7662 §4); see `OAuthClient.mayIntrospect`.
+    public var mayIntrospect: Bool
 
     public init(
         name: String, description: String? = nil, website: String? = nil, redirectURIs: [String] = [],
-        grants: ClientGrants, isConfidential: Bool = true, skipsConsent: Bool = false
+        grants: ClientGrants, isConfidential: Bool = true, skipsConsent: Bool = false, mayIntrospect: Bool = false
     ) {
         self.name = name
         self.description = description
@@ -21,6 +23,7 @@ public struct ClientRegistration: Sendable {
         self.grants = grants
         self.isConfidential = isConfidential
         self.skipsConsent = skipsConsent
+        self.mayIntrospect = mayIntrospect
     }
 
     /// Field errors, by field name, in the order a form shows them; empty when the registration is valid.

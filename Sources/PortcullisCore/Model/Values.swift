@@ -100,13 +100,16 @@ public struct OAuthClient: Sendable, Hashable {
     public let ownerUserID: Int?
     /// First-party applications may skip the consent screen; off by default.
     public let skipsConsent: Bool
+    /// RFC 7662 §4: may introspect tokens issued to other clients of the workspace (a resource server); off by
+    /// default, when a client learns only about its own tokens.
+    public let mayIntrospect: Bool
     public let createdAt: Int64
     public let updatedAt: Int64
 
     public init(
         id: Int, clientID: String, workspaceID: Int, name: String, description: String?, website: String?,
         redirectURIs: [String], grants: ClientGrants, isConfidential: Bool, secretHash: String?, ownerUserID: Int?,
-        skipsConsent: Bool, createdAt: Int64, updatedAt: Int64
+        skipsConsent: Bool, mayIntrospect: Bool = false, createdAt: Int64, updatedAt: Int64
     ) {
         self.id = id
         self.clientID = clientID
@@ -120,6 +123,7 @@ public struct OAuthClient: Sendable, Hashable {
         self.secretHash = secretHash
         self.ownerUserID = ownerUserID
         self.skipsConsent = skipsConsent
+        self.mayIntrospect = mayIntrospect
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

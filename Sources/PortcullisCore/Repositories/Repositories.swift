@@ -77,11 +77,12 @@ public struct NewClient: Sendable {
     public var secretHash: String?
     public var ownerUserID: Int?
     public var skipsConsent: Bool
+    public var mayIntrospect: Bool
 
     public init(
         workspaceID: Int, clientID: String, name: String, description: String? = nil, website: String? = nil,
         redirectURIs: [String] = [], grants: ClientGrants, isConfidential: Bool, secretHash: String?,
-        ownerUserID: Int? = nil, skipsConsent: Bool = false
+        ownerUserID: Int? = nil, skipsConsent: Bool = false, mayIntrospect: Bool = false
     ) {
         self.workspaceID = workspaceID
         self.clientID = clientID
@@ -94,6 +95,7 @@ public struct NewClient: Sendable {
         self.secretHash = secretHash
         self.ownerUserID = ownerUserID
         self.skipsConsent = skipsConsent
+        self.mayIntrospect = mayIntrospect
     }
 }
 
@@ -314,10 +316,12 @@ public struct NewAuthorizationCode: Sendable {
     public var scope: ScopeSet
     public var codeChallenge: String?
     public var expiresAt: Int64
+    /// The user's token version at issue: a code issued before everything the user held was revoked is refused.
+    public var userTokenVersion: Int
 
     public init(
         hash: String, workspaceID: Int, clientRowID: Int, userID: Int, redirectURI: String, redirectURIWasSent: Bool, scope: ScopeSet,
-        codeChallenge: String?, expiresAt: Int64
+        codeChallenge: String?, expiresAt: Int64, userTokenVersion: Int
     ) {
         self.hash = hash
         self.workspaceID = workspaceID
@@ -328,6 +332,7 @@ public struct NewAuthorizationCode: Sendable {
         self.scope = scope
         self.codeChallenge = codeChallenge
         self.expiresAt = expiresAt
+        self.userTokenVersion = userTokenVersion
     }
 }
 
@@ -345,10 +350,12 @@ public struct AuthorizationCodeRecord: Sendable {
     public let usedAt: Int64?
     /// The grant the code was redeemed for.
     public let grantID: Int?
+    /// The user's token version when the code was issued.
+    public let userTokenVersion: Int
 
     public init(
         id: Int, workspaceID: Int, clientRowID: Int, userID: Int, redirectURI: String, redirectURIWasSent: Bool, scope: ScopeSet,
-        codeChallenge: String?, expiresAt: Int64, usedAt: Int64?, grantID: Int?
+        codeChallenge: String?, expiresAt: Int64, usedAt: Int64?, grantID: Int?, userTokenVersion: Int
     ) {
         self.id = id
         self.workspaceID = workspaceID
@@ -361,6 +368,7 @@ public struct AuthorizationCodeRecord: Sendable {
         self.expiresAt = expiresAt
         self.usedAt = usedAt
         self.grantID = grantID
+        self.userTokenVersion = userTokenVersion
     }
 }
 

@@ -42,18 +42,15 @@ struct AuthorizeController {
         let validated: ValidatedAuthorizationRequest
         do {
             validated = try await portcullis.authorizationServer.validateAuthorization(parameters, repeated: repeated, in: workspace)
+        } catch let rejected as AuthorizationRejection {
+            let isSignedIn = try await portcullis.signedIn(context, in: workspace) != nil
+            if rejected.mustSignInFirst(userIsSignedIn: isSignedIn) { return signInFirst(request, workspace, dialect) }
+            return rejection(rejected, context: context)
         } catch {
             return rejection(error, context: context)
         }
         guard let signedIn = try await portcullis.signedIn(context, in: workspace) else {
-            // Seed 000: without a session, the login page first, then back here.
-            switch dialect {
-            case .pm4:
-                return Views.seeOther("/login?" + AuthorizationRedirect.encode([("redirect", request.pathAndQuery)]))
-            case .pm3:
-                let back = issuer + request.pathAndQuery
-                return Views.seeOther("/sys\(workspace.name)/en/neoclassic/login/login?" + AuthorizationRedirect.encode([("u", back)]))
-            }
+            return signInFirst(request, workspace, dialect)
         }
         if validated.client.skipsConsent {
             return try await approve(validated, user: signedIn.user, workspace: workspace, dialect: dialect)
@@ -68,6 +65,17 @@ struct AuthorizeController {
         page["action"] = dialect == .pm4 ? "/oauth/authorize" : "/\(workspace.name)/oauth2/authorize"
         page["parameters"] = validated.parameters.map { ["name": $0.0, "value": $0.1] }
         return views.page("consent", page)
+    }
+
+    /// Seed 000: without a session, the login page first, then back to the same authorization request.
+    private func signInFirst(_ request: Request, _ workspace: Workspace, _ dialect: Dialect) -> Response {
+        switch dialect {
+        case .pm4:
+            return Views.seeOther("/login?" + AuthorizationRedirect.encode([("redirect", request.pathAndQuery)]))
+        case .pm3:
+            let back = issuer + request.pathAndQuery
+            return Views.seeOther("/sys\(workspace.name)/en/neoclassic/login/login?" + AuthorizationRedirect.encode([("u", back)]))
+        }
     }
 
     func decide(_ request: Request, _ context: AppRequestContext, _ workspaceName: String, _ dialect: Dialect) async throws -> Response {

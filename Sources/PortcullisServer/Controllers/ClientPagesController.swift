@@ -150,10 +150,11 @@ struct ClientPagesController {
     }
 
     private func formContext(
-        _ heading: String, action: String, registration: ClientRegistration, errors: [(field: String, messages: [String])], maySkipConsent: Bool
+        _ heading: String, action: String, registration: ClientRegistration, errors: [(field: String, messages: [String])], maySkipConsent: Bool,
+        mayLetIntrospect: Bool
     ) -> [String: Any] {
         [
-            "maySkipConsent": maySkipConsent,
+            "maySkipConsent": maySkipConsent, "mayLetIntrospect": mayLetIntrospect, "mayIntrospect": registration.mayIntrospect,
             "heading": heading, "action": action, "name": registration.name, "description": registration.description ?? "",
             "website": registration.website ?? "", "redirect": registration.redirectURIs.joined(separator: "\n"),
             "grants": [
@@ -170,7 +171,8 @@ struct ClientPagesController {
         guard ClientAdministration.mayCreate(place.user) else { throw PageError.forbidden("You need the permission to create auth clients (create-auth_clients).") }
         return page(place, "client-form", formContext(
                 "Create an Auth Client", action: place.base, registration: ClientRegistration(name: "", grants: []), errors: [],
-                maySkipConsent: ClientAdministration.mayLetSkipConsent(place.user, editing: false)))
+                maySkipConsent: ClientAdministration.mayLetSkipConsent(place.user, editing: false),
+                mayLetIntrospect: ClientAdministration.mayLetIntrospect(place.user, editing: false)))
     }
 
     /// The form's fields as a registration.
@@ -184,7 +186,8 @@ struct ClientPagesController {
         }
         return ClientRegistration(
             name: fields["name"] ?? "", description: optional("description"), website: optional("website"), redirectURIs: uris, grants: grants,
-            isConfidential: fields["public"] == nil, skipsConsent: fields["skip_consent"] != nil)
+            isConfidential: fields["public"] == nil, skipsConsent: fields["skip_consent"] != nil,
+            mayIntrospect: fields["may_introspect"] != nil)
     }
 
     func create(_ request: Request, _ place: Place, _ context: AppRequestContext) async throws -> Response {
@@ -197,7 +200,8 @@ struct ClientPagesController {
             return page(
                 place, "client-form", formContext(
                     "Create an Auth Client", action: place.base, registration: registration, errors: invalid.errors,
-                    maySkipConsent: ClientAdministration.mayLetSkipConsent(place.user, editing: false)),
+                    maySkipConsent: ClientAdministration.mayLetSkipConsent(place.user, editing: false),
+                    mayLetIntrospect: ClientAdministration.mayLetIntrospect(place.user, editing: false)),
                 status: .unprocessableContent)
         }
     }
@@ -206,10 +210,11 @@ struct ClientPagesController {
         let client = try await target(context, place, may: ClientAdministration.mayEdit)
         let registration = ClientRegistration(
             name: client.name, description: client.description, website: client.website, redirectURIs: client.redirectURIs, grants: client.grants,
-            isConfidential: client.isConfidential, skipsConsent: client.skipsConsent)
+            isConfidential: client.isConfidential, skipsConsent: client.skipsConsent, mayIntrospect: client.mayIntrospect)
         return page(place, "client-form", formContext(
                 "Edit \(client.name)", action: "\(place.base)/\(client.clientID)", registration: registration, errors: [],
-                maySkipConsent: ClientAdministration.mayLetSkipConsent(place.user, editing: true)))
+                maySkipConsent: ClientAdministration.mayLetSkipConsent(place.user, editing: true),
+                mayLetIntrospect: ClientAdministration.mayLetIntrospect(place.user, editing: true)))
     }
 
     func update(_ request: Request, _ context: AppRequestContext, _ place: Place, _: AppRequestContext) async throws -> Response {
@@ -223,7 +228,8 @@ struct ClientPagesController {
                 place, "client-form",
                 formContext(
                     "Edit \(client.name)", action: "\(place.base)/\(client.clientID)", registration: registration, errors: invalid.errors,
-                    maySkipConsent: ClientAdministration.mayLetSkipConsent(place.user, editing: true)),
+                    maySkipConsent: ClientAdministration.mayLetSkipConsent(place.user, editing: true),
+                    mayLetIntrospect: ClientAdministration.mayLetIntrospect(place.user, editing: true)),
                 status: .unprocessableContent)
         }
     }

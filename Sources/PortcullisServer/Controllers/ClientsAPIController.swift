@@ -71,7 +71,7 @@ struct ClientsAPIController {
             clientID: client.clientID, name: client.name, description: client.description, website: client.website,
             redirectURIs: client.redirectURIs, grants: client.grants.names,
             types: pm4Types.filter { client.grants.contains($0.0) }.map(\.1), isPublic: !client.isConfidential,
-            skipConsent: client.skipsConsent, userID: client.ownerUserID, createdAt: APIResponses.date(client.createdAt),
+            skipConsent: client.skipsConsent, mayIntrospect: client.mayIntrospect, userID: client.ownerUserID, createdAt: APIResponses.date(client.createdAt),
             updatedAt: APIResponses.date(client.updatedAt), secret: secret)
     }
 }
@@ -87,12 +87,14 @@ struct ClientInput: Decodable {
     var grants: [String]?
     var `public`: Bool?
     var skipConsent: Bool?
+    var mayIntrospect: Bool?
 
     enum CodingKeys: String, CodingKey {
         case name, description, website, redirect, types, grants
         case redirectURIs = "redirect_uris"
         case `public`
         case skipConsent = "skip_consent"
+        case mayIntrospect = "may_introspect"
     }
 
     static func decode(_ request: Request) async throws -> ClientInput {
@@ -113,7 +115,8 @@ struct ClientInput: Decodable {
             func flag(_ name: String) -> Bool? { fields[name].map { ["1", "true", "on", "yes"].contains($0.lowercased()) } }
             return ClientInput(
                 name: fields["name"], description: fields["description"], website: fields["website"], redirect: fields["redirect"],
-                redirectURIs: nil, types: list("types"), grants: list("grants"), public: flag("public"), skipConsent: flag("skip_consent"))
+                redirectURIs: nil, types: list("types"), grants: list("grants"), public: flag("public"), skipConsent: flag("skip_consent"),
+                mayIntrospect: flag("may_introspect"))
         }
         do {
             return try JSONDecoder().decode(ClientInput.self, from: Data(buffer.readableBytesView))
@@ -124,7 +127,7 @@ struct ClientInput: Decodable {
 
     init(
         name: String?, description: String?, website: String?, redirect: String?, redirectURIs: [String]?, types: [String]?,
-        grants: [String]?, public: Bool?, skipConsent: Bool?
+        grants: [String]?, public: Bool?, skipConsent: Bool?, mayIntrospect: Bool?
     ) {
         self.name = name
         self.description = description
@@ -135,6 +138,7 @@ struct ClientInput: Decodable {
         self.grants = grants
         self.public = `public`
         self.skipConsent = skipConsent
+        self.mayIntrospect = mayIntrospect
     }
 
     /// The registration this input asks for; on an edit, fields not sent keep the client's values.
@@ -160,6 +164,6 @@ struct ClientInput: Decodable {
             name: name ?? base?.name ?? "", description: (description ?? base?.description).flatMap { $0.isEmpty ? nil : $0 },
             website: (website ?? base?.website).flatMap { $0.isEmpty ? nil : $0 }, redirectURIs: uris ?? base?.redirectURIs ?? [],
             grants: switches ?? base?.grants ?? [], isConfidential: !(self.public ?? !(base?.isConfidential ?? true)),
-            skipsConsent: skipConsent ?? base?.skipsConsent ?? false)
+            skipsConsent: skipConsent ?? base?.skipsConsent ?? false, mayIntrospect: mayIntrospect ?? base?.mayIntrospect ?? false)
     }
 }

@@ -33,6 +33,7 @@ final class ClientModel: Model, @unchecked Sendable {
     @OptionalField(key: "secret_hash") var secretHash: String?
     @OptionalField(key: "owner_user_id") var ownerUserID: Int?
     @Field(key: "skip_consent") var skipConsent: Bool
+    @Field(key: "may_introspect") var mayIntrospect: Bool
     @Field(key: "created_at") var createdAt: Int64
     @Field(key: "updated_at") var updatedAt: Int64
     init() {}

@@ -19,6 +19,7 @@ struct ClientStore: ClientRepository {
         let secretHash: String?
         let ownerUserId: Int?
         let skipConsent: Bool
+        let mayIntrospect: Bool
         let createdAt: Int64
         let updatedAt: Int64
 
@@ -28,7 +29,7 @@ struct ClientStore: ClientRepository {
             case id, name, description, website, grants
             case workspaceId = "workspace_id", clientId = "client_id", redirectUris = "redirect_uris"
             case isConfidential = "is_confidential", secretHash = "secret_hash", ownerUserId = "owner_user_id"
-            case skipConsent = "skip_consent", createdAt = "created_at", updatedAt = "updated_at"
+            case skipConsent = "skip_consent", mayIntrospect = "may_introspect", createdAt = "created_at", updatedAt = "updated_at"
         }
 
         var value: OAuthClient {
@@ -37,13 +38,13 @@ struct ClientStore: ClientRepository {
                 id: id, clientID: clientId, workspaceID: workspaceId, name: name, description: description,
                 website: website, redirectURIs: uris, grants: ClientGrants(rawValue: grants),
                 isConfidential: isConfidential, secretHash: secretHash, ownerUserID: ownerUserId,
-                skipsConsent: skipConsent, createdAt: createdAt, updatedAt: updatedAt)
+                skipsConsent: skipConsent, mayIntrospect: mayIntrospect, createdAt: createdAt, updatedAt: updatedAt)
         }
     }
 
     static let columns: SQLQueryString = """
         id, workspace_id, client_id, name, description, website, redirect_uris, grants, is_confidential, secret_hash, \
-        owner_user_id, skip_consent, created_at, updated_at
+        owner_user_id, skip_consent, may_introspect, created_at, updated_at
         """
 
     func client(clientID: String, workspaceID: Int) async throws -> OAuthClient? {
@@ -76,6 +77,7 @@ struct ClientStore: ClientRepository {
         model.secretHash = client.secretHash
         model.ownerUserID = client.ownerUserID
         model.skipConsent = client.skipsConsent
+        model.mayIntrospect = client.mayIntrospect
         model.createdAt = now
         model.updatedAt = now
         do {
@@ -97,7 +99,8 @@ extension ClientStore {
                 UPDATE clients SET name = \(bind: registration.normalizedName), name_key = \(bind: registration.normalizedName.lowercased()),
                   description = \(bind: registration.description), website = \(bind: registration.website), redirect_uris = \(bind: uris),
                   grants = \(bind: registration.grants.rawValue), is_confidential = \(bind: registration.isConfidential),
-                  secret_hash = \(bind: secretHash), skip_consent = \(bind: registration.skipsConsent), updated_at = \(bind: now)
+                  secret_hash = \(bind: secretHash), skip_consent = \(bind: registration.skipsConsent),
+                  may_introspect = \(bind: registration.mayIntrospect), updated_at = \(bind: now)
                 WHERE id = \(bind: id) RETURNING id
                 """
             ).all()
