@@ -38,6 +38,10 @@ enum CallerKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     /// The pages' own way of calling the API: session cookie plus X-CSRF-TOKEN.
     case plainSession = "plain user, session + CSRF"
     case editUsersSession = "edit-users, session + CSRF"
+    /// README: the session cookie alone never authenticates an API call.
+    case cookieOnly = "plain user, session cookie without X-CSRF-TOKEN"
+    /// Workspace B's session with its CSRF token on workspace A's API and pages.
+    case foreignSession = "another workspace's super admin, session + CSRF"
 
     var testDescription: String { rawValue }
 
@@ -63,22 +67,25 @@ enum CallerKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     func has(_ permission: Permission) -> Bool { isSuperAdmin || permissions.contains(permission) }
 
     /// The caller acts for a user of workspace A (so "itself" is a target).
-    var hasUser: Bool { ![.anonymous, .machine, .foreign].contains(self) }
+    var hasUser: Bool { ![.anonymous, .machine, .foreign, .foreignSession].contains(self) }
+
+    /// Workspace B's super admin.
+    var isForeign: Bool { self == .foreign || self == .foreignSession }
 
     /// The caller's browser holds a session of workspace A.
-    var signedInHere: Bool { ![.anonymous, .delegated, .personal, .machine, .foreign].contains(self) }
+    var signedInHere: Bool { ![.anonymous, .delegated, .personal, .machine, .foreign, .foreignSession].contains(self) }
 
     /// The caller's browser holds a session at all (workspace B's for the foreign caller).
-    var hasSession: Bool { signedInHere || self == .foreign }
+    var hasSession: Bool { signedInHere || isForeign }
 
     /// The API sees a valid credential of workspace A.
-    var authenticatesHere: Bool { self != .anonymous && self != .foreign }
+    var authenticatesHere: Bool { self != .anonymous && !isForeign }
 
     /// A first-party caller in the sense of personal tokens: a signed-in session, or a personal token.
     var firstParty: Bool { self == .plainSession || self == .editUsersSession || self == .personal }
 
     /// The API credential is a session cookie plus X-CSRF-TOKEN.
-    var usesSessionOnAPI: Bool { self == .plainSession || self == .editUsersSession }
+    var usesSessionOnAPI: Bool { [.plainSession, .editUsersSession, .cookieOnly, .foreignSession].contains(self) }
 
     /// The scope of the caller's API token allows writes.
     var mayWrite: Bool { self != .superAdminReadOnly }
@@ -273,14 +280,16 @@ struct MatrixWorld: Sendable {
             clientAuth = basic(server.machineClient.client.clientID, server.machineClient.secret!)
             let issued = try await client.postForm("/oauth/token", [("grant_type", "client_credentials")], headers: clientAuth!)
             bearer = try issued.string("access_token")
-        case .foreign:
+        case .foreign, .foreignSession:
             let sales = try await p.createWorkspace(named: "sales")
             _ = try await p.createUser(username: "boss", password: password, isSuperAdmin: true, in: sales)
             let app = try await p.registerClient(ClientRegistration(name: "Sales App", grants: [.password, .clientCredentials]), in: sales)
-            clientAuth = basic(app.client.clientID, app.secret!)
+            let appAuth = basic(app.client.clientID, app.secret!)
             let issued = try await client.postForm(
-                "/sales/oauth2/token", [("grant_type", "password"), ("username", "boss"), ("password", password), ("scope", "*")], headers: clientAuth!)
+                "/sales/oauth2/token", [("grant_type", "password"), ("username", "boss"), ("password", password), ("scope", "*")], headers: appAuth)
             bearer = try issued.string("access_token")
+            // The foreign session caller presents only its session; the other one its token and its client.
+            if kind == .foreign { clientAuth = appAuth }
         case .delegated:
             let plain = try await p.createUser(username: "caller", password: password, in: ws)
             user = plain
@@ -304,7 +313,7 @@ struct MatrixWorld: Sendable {
     /// Signs the caller's user in (workspace B's for the foreign caller) if its kind has a session; the session's CSRF token.
     static func signInSession(_ kind: CallerKind, _ browser: Browser) async throws -> String {
         guard kind.hasSession else { return "" }
-        let foreign = kind == .foreign
+        let foreign = kind.isForeign
         let signedIn = try await signIn(
             browser, username: foreign ? "boss" : "caller", password: password,
             loginURL: foreign ? "/syssales/en/neoclassic/login/login" : "/login")
@@ -401,7 +410,7 @@ struct MatrixWorld: Sendable {
         case .api:
             if caller.kind.usesSessionOnAPI {
                 useBrowser = true
-                headers[.csrfToken] = caller.csrf
+                if caller.kind != .cookieOnly { headers[.csrfToken] = caller.csrf }
             } else if let bearer = caller.bearer {
                 headers[.authorization] = "Bearer \(bearer)"
             }

@@ -17,10 +17,10 @@ struct AuthorizationMatrixTests {
     // MARK: The rules, each once
 
     /// A protected API route: no credential of this workspace is 401; a client-credentials token on a user-bound route
-    /// 403; a write with a read-only scope 403 (README: `view_processes` reads, GET and HEAD); then the permission rule.
+    /// 403, and so is a session cookie without its X-CSRF-TOKEN; a write with a read-only scope 403 (README: `view_processes` reads, GET and HEAD); then the permission rule.
     static func api(_ kind: K, write: Bool, _ allowed: Bool, _ success: Outcome) -> Outcome {
         if !kind.authenticatesHere { return .unauthorized }
-        if kind == .machine { return .forbidden }
+        if kind == .machine || kind == .cookieOnly { return .forbidden }
         if write && !kind.mayWrite { return .forbidden }
         return allowed ? success : .forbidden
     }
