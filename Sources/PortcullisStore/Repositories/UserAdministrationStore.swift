@@ -15,8 +15,9 @@ struct UserAdministrationStore: UserAdministrationRepository {
         case .email: "email"
         case .firstname: "first_name"
         case .lastname: "last_name"
-        // ProcessMaker's status is ACTIVE/INACTIVE: sorting ascending puts ACTIVE first.
-        case .status: "is_active DESC, username_key"
+        // ProcessMaker's status is ACTIVE/INACTIVE: sorting ascending puts ACTIVE first. Each column here gets the
+        // requested direction appended, so none may carry its own ("is_active DESC ASC" was a syntax error, a 500).
+        case .status: "NOT is_active, username_key"
         case .createdAt: "created_at"
         case .updatedAt: "updated_at"
         }
