@@ -33,6 +33,8 @@ enum CallerKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     /// A personal access token (scope `*`) of a user with edit-users.
     case personal = "personal access token"
     case machine = "client-credentials token"
+    /// A resource server: a confidential client an administrator allowed to introspect (`may_introspect`).
+    case introspector = "client with may_introspect"
     /// A super admin of workspace B with B's credentials (token and session) on workspace A's routes.
     case foreign = "another workspace's super admin"
     /// The pages' own way of calling the API: session cookie plus X-CSRF-TOKEN.
@@ -67,13 +69,16 @@ enum CallerKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     func has(_ permission: Permission) -> Bool { isSuperAdmin || permissions.contains(permission) }
 
     /// The caller acts for a user of workspace A (so "itself" is a target).
-    var hasUser: Bool { ![.anonymous, .machine, .foreign, .foreignSession].contains(self) }
+    var hasUser: Bool { ![.anonymous, .machine, .introspector, .foreign, .foreignSession].contains(self) }
+
+    /// A client of workspace A with its own credentials (and a client-credentials token on the API).
+    var isClient: Bool { self == .machine || self == .introspector }
 
     /// Workspace B's super admin.
     var isForeign: Bool { self == .foreign || self == .foreignSession }
 
     /// The caller's browser holds a session of workspace A.
-    var signedInHere: Bool { ![.anonymous, .delegated, .personal, .machine, .foreign, .foreignSession].contains(self) }
+    var signedInHere: Bool { ![.anonymous, .delegated, .personal, .machine, .introspector, .foreign, .foreignSession].contains(self) }
 
     /// The caller's browser holds a session at all (workspace B's for the foreign caller).
     var hasSession: Bool { signedInHere || isForeign }
@@ -276,8 +281,12 @@ struct MatrixWorld: Sendable {
         var clientAuth: HTTPFields?
         switch kind {
         case .anonymous: break
-        case .machine:
-            clientAuth = basic(server.machineClient.client.clientID, server.machineClient.secret!)
+        case .machine, .introspector:
+            let machine = kind == .machine
+                ? server.machineClient
+                : try await p.registerClient(
+                    ClientRegistration(name: "Resource Server", grants: [.clientCredentials], mayIntrospect: true), in: ws)
+            clientAuth = basic(machine.client.clientID, machine.secret!)
             let issued = try await client.postForm("/oauth/token", [("grant_type", "client_credentials")], headers: clientAuth!)
             bearer = try issued.string("access_token")
         case .foreign, .foreignSession:
@@ -390,7 +399,7 @@ struct MatrixWorld: Sendable {
         var token = ""
         switch target {
         case .ownClientToken:
-            guard caller.kind == .machine else { return nil }
+            guard caller.kind.isClient else { return nil }
             token = try await client.postForm("/oauth/token", [("grant_type", "client_credentials")], headers: caller.clientAuth!).string("access_token") ?? ""
         case .otherClientToken:
             token = try await server.accessToken(client)

@@ -20,7 +20,7 @@ struct AuthorizationMatrixTests {
     /// 403, and so is a session cookie without its X-CSRF-TOKEN; a write with a read-only scope 403 (README: `view_processes` reads, GET and HEAD); then the permission rule.
     static func api(_ kind: K, write: Bool, _ allowed: Bool, _ success: Outcome) -> Outcome {
         if !kind.authenticatesHere { return .unauthorized }
-        if kind == .machine || kind == .cookieOnly { return .forbidden }
+        if kind.isClient || kind == .cookieOnly { return .forbidden }
         if write && !kind.mayWrite { return .forbidden }
         return allowed ? success : .forbidden
     }
@@ -167,19 +167,20 @@ struct AuthorizationMatrixTests {
     static func oauth(_ route: String, _ path: String) -> [MatrixRow] {
         [
             MatrixRow(.post, route + "/token", .oauth, { _ in .form(path + "/token", [("grant_type", "client_credentials")]) }, expect: { k, _ in
-                k == .machine ? .ok : .unauthorized
+                k.isClient ? .ok : .unauthorized
             }),
-            // Only the client a token was issued to (or one allowed to introspect) sees it active.
+            // Only the client a token was issued to, or one allowed to introspect, sees it active (RFC 7662 §4).
             MatrixRow(.post, route + "/introspect", .oauth, targets: [.ownClientToken, .otherClientToken], { c in
                 .form(path + "/introspect", [("token", c.token)])
             }, expect: { k, t in
-                k == .machine ? Outcome(status: 200, active: t == .ownClientToken) : .unauthorized
+                k.isClient ? Outcome(status: 200, active: t == .ownClientToken || k == .introspector) : .unauthorized
             }),
-            // RFC 7009 §2.1: a client revokes only its own tokens; another's is answered 200 and left alone.
+            // RFC 7009 §2.1: a client revokes only its own tokens; another's is answered 200 and left alone (being
+            // allowed to introspect is no licence to revoke).
             MatrixRow(.post, route + "/revoke", .oauth, targets: [.ownClientToken, .otherClientToken], { c in
                 .form(path + "/revoke", [("token", c.token)])
             }, expect: { k, t in
-                k == .machine ? Outcome(status: 200, targetTokenAlive: t == .otherClientToken) : .unauthorized
+                k.isClient ? Outcome(status: 200, targetTokenAlive: t == .otherClientToken) : .unauthorized
             }),
         ]
     }
