@@ -58,7 +58,8 @@ public struct ClientAdministration: Sendable {
     public func register(_ registration: ClientRegistration, owner: Int?, by actor: UserAccount?, in workspace: Workspace) async throws
         -> (client: OAuthClient, secret: String?)
     {
-        var errors = registration.validationErrors()
+        var registration = registration
+        var errors = Self.prepareText(&registration)
         if registration.skipsConsent && !Self.mayLetSkipConsent(actor, editing: false) {
             errors.append(("skip_consent", ["Only administrators with the create-auth_clients permission may let a client skip the consent screen."]))
         }
@@ -87,7 +88,7 @@ public struct ClientAdministration: Sendable {
         -> (client: OAuthClient, secret: String?)
     {
         var registration = requested
-        var errors = registration.validationErrors()
+        var errors = Self.prepareText(&registration)
         if !Self.mayLetSkipConsent(actor, editing: true) {
             if registration.skipsConsent && !client.skipsConsent {
                 errors.append(("skip_consent", ["Only administrators with the edit-auth_clients permission may let a client skip the consent screen."]))
@@ -146,5 +147,32 @@ public struct ClientAdministration: Sendable {
         let revocation = Revocation(kind: .client, value: client.clientID, revokedAt: now, expiresAt: now + tokenHorizon)
         _ = try await clients.deleteClient(id: client.id, revocation: revocation)
         revocationList.apply([revocation])
+    }
+}
+
+extension ClientAdministration {
+    /// The registration's field errors, with its name prepared as a display name (`PRECIS.displayName`: NFC, spaces
+    /// collapsed, no control or format characters, so `Web\u{0}` is refused rather than stored beside `Web`) and its
+    /// description bounded: at most 2,000 characters, no control characters but tab and newlines, no format ones.
+    static func prepareText(_ registration: inout ClientRegistration) -> [(field: String, messages: [String])] {
+        var errors = registration.validationErrors()
+        do {
+            registration.name = try PRECIS.displayName(registration.name, maximumLength: 255)
+        } catch .empty, .tooLong {
+            // validationErrors() already said so.
+        } catch {
+            errors.removeAll { $0.field == "name" }
+            errors.insert(("name", ["The name \(error.description)"]), at: 0)
+        }
+        if let description = registration.description {
+            if description.count > 2000 {
+                errors.append(("description", ["The description may not be greater than 2000 characters."]))
+            } else if description.unicodeScalars.contains(where: PRECIS.isRefusedInText) {
+                errors.append(("description", ["The description may not contain control or invisible characters."]))
+            } else {
+                registration.description = PRECIS.nfc(description)
+            }
+        }
+        return errors
     }
 }

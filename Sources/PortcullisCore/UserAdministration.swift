@@ -23,13 +23,14 @@ public struct UserAdministration: Sendable {
     }
 
     /// Thrown when the actor may not act on this user at all.
-    public struct Forbidden: Error, Sendable {
-        public let message: String
-    }
+    public typealias Forbidden = PermissionDenied
 
-    public func create(_ draft: UserDraft, in workspace: Workspace, by actor: UserAccount) async throws -> UserAccount {
-        let errors = draft.validationErrors(creating: true)
+    public func create(_ typed: UserDraft, in workspace: Workspace, by actor: UserAccount) async throws -> UserAccount {
+        let errors = typed.validationErrors(creating: true)
         if !errors.isEmpty { throw ValidationFailure(errors) }
+        // RFC 8265: the username stored as typed (UsernameCasePreserved) and compared by its case-mapped key, which the
+        // store derives; the password hashed in its OpaqueString form.
+        let draft = try typed.prepared()
         if draft.isAdministrator == true && !actor.isSuperAdmin {
             throw ValidationFailure(field: "is_administrator", message: "Only a super admin may make a super admin.")
         }
@@ -37,8 +38,7 @@ public struct UserAdministration: Sendable {
             // One insert, status included: an INACTIVE user is never active, not even between two writes.
             return try await users.createUser(
                 NewUser(
-                    workspaceID: workspace.id, username: draft.username!.trimmingCharacters(in: .whitespacesAndNewlines),
-                    email: draft.email?.trimmingCharacters(in: .whitespacesAndNewlines), firstName: draft.firstName!, lastName: draft.lastName!,
+                    workspaceID: workspace.id, username: draft.username!, email: draft.email, firstName: draft.firstName!, lastName: draft.lastName!,
                     passwordHash: try await passwords.hash(draft.password!), isSuperAdmin: draft.isAdministrator ?? false,
                     isActive: draft.status != "INACTIVE"),
                 now: clock.now())
@@ -48,13 +48,15 @@ public struct UserAdministration: Sendable {
     }
 
     /// Applies the fields sent. A new password, deactivation or losing super-admin revokes every token the user holds.
-    public func update(_ user: UserAccount, with draft: UserDraft, by actor: UserAccount) async throws -> UserAccount {
-        let errors = draft.validationErrors(creating: false)
+    public func update(_ user: UserAccount, with typed: UserDraft, by actor: UserAccount) async throws -> UserAccount {
+        let errors = typed.validationErrors(creating: false)
         if !errors.isEmpty { throw ValidationFailure(errors) }
+        // The current password stays as typed (prepared() leaves it): the hasher prepares what it verifies.
+        let draft = try typed.prepared()
         // A super admin's account is out of reach of anyone but super admins: resetting its password would make the
         // actor a super admin.
         if user.isSuperAdmin && !actor.isSuperAdmin && actor.id != user.id {
-            throw Forbidden(message: "Only a super admin may change a super admin")
+            throw Forbidden("Only a super admin may change a super admin")
         }
         // One's own password or username changes only with the current password: a token an application holds for
         // the user must not be enough to take the account over.
@@ -77,7 +79,7 @@ public struct UserAdministration: Sendable {
             throw ValidationFailure(field: "status", message: "You may not deactivate or demote yourself.")
         }
         var changes = UserChanges(
-            username: draft.username?.trimmingCharacters(in: .whitespacesAndNewlines), email: draft.email?.trimmingCharacters(in: .whitespacesAndNewlines),
+            username: draft.username, email: draft.email,
             firstName: draft.firstName, lastName: draft.lastName, isActive: draft.status.map { $0 == "ACTIVE" },
             isSuperAdmin: draft.isAdministrator)
         if let password = draft.password { changes.passwordHash = try await passwords.hash(password) }
@@ -95,7 +97,7 @@ public struct UserAdministration: Sendable {
 
     public func delete(_ user: UserAccount, by actor: UserAccount) async throws {
         if actor.id == user.id { throw ValidationFailure(field: "id", message: "You may not delete yourself.") }
-        if user.isSuperAdmin && !actor.isSuperAdmin { throw Forbidden(message: "Only a super admin may delete a super admin") }
+        if user.isSuperAdmin && !actor.isSuperAdmin { throw Forbidden("Only a super admin may delete a super admin") }
         try await revokeEverything(of: user.id)
         _ = try await administration.deleteUser(id: user.id)
     }

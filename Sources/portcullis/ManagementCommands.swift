@@ -62,8 +62,9 @@ struct UserCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a user.")
-        @Option(help: "Username; unique in the workspace, matched case-insensitively.") var username: String
-        @Option(help: "Password, at least 8 characters.") var password: String
+        @Option(help: "Username: letters, digits and ASCII punctuation (RFC 8265); unique in the workspace, compared ignoring case and width.")
+        var username: String
+        @Option(help: "Password, at least 8 characters, no control characters.") var password: String
         @Option(help: "Email address.") var email: String?
         @Option(name: .customLong("first-name"), help: "First name.") var firstName: String = ""
         @Option(name: .customLong("last-name"), help: "Last name.") var lastName: String = ""

@@ -33,6 +33,38 @@ struct RedirectURIPolicyTests {
         #expect(!RedirectURIPolicy.matches("https://127.0.0.1:51000/cb", registered: "http://127.0.0.1/cb"))
     }
 
+    /// Issue 12 finding 4: Swift's `String ==` is canonical equivalence; RFC 3986 §6.2.1 simple comparison is bytes.
+    @Test("Matching compares bytes, not canonical equivalence: KELVIN SIGN is not K (finding 4)")
+    func bytes() {
+        #expect("https://c.example/\u{212A}b;x" == "https://c.example/Kb;x", "the trap: Swift calls them equal")
+        #expect(!RedirectURIPolicy.matches("https://c.example/\u{212A}b;x", registered: "https://c.example/Kb;x"))
+        #expect(!RedirectURIPolicy.matches("https://c.example/caf\u{E9}", registered: "https://c.example/cafe\u{301}"))
+        #expect(RedirectURIPolicy.resolve("https://c.example/\u{212A}b;x", registered: ["https://c.example/Kb;x"]) == nil)
+        // The loopback branch compares path and query as bytes too.
+        #expect(!RedirectURIPolicy.matches("http://127.0.0.1:5000/\u{212A}b", registered: "http://127.0.0.1/Kb"))
+        #expect(!RedirectURIPolicy.matches("http://127.0.0.1:5000/cb?q=\u{212A}", registered: "http://127.0.0.1/cb?q=K"))
+        #expect(!RedirectURIPolicy.matches("http://127.0.0.1:5000/cb?", registered: "http://127.0.0.1/cb"))
+        #expect(RedirectURIPolicy.matches("http://127.0.0.1:5000/cb?q=K", registered: "http://127.0.0.1/cb?q=K"))
+        #expect(RedirectURIPolicy.sameBytes("a", "a") && !RedirectURIPolicy.sameBytes(nil, "a") && RedirectURIPolicy.sameBytes(nil as String?, nil))
+    }
+
+    /// Issue 12 finding 10: userinfo, CR LF and raw non-ASCII were accepted at registration.
+    @Test("Registration refuses userinfo, control characters and raw non-ASCII (finding 10)", arguments: [
+        "https://u:p@c.example/cb", "https://u@c.example/cb", "http://x@127.0.0.1/cb", "https://c.example/cb\r\nSet-Cookie:%20a=b",
+        "https://c.example/c\nb", "https://c.example/\u{0}", "https://c.example/cb\t", "https://c.example/\u{7F}", "https://c.example/\u{85}",
+        "https://c.example/\u{212A}b", "https://c.example/a b", "https://c.example/" + String(repeating: "a", count: 2000),
+    ])
+    func refusedAtRegistration(_ uri: String) {
+        #expect(RedirectURIPolicy.problem(with: uri) != nil, "\(uri.debugDescription)")
+    }
+
+    @Test("An @ after the authority is fine; percent-encoded non-ASCII is fine")
+    func acceptedAtRegistration() {
+        #expect(RedirectURIPolicy.problem(with: "https://c.example/cb?email=a@b.example") == nil)
+        #expect(RedirectURIPolicy.problem(with: "https://c.example/users/@me") == nil)
+        #expect(RedirectURIPolicy.problem(with: "https://c.example/%E2%84%AAb") == nil)
+    }
+
     @Test("Resolution: the only registered URI when none is sent, nothing when several are registered")
     func resolution() {
         #expect(RedirectURIPolicy.resolve(nil, registered: ["https://a.example/cb"]) == "https://a.example/cb")

@@ -7,10 +7,23 @@ public enum RedirectURIPolicy {
 
     /// Why a redirect URI cannot be registered; nil when it can.
     public static func problem(with uri: String) -> String? {
-        if uri.count > maximumLength { return "must be at most \(maximumLength) characters" }
+        if uri.utf8.count > maximumLength { return "must be at most \(maximumLength) characters" }
+        // A CR or LF would split a Location header; other controls hide in logs and pages (RFC 3986 §2 has none).
+        if uri.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || (0x80...0x9F).contains($0.value) }) {
+            return "must not contain control characters (such as CR or LF)"
+        }
+        // RFC 3986 §2: a URI is ASCII. Raw non-ASCII (an IRI) is refused, so what is registered is exactly the bytes a
+        // client sends; it must be percent-encoded (§2.1). Matching compares bytes either way.
+        if !uri.unicodeScalars.allSatisfy({ $0.isASCII }) { return "must be ASCII; percent-encode other characters (RFC 3986 §2.1)" }
+        if uri.contains(" ") { return "must not contain spaces; percent-encode them as %20" }
         guard let components = URLComponents(string: uri), let scheme = components.scheme?.lowercased(),
             let host = components.host, !host.isEmpty
         else { return "must be an absolute URL" }
+        // RFC 9700 §4.1.1 and RFC 3986 §3.2.1: credentials in a URI are deprecated, and `https://trusted@evil.example`
+        // reads as one host while going to another.
+        if components.user != nil || components.password != nil || authority(of: uri).contains("@") {
+            return "must not contain a user name or password (user:password@)"
+        }
         // RFC 6749 §3.1.2: "The endpoint URI MUST NOT include a fragment component."
         if components.fragment != nil || uri.contains("#") { return "must not contain a fragment (#)" }
         switch scheme {
@@ -33,14 +46,37 @@ public enum RedirectURIPolicy {
     }
 
     /// Whether `presented` matches `registered`: exact string comparison (RFC 9700 §4.1.3), except that the
-    /// port of a loopback http URI may differ (RFC 8252 §7.3).
+    /// port of a loopback http URI may differ (RFC 8252 §7.3). "Exact" is RFC 3986 §6.2.1 simple string comparison:
+    /// the UTF-8 bytes, never Swift's `String ==`, which calls canonically equivalent strings equal (with
+    /// `https://c.example/Kb` registered, `https://c.example/\u{212A}b`, KELVIN SIGN, would match).
     public static func matches(_ presented: String, registered: String) -> Bool {
-        if presented == registered { return true }
+        if sameBytes(presented, registered) { return true }
         guard let p = URLComponents(string: presented), let r = URLComponents(string: registered),
-            p.scheme == "http", r.scheme == "http", let host = r.host, isLoopbackIP(host), p.host == host
+            let ps = p.scheme, let rs = r.scheme, sameBytes(ps, "http"), sameBytes(rs, "http"), let host = r.host, isLoopbackIP(host),
+            let presentedHost = p.host, sameBytes(presentedHost, host)
         else { return false }
-        return p.percentEncodedPath == r.percentEncodedPath && p.percentEncodedQuery == r.percentEncodedQuery
+        return sameBytes(p.percentEncodedPath, r.percentEncodedPath) && sameBytes(p.percentEncodedQuery, r.percentEncodedQuery)
             && p.user == nil && p.password == nil && p.fragment == nil && r.user == nil
+    }
+
+    /// RFC 3986 §6.2.1: strings are equal when their bytes are.
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        a.utf8.elementsEqual(b.utf8)
+    }
+
+    static func sameBytes(_ a: String?, _ b: String?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): true
+        case (let a?, let b?): sameBytes(a, b)
+        default: false
+        }
+    }
+
+    /// The authority of an absolute URI as written (RFC 3986 §3.2): after `//`, up to the first `/`, `?` or `#`.
+    static func authority(of uri: String) -> Substring {
+        guard let start = uri.range(of: "//")?.upperBound else { return "" }
+        let rest = uri[start...]
+        return rest[..<(rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex)]
     }
 
     /// The registered URI a request's redirect resolves to, if any.

@@ -43,19 +43,16 @@ extension Portcullis {
         username: String, password: String, email: String? = nil, firstName: String = "", lastName: String = "",
         isSuperAdmin: Bool = false, permissions: Set<Permission> = [], in workspace: Workspace
     ) async throws -> UserAccount {
+        // The API's rules (UserDraft, in Core): PRECIS usernames and passwords (RFC 8265), one email check.
         var errors: [(String, [String])] = []
-        let trimmed = username.trimmingCharacters(in: .whitespaces)
-        if trimmed.isEmpty || trimmed.count > 100 || trimmed.contains(where: { $0.isWhitespace || $0.isNewline }) {
-            errors.append(("username", ["The username is required, at most 100 characters, without spaces."]))
-        }
-        if password.count < 8 { errors.append(("password", ["The password must be at least 8 characters."])) }
-        if password.utf8.count > 72 {
-            errors.append(("password", ["The password may not be longer than 72 bytes (bcrypt's limit)."]))
-        }
-        if let email, !email.isEmpty, !(email.contains("@") && email.count <= 255) {
-            errors.append(("email", ["The email must be a valid email address."]))
+        if let problem = UserDraft.usernameProblem(username) { errors.append(("username", [problem])) }
+        if let problem = UserDraft.passwordProblem(password) { errors.append(("password", [problem])) }
+        let email = email?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let email, !email.isEmpty, let problem = email.count > 255 ? "The email may not be greater than 255 characters." : UserDraft.emailProblem(email) {
+            errors.append(("email", [problem]))
         }
         if !errors.isEmpty { throw ValidationFailure(errors) }
+        let trimmed = try UserDraft.preparedUsername(username).display
         do {
             return try await store.users.createUser(
                 NewUser(

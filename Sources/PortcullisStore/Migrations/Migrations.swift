@@ -17,6 +17,7 @@ enum PortcullisMigrations {
         M0011_CreatePersonalAccessTokens(),
         M0012_CreateThrottleBuckets(),
         M0013_NeverReuseRowIDs(),
+        M0014_PRECISUsernameKeys(),
         M0015_AddIntrospectionSwitch(),
     ]
 }

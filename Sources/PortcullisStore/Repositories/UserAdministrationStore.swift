@@ -25,13 +25,18 @@ struct UserAdministrationStore: UserAdministrationRepository {
 
     func users(workspaceID: Int, query: UserQuery) async throws -> (users: [UserAccount], total: Int) {
         var condition: SQLQueryString = "workspace_id = \(bind: workspaceID)"
-        if let filter = query.filter?.lowercased(), !filter.isEmpty {
-            // LIKE with our own escape character, so % and _ in the filter are literal.
-            let pattern = "%" + filter.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                .replacingOccurrences(of: "_", with: "\\_") + "%"
+        if let filter = query.filter, !filter.isEmpty {
+            // LIKE with our own escape character, so % and _ in the filter are literal: a plain substring match.
+            func pattern(_ text: String) -> String {
+                "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                    .replacingOccurrences(of: "_", with: "\\_") + "%"
+            }
+            // Usernames by their RFC 8265 key (so `ＡＤＭ` finds admin), the other columns lowercased as before.
+            let key = pattern(PRECIS.usernameKey(filter))
+            let other = pattern(filter.lowercased())
             condition = """
-                \(condition) AND (username_key LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(first_name) LIKE \(bind: pattern) ESCAPE '\\' \
-                OR LOWER(last_name) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(COALESCE(email, '')) LIKE \(bind: pattern) ESCAPE '\\')
+                \(condition) AND (username_key LIKE \(bind: key) ESCAPE '\\' OR LOWER(first_name) LIKE \(bind: other) ESCAPE '\\' \
+                OR LOWER(last_name) LIKE \(bind: other) ESCAPE '\\' OR LOWER(COALESCE(email, '')) LIKE \(bind: other) ESCAPE '\\')
                 """
         }
         let total = try await store.sql.raw("SELECT COUNT(*) AS n FROM users WHERE \(condition)").first(decodingColumn: "n", as: Int.self) ?? 0
@@ -56,7 +61,7 @@ struct UserAdministrationStore: UserAdministrationRepository {
             // would fail with SQLITE_BUSY_SNAPSHOT whenever a token write commits in between.
             try await store.writeTransaction { sql in
                 let update = sql.update("users").set("updated_at", to: now)
-                if let username = changes.username { update.set("username", to: username).set("username_key", to: username.lowercased()) }
+                if let username = changes.username { update.set("username", to: username).set("username_key", to: PRECIS.usernameKey(username)) }
                 if let email = changes.email { update.set("email", to: email.isEmpty ? SQLLiteral.null : SQLBind(email)) }
                 if let firstName = changes.firstName { update.set("first_name", to: firstName) }
                 if let lastName = changes.lastName { update.set("last_name", to: lastName) }

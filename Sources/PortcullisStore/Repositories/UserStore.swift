@@ -36,8 +36,10 @@ struct UserStore: UserRepository {
         try await oneUser(where: "u.id = \(bind: id)")
     }
 
+    /// By the username's RFC 8265 §3.3 comparison key (width-mapped, lowercased in full Unicode, NFC), computed here in
+    /// Swift: SQL lower() folds only ASCII on SQLite, and `ＡＤＭＩＮ` must find `admin`.
     func user(username: String, workspaceID: Int) async throws -> UserAccount? {
-        try await oneUser(where: "u.workspace_id = \(bind: workspaceID) AND u.username_key = \(bind: username.lowercased())")
+        try await oneUser(where: "u.workspace_id = \(bind: workspaceID) AND u.username_key = \(bind: PRECIS.usernameKey(username))")
     }
 
     /// One user with their permissions in a single query: this runs on every user-bound API call and every password
@@ -71,7 +73,7 @@ struct UserStore: UserRepository {
                         """
                         INSERT INTO users (workspace_id, uid, username, username_key, email, first_name, last_name, password_hash,
                           is_super_admin, is_active, token_version, created_at, updated_at)
-                        VALUES (\(bind: user.workspaceID), \(bind: uid), \(bind: user.username), \(bind: user.username.lowercased()),
+                        VALUES (\(bind: user.workspaceID), \(bind: uid), \(bind: user.username), \(bind: PRECIS.usernameKey(user.username)),
                           \(bind: user.email), \(bind: user.firstName), \(bind: user.lastName), \(bind: user.passwordHash),
                           \(bind: user.isSuperAdmin), \(bind: user.isActive), 0, \(bind: now), \(bind: now))
                         RETURNING id
