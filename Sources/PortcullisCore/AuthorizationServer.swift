@@ -26,12 +26,15 @@ public struct AuthorizationServer: Sendable {
     public let logger: Logger
     /// Set when the authorization-code grant is wired (the server always wires it).
     public let codes: (any AuthorizationCodeRepository)?
+    /// Where password-grant failures and throttled attempts are recorded (the login page records its own).
+    public let audit: (any AuditRepository)?
 
     public init(
         workspaces: any WorkspaceRepository, users: any UserRepository, clients: any ClientRepository,
         grants: any GrantRepository, revocations: any RevocationRepository, passwords: any PasswordHasher,
         secrets: ClientSecretHasher, codec: AccessTokenCodec, revocationList: RevocationList, policy: TokenPolicy,
-        limiter: any AttemptLimiter, clock: Clock = .system, logger: Logger, codes: (any AuthorizationCodeRepository)? = nil
+        limiter: any AttemptLimiter, clock: Clock = .system, logger: Logger, codes: (any AuthorizationCodeRepository)? = nil,
+        audit: (any AuditRepository)? = nil
     ) {
         self.workspaces = workspaces
         self.users = users
@@ -47,6 +50,7 @@ public struct AuthorizationServer: Sendable {
         self.clock = clock
         self.logger = logger
         self.codes = codes
+        self.audit = audit
     }
 
     /// The grant types the token endpoint serves (RFC 8414 `grant_types_supported`).

@@ -22,6 +22,10 @@ struct ConfigurationOptions: ParsableArguments {
     var throttlePerUsername: String?
     @Option(name: .customLong("throttle-per-address"), help: ArgumentHelp(Configuration.help("throttle-per-address")))
     var throttlePerAddress: String?
+    @Option(name: .customLong("throttle-slowdown-base"), help: ArgumentHelp(Configuration.help("throttle-slowdown-base")))
+    var throttleSlowdownBase: String?
+    @Option(name: .customLong("throttle-slowdown-cap"), help: ArgumentHelp(Configuration.help("throttle-slowdown-cap")))
+    var throttleSlowdownCap: String?
     @Option(name: .customLong("trusted-proxies"), help: ArgumentHelp(Configuration.help("trusted-proxies"))) var trustedProxies: String?
     @Option(name: .customLong("session-lifetime"), help: ArgumentHelp(Configuration.help("session-lifetime"))) var sessionLifetime: String?
 
@@ -31,7 +35,8 @@ struct ConfigurationOptions: ParsableArguments {
             ("access-token-ttl", accessTokenTTL), ("refresh-token-ttl", refreshTokenTTL), ("code-ttl", codeTTL), ("session-idle", sessionIdle),
             ("signing-alg", signingAlg), ("bcrypt-cost", bcryptCost), ("log-level", logLevel), ("db-pool-size", dbPoolSize), ("db-wait", dbWait),
             ("throttle-window", throttleWindow), ("throttle-per-username", throttlePerUsername),
-            ("throttle-per-address", throttlePerAddress), ("trusted-proxies", trustedProxies), ("session-lifetime", sessionLifetime),
+            ("throttle-per-address", throttlePerAddress), ("throttle-slowdown-base", throttleSlowdownBase),
+            ("throttle-slowdown-cap", throttleSlowdownCap), ("trusted-proxies", trustedProxies), ("session-lifetime", sessionLifetime),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })
     }

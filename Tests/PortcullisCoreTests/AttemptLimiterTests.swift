@@ -1,11 +1,21 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import PortcullisCore
 
+/// The delays a limiter asked for, recorded instead of waited.
+final class RecordedDelays: Sendable {
+    private let delays = Mutex<[Duration]>([])
+    var all: [Duration] { delays.withLock { $0 } }
+    var sleep: @Sendable (Duration) async -> Void { { delay in self.delays.withLock { $0.append(delay) } } }
+}
+
 @Suite("Attempt limiter")
 struct AttemptLimiterTests {
-    let alice = ThrottleKey(.username, "alice")
+    /// A hard key: alice from one address.
+    let alice = ThrottleKey.pair("alice", "192.0.2.1")
+    let aliceAnywhere = ThrottleKey(.username, "alice")
 
     @Test("Failures fill the window; a refused attempt counts nothing; successes are refunded")
     func counting() async throws {
@@ -25,6 +35,37 @@ struct AttemptLimiterTests {
             await limiter.finished(failed, succeeded: false, now: 161)
         }
         await #expect(throws: OAuthError.self) { try await limiter.begin([alice], now: 161) }
+    }
+
+    @Test("A username alone never refuses: past its limit each attempt waits, doubling from the base up to the cap")
+    func usernameSlowsDown() async throws {
+        let delays = RecordedDelays()
+        let limiter = InMemoryAttemptLimiter(
+            policy: ThrottlePolicy(perUsername: 3, slowDownBase: .seconds(1), slowDownCap: .seconds(10), queuePatience: .zero, sleep: delays.sleep))
+        var seen: [Duration] = []
+        for index in 0..<10 {
+            let ticket = try await limiter.begin([aliceAnywhere, .pair("alice", "198.51.100.\(index)")], now: 100)
+            seen.append(ticket.delay)
+            await limiter.finished(ticket, succeeded: false, now: 100)
+        }
+        let expected: [Duration] = [.zero, .zero, .zero, .seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(10), .seconds(10), .seconds(10)]
+        #expect(seen == expected)
+        #expect(delays.all == expected.filter { $0 > .zero }, "begin waited each delay")
+        // The right password, after all that, is slowed down by at most the cap and goes through.
+        let real = try await limiter.begin([aliceAnywhere, .pair("alice", "203.0.113.5")], now: 101)
+        #expect(real.delay == .seconds(10))
+        await limiter.finished(real, succeeded: true, now: 101)
+        #expect(ThrottlePolicy(perUsername: 1).slowDown(afterFailures: 1_000) == .seconds(10), "no overflow far past the limit")
+        #expect(ThrottlePolicy(perUsername: 1, slowDownCap: .zero).slowDown(afterFailures: 5) == .zero, "a zero cap turns it off")
+    }
+
+    @Test("Attempts still running are no failures: concurrent correct logins are not slowed down")
+    func runningAttemptsDoNotSlowDown() async throws {
+        let limiter = InMemoryAttemptLimiter(policy: ThrottlePolicy(perUsername: 1, queuePatience: .zero, sleep: RecordedDelays().sleep))
+        var running: [AttemptTicket] = []
+        for _ in 0..<5 { running.append(try await limiter.begin([aliceAnywhere], now: 100)) }
+        #expect(running.allSatisfy { $0.delay == .zero }, "\(running.map(\.delay))")
+        for ticket in running { await limiter.finished(ticket, succeeded: true, now: 100) }
     }
 
     @Test("A request refused only by running attempts waits for them, and goes on when one succeeds")
@@ -66,4 +107,70 @@ struct AttemptLimiterTests {
         await limiter.finished(failed, succeeded: false, now: 100)
         await #expect(throws: OAuthError.self) { try await limiter.begin([alice], now: 100) }
     }
+
+    @Test("Shared: an address full on one instance is refused on another after its refresh, with no read per check")
+    func sharedAddresses() async throws {
+        let repository = CountingThrottleRepository()
+        let policy = ThrottlePolicy(perAddress: 2, queuePatience: .zero)
+        let one = SharedAttemptLimiter(policy: policy, repository: repository)
+        let two = SharedAttemptLimiter(policy: policy, repository: repository)
+        let address = ThrottleKey(.address, "192.0.2.9")
+        await one.recordFailure(address, now: 100)
+        await one.recordFailure(address, now: 100)
+        await #expect(throws: OAuthError.self) { try await one.check(address, now: 100) }
+        let reads = repository.reads
+        try await two.check(address, now: 100)
+        #expect(repository.reads == reads, "an address check reads nothing")
+        try await two.refreshShared(now: 100)
+        await #expect(throws: OAuthError.throttled(retryAfter: 60)) { try await two.check(address, now: 100) }
+        // Past the window the mirror's entry is stale and no longer refuses.
+        try await two.check(address, now: 161)
+        // A password attempt from the address on the second instance counts in the database too: refused at once.
+        await #expect(throws: OAuthError.self) { try await two.begin([.pair("bob", "192.0.2.9"), address], now: 101) }
+    }
+}
+
+/// `ThrottleRepository` in memory, counting reads of single keys.
+final class CountingThrottleRepository: ThrottleRepository {
+    private struct Row {
+        var kind: String
+        var count: Int
+        var windowStart: Int64
+    }
+    private let rows = Mutex<[String: Row]>([:])
+    private let readCount = Mutex(0)
+    var reads: Int { readCount.withLock { $0 } }
+
+    func increment(_ digest: String, kind: String, now: Int64, window: Int64) async throws -> (count: Int, windowStart: Int64) {
+        rows.withLock { rows in
+            var row = rows[digest] ?? Row(kind: kind, count: 0, windowStart: now)
+            if row.windowStart <= now - window { row = Row(kind: kind, count: 0, windowStart: now) }
+            row.count += 1
+            rows[digest] = row
+            return (row.count, row.windowStart)
+        }
+    }
+
+    func decrement(_ digest: String, windowStart: Int64) async throws {
+        rows.withLock { rows in
+            if var row = rows[digest], row.windowStart == windowStart, row.count > 0 {
+                row.count -= 1
+                rows[digest] = row
+            }
+        }
+    }
+
+    func count(_ digest: String, now: Int64, window: Int64) async throws -> (count: Int, windowStart: Int64)? {
+        readCount.withLock { $0 += 1 }
+        return rows.withLock { $0[digest] }.flatMap { $0.windowStart > now - window ? ($0.count, $0.windowStart) : nil }
+    }
+
+    func full(kind: String, attempts: Int, now: Int64, window: Int64) async throws -> [(digest: String, count: Int, windowStart: Int64)] {
+        rows.withLock { rows in
+            rows.filter { $0.value.kind == kind && $0.value.count >= attempts && $0.value.windowStart > now - window }
+                .map { ($0.key, $0.value.count, $0.value.windowStart) }
+        }
+    }
+
+    func purge(before: Int64) async throws {}
 }

@@ -9,12 +9,17 @@ public struct SignIn: Sendable {
         self.audit = audit
     }
 
-    /// The user, or `OAuthError.invalidUserCredentials` / `.throttled`.
-    public func signIn(username: String, password: String, in workspace: Workspace, address: String?) async throws -> UserAccount {
+    /// The user, or `OAuthError.invalidUserCredentials` / `.throttled`. `trustedDevice` is what the browser's device
+    /// cookie, already verified, is bound to (`deviceBinding`): it exempts this sign-in from the per-username
+    /// slow-down when it names the account being signed in to.
+    public func signIn(
+        username: String, password: String, in workspace: Workspace, address: String?, trustedDevice: String? = nil
+    ) async throws -> UserAccount {
         let now = server.clock.now()
         let check: AuthorizationServer.PasswordCheck
         do {
-            check = try await server.checkPassword(username: username, password: password, in: workspace, address: address)
+            check = try await server.checkPassword(
+                username: username, password: password, in: workspace, address: address, trustedDevice: trustedDevice)
         } catch let error as OAuthError {
             if case .throttled = error {
                 try? await audit.record(
@@ -36,6 +41,12 @@ public struct SignIn: Sendable {
                     createdAt: now))
             throw OAuthError.invalidUserCredentials
         }
+    }
+
+    /// What a device cookie issued after `user` signed in is bound to (OWASP's device cookies): the name its
+    /// sign-ins are throttled under, so the cookie exempts sign-ins to this account only.
+    public static func deviceBinding(for user: UserAccount, in workspace: Workspace) -> String {
+        AuthorizationServer.throttleName(user.username, in: workspace)
     }
 
     /// The name an audit row carries: the account's own, or nothing for an unknown name (which may be a password typed

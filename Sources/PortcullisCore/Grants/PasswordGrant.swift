@@ -12,8 +12,20 @@ extension AuthorizationServer {
         }
         let scope = try ScopeSet.parse(request["scope"]) ?? .everything
         let now = clock.now()
-        guard case .accepted(let user) = try await checkPassword(username: username, password: password, in: workspace, address: request.remoteAddress)
-        else { throw OAuthError.invalidUserCredentials }
+        let user: UserAccount
+        do {
+            switch try await checkPassword(username: username, password: password, in: workspace, address: request.remoteAddress) {
+            case .accepted(let account):
+                user = account
+            case .refused(let found):
+                await recordPasswordGrant("token.password.failure", userID: found?.id, subject: found?.username, request, workspace, now)
+                throw OAuthError.invalidUserCredentials
+            }
+        } catch OAuthError.throttled(let seconds) {
+            let found = try? await users.user(username: username, workspaceID: workspace.id)
+            await recordPasswordGrant("token.password.throttled", userID: found?.id, subject: found?.username, request, workspace, now)
+            throw OAuthError.throttled(retryAfter: seconds)
+        }
 
         let refreshToken = OpaqueSecret.generate(.refreshToken)
         let grantID = try await grants.createGrant(
@@ -36,13 +48,34 @@ extension AuthorizationServer {
         case refused(found: UserAccount?)
     }
 
-    /// The one password check of the password grant and the login page. One budget per account across both, and one
-    /// per address: counted before the bcrypt work and refunded on success, so concurrent guesses cannot slip past
-    /// the limit (throws `throttled` when it is reached). An unknown username costs the same bcrypt time as a wrong
-    /// password, so response times do not tell which usernames exist.
-    func checkPassword(username: String, password: String, in workspace: Workspace, address: String?) async throws -> PasswordCheck {
+    /// The audit row of a refused or throttled password grant: the account's own name, or "(unknown user)" for a name
+    /// that matches none (it may be a password typed into the wrong field); never the password.
+    private func recordPasswordGrant(
+        _ kind: String, userID: Int?, subject: String?, _ request: TokenRequest, _ workspace: Workspace, _ now: Int64
+    ) async {
+        try? await audit?.record(
+            AuditEvent(workspaceID: workspace.id, kind: kind, userID: userID, subject: subject ?? "(unknown user)", address: request.remoteAddress, createdAt: now))
+    }
+
+    /// The name a username is throttled under, and a device cookie is bound to.
+    static func throttleName(_ username: String, in workspace: Workspace) -> String {
+        "\(workspace.id):\(username.lowercased())"
+    }
+
+    /// The one password check of the password grant and the login page, throttled so that nobody can lock anyone
+    /// else out (`AttemptLimiter`): a hard limit per (username, address) and per address, and per username alone a
+    /// capped slow-down, which a browser the account signed in from before (`trustedDevice`, the `throttleName` its
+    /// device cookie is bound to) skips. Counted before the bcrypt work and refunded on success, so concurrent guesses
+    /// cannot slip past the limits (throws `throttled` when a hard one is reached). An unknown username costs the same
+    /// bcrypt time as a wrong password, so response times do not tell which usernames exist.
+    func checkPassword(
+        username: String, password: String, in workspace: Workspace, address: String?, trustedDevice: String? = nil
+    ) async throws -> PasswordCheck {
         let now = clock.now()
-        let keys = [ThrottleKey(.username, "\(workspace.id):\(username.lowercased())")] + (address.map { [ThrottleKey(.address, $0)] } ?? [])
+        let name = Self.throttleName(username, in: workspace)
+        var keys = [ThrottleKey.pair(name, address)] + (address.map { [ThrottleKey(.address, $0)] } ?? [])
+        // OWASP device cookies: only the per-username slow-down is skipped; the hard limits still hold.
+        if trustedDevice != name { keys.append(ThrottleKey(.username, name)) }
         let attempt = try await limiter.begin(keys, now: now)
         let found: UserAccount?
         let verified: Bool

@@ -154,8 +154,16 @@ extension Configuration {
             $0.throttle.window = try duration($1, "throttle-window", 1...86400)
         },
         Setting(flag: "throttle-per-username", environment: "PORTCULLIS_THROTTLE_PER_USERNAME", defaultValue: "5",
-                summary: "Failed password attempts per username per window.") {
+                summary: "Failed password attempts per username per window: past it, more from the same address are refused, from others slowed down.") {
             $0.throttle.perUsername = try int($1, "throttle-per-username", 1...1_000_000)
+        },
+        Setting(flag: "throttle-slowdown-base", environment: "PORTCULLIS_THROTTLE_SLOWDOWN_BASE", defaultValue: "1",
+                summary: "Seconds the first attempt past a username's limit waits; each further failure doubles it.") {
+            $0.throttle.slowDownBase = .seconds(try duration($1, "throttle-slowdown-base", 0...300))
+        },
+        Setting(flag: "throttle-slowdown-cap", environment: "PORTCULLIS_THROTTLE_SLOWDOWN_CAP", defaultValue: "10",
+                summary: "Longest a password attempt is slowed down (0: never); a browser that signed in before is not.") {
+            $0.throttle.slowDownCap = .seconds(try duration($1, "throttle-slowdown-cap", 0...300))
         },
         Setting(flag: "throttle-per-address", environment: "PORTCULLIS_THROTTLE_PER_ADDRESS", defaultValue: "50",
                 summary: "Failed attempts per client address per window (IPv6: per /64).") {

@@ -3,7 +3,7 @@ import Logging
 import PortcullisCore
 import ServiceLifecycle
 
-/// Keeps this instance's in-memory mirrors (revocations, signing keys) in step with the database, so a
+/// Keeps this instance's in-memory mirrors (revocations, signing keys, addresses throttled) in step with the database, so a
 /// revoke or a key rotation made anywhere is seen here within a second.
 struct MirrorService: Service {
     let portcullis: Portcullis
@@ -38,6 +38,8 @@ struct MirrorService: Service {
                 portcullis.revocationList.apply(rows)
                 since = now
                 try await portcullis.keyManager.reload()
+                // The addresses full of failures, from every instance: the token endpoint checks them in memory.
+                try await portcullis.authorizationServer.limiter.refreshShared(now: now)
                 if failures > 0 {
                     portcullis.logger.notice("the database answers again; mirrors are current")
                     failures = 0

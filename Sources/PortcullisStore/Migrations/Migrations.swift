@@ -19,6 +19,7 @@ enum PortcullisMigrations {
         M0013_NeverReuseRowIDs(),
         M0014_PRECISUsernameKeys(),
         M0015_AddIntrospectionSwitch(),
+        M0016_AddThrottleKind(),
     ]
 }
 

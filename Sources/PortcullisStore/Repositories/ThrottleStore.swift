@@ -10,14 +10,15 @@ struct ThrottleStore: ThrottleRepository {
         let windowStart: Int64
     }
 
-    func increment(_ digest: String, now: Int64, window: Int64) async throws -> (count: Int, windowStart: Int64) {
+    func increment(_ digest: String, kind: String, now: Int64, window: Int64) async throws -> (count: Int, windowStart: Int64) {
         // One statement, atomic on both databases: a new window starts when the old one is over.
         let expired = now - window
         guard
             let row = try await store.sql.raw(
                 """
-                INSERT INTO throttle_buckets (key_digest, window_start, attempts) VALUES (\(bind: digest), \(bind: now), 1)
+                INSERT INTO throttle_buckets (key_digest, kind, window_start, attempts) VALUES (\(bind: digest), \(bind: kind), \(bind: now), 1)
                 ON CONFLICT (key_digest) DO UPDATE SET
+                  kind = \(bind: kind),
                   attempts = CASE WHEN throttle_buckets.window_start <= \(bind: expired) THEN 1 ELSE throttle_buckets.attempts + 1 END,
                   window_start = CASE WHEN throttle_buckets.window_start <= \(bind: expired) THEN \(bind: now) ELSE throttle_buckets.window_start END
                 RETURNING attempts, window_start
@@ -40,6 +41,22 @@ struct ThrottleStore: ThrottleRepository {
         try await store.sql.raw(
             "SELECT attempts, window_start FROM throttle_buckets WHERE key_digest = \(bind: digest) AND window_start > \(bind: now - window)"
         ).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { ($0.attempts, $0.windowStart) }
+    }
+
+    private struct FullRow: Decodable {
+        let keyDigest: String
+        let attempts: Int
+        let windowStart: Int64
+    }
+
+    func full(kind: String, attempts: Int, now: Int64, window: Int64) async throws -> [(digest: String, count: Int, windowStart: Int64)] {
+        // By the (kind, attempts) index: the few full rows, however many keys are counting.
+        try await store.sql.raw(
+            """
+            SELECT key_digest, attempts, window_start FROM throttle_buckets
+            WHERE kind = \(bind: kind) AND attempts >= \(bind: attempts) AND window_start > \(bind: now - window)
+            """
+        ).all(decoding: FullRow.self, keyDecodingStrategy: .convertFromSnakeCase).map { ($0.keyDigest, $0.attempts, $0.windowStart) }
     }
 
     func purge(before: Int64) async throws {
