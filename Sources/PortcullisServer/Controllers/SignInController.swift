@@ -103,8 +103,12 @@ struct SignInController {
             return back("failed")
         }
         let user: UserAccount
+        let now = portcullis.clock.now()
+        let device = portcullis.deviceCookie.binding(of: request.cookies[portcullis.deviceCookieName]?.value, now: now)
         do {
-            user = try await portcullis.signIn.signIn(username: username, password: password, in: workspace, address: portcullis.clientAddress(request, context))
+            user = try await portcullis.signIn.signIn(
+                username: username, password: password, in: workspace, address: portcullis.clientAddress(request, context),
+                trustedDevice: device)
         } catch OAuthError.throttled(let seconds) {
             return Views.seeOther(
                 action + "?" + AuthorizationRedirect.encode((target.map { [(field, $0)] } ?? []) + [("throttled", String(seconds))]))
@@ -120,7 +124,14 @@ struct SignInController {
                 userID: user.id, workspaceID: workspace.id, csrfToken: OpaqueSecret.generate(.csrfToken), tokenVersion: user.tokenVersion,
                 signedInAt: portcullis.clock.now()),
             expiresIn: .seconds(portcullis.configuration.sessionIdleTimeout))
-        return Views.seeOther(target ?? "/")
+        var response = Views.seeOther(target ?? "/")
+        // This browser now knows the account's password: a device cookie for it (OWASP), renewed at every sign-in.
+        let cookie = Cookie(
+            name: portcullis.deviceCookieName,
+            value: portcullis.deviceCookie.issue(binding: SignIn.deviceBinding(for: user, in: workspace), now: now),
+            maxAge: Int(DeviceCookie.lifetime), path: "/", secure: portcullis.servesHTTPS, httpOnly: true, sameSite: .lax)
+        response.headers[values: .setCookie].append(cookie.description)
+        return response
     }
 
     func logout(_ request: Request, _ context: AppRequestContext) async throws -> Response {
