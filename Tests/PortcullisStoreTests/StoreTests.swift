@@ -52,8 +52,20 @@ struct StoreTests {
     /// A workspace, a client, and `count` users each with a password grant and its refresh token `"<username>-rt"`.
     static func people(_ store: Store, _ count: Int) async throws -> (client: OAuthClient, users: [UserAccount], grants: [Int]) {
         let ws = try await store.workspaces.createWorkspace(named: "ids", now: 1)
-        let client = try await store.clients.createClient(
-            NewClient(workspaceID: ws.id, clientID: "Cids", name: "c", grants: [.password], isConfidential: true, secretHash: "x"), now: 1)
+        // Raw SQL naming only M0003's columns: the upgrade test writes to a database as an older version left it, where
+        // the repository's INSERT would name columns added since (M0015's may_introspect).
+        let clientRowID = try #require(
+            try await store.sql.raw(
+                """
+                INSERT INTO clients (workspace_id, client_id, name, name_key, redirect_uris, grants, is_confidential, secret_hash, \
+                skip_consent, created_at, updated_at)
+                VALUES (\(bind: ws.id), 'Cids', 'c', 'c', '[]', \(bind: ClientGrants.password.rawValue), \(bind: true), 'x', \(bind: false), 1, 1)
+                RETURNING id
+                """
+            ).first(decodingColumn: "id", as: Int.self))
+        let client = OAuthClient(
+            id: clientRowID, clientID: "Cids", workspaceID: ws.id, name: "c", description: nil, website: nil, redirectURIs: [], grants: [.password],
+            isConfidential: true, secretHash: "x", ownerUserID: nil, skipsConsent: false, createdAt: 1, updatedAt: 1)
         var users: [UserAccount] = []
         var grants: [Int] = []
         for index in 0..<count {
