@@ -7,6 +7,7 @@ extension Store {
     public func purgeExpired(now: Int64) async throws -> Int {
         let sessions = try await sql.raw("DELETE FROM sessions WHERE expires_at IS NOT NULL AND expires_at <= \(bind: now) RETURNING id").all()
         let codes = try await sql.raw("DELETE FROM authorization_codes WHERE expires_at <= \(bind: now - 86400) RETURNING id").all()
+        let consents = try await sql.raw("DELETE FROM consent_decisions WHERE expires_at <= \(bind: now - 86400) RETURNING id").all()
         let revocations = try await inBatches(of: 10000) { size in
             try await sql.raw(
                 """
@@ -15,7 +16,7 @@ extension Store {
                 """
             ).all().count
         }
-        return sessions.count + codes.count + revocations
+        return sessions.count + codes.count + consents.count + revocations
     }
 
     /// A grant is finished when no refresh token of it can be redeemed (each expired a day ago) and no access token

@@ -440,7 +440,19 @@ struct MatrixWorld: Sendable {
             let cookies = caller.browser.cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ")
             if !cookies.isEmpty { headers[.cookie] = cookies }
         }
-        return try await client.execute(uri: request.uri, method: request.method, headers: headers, body: request.body.map { ByteBuffer(string: $0) })
+        var body = request.body
+        // A consent decision is single use (ConsentDecisionRepository): the form carries its screen's nonce, so the
+        // screen is fetched first, as a browser would, with the same request and credentials.
+        if request.method == .post, let fields = body, fields.contains("decision=") {
+            let query = fields.split(separator: "&").filter { !$0.hasPrefix("csrf=") && !$0.hasPrefix("decision=") }.joined(separator: "&")
+            var pageHeaders = headers
+            pageHeaders[.contentType] = nil
+            let screen = try await client.execute(uri: request.uri + "?" + query, method: .get, headers: pageHeaders)
+            if let nonce = HTML.hiddenFields(String(buffer: screen.body)).first(where: { $0.0 == "consent" })?.1 {
+                body = fields + "&" + Body.formEncode([("consent", nonce)])
+            }
+        }
+        return try await client.execute(uri: request.uri, method: request.method, headers: headers, body: body.map { ByteBuffer(string: $0) })
     }
 
     /// What the server answered, in the terms of the expectation (only the parts the expectation names).

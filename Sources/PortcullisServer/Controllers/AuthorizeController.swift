@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdAuth
 import PortcullisCore
+import PortcullisStore
 
 /// The authorization endpoint (RFC 6749 §3.1) in both dialects: `GET /oauth/authorize` and
 /// `GET /{workspace}/oauth2/authorize` show the login page or the consent screen; a POST to the same address
@@ -63,7 +64,12 @@ struct AuthorizeController {
         page["scopes"] = validated.scope.sorted.map { ["name": $0.rawValue, "summary": $0.summary] }
         page["redirectHost"] = URLComponents(string: validated.redirectURI)?.host ?? validated.redirectURI
         page["action"] = dialect == .pm4 ? "/oauth/authorize" : "/\(workspace.name)/oauth2/authorize"
-        page["parameters"] = validated.parameters.map { ["name": $0.0, "value": $0.1] }
+        // One screen, one decision (ConsentDecisionRepository): the form's nonce is taken by the first POST only.
+        let nonce = ConsentNonce.generate()
+        let now = portcullis.authorizationServer.clock.now()
+        try await portcullis.store.consentDecisions.open(
+            hash: ConsentNonce.hash(nonce), workspaceID: workspace.id, expiresAt: now + ConsentNonce.lifetime, now: now)
+        page["parameters"] = (validated.parameters + [("consent", nonce)]).map { ["name": $0.0, "value": $0.1] }
         return views.page("consent", page)
     }
 
@@ -93,10 +99,18 @@ struct AuthorizeController {
         guard let sent = fields["csrf"], ConstantTime.equals(sent, signedIn.session.csrfToken) else {
             return views.error("This form has expired", "Go back to the application and start again.", status: .forbidden)
         }
+        // RFC 6749 §4.1.2: one consent, one code. The same form posted twice (or fifty times at once) is one decision.
+        guard let nonce = fields["consent"],
+            try await portcullis.store.consentDecisions.take(
+                hash: ConsentNonce.hash(nonce), workspaceID: workspace.id, now: portcullis.authorizationServer.clock.now())
+        else {
+            return views.error("This form has expired", "Go back to the application and start again.", status: .forbidden)
+        }
         // The request is validated afresh: nothing the browser carried is trusted.
         var parameters = fields
         parameters["csrf"] = nil
         parameters["decision"] = nil
+        parameters["consent"] = nil
         let validated: ValidatedAuthorizationRequest
         do {
             validated = try await portcullis.authorizationServer.validateAuthorization(parameters, repeated: [], in: workspace)

@@ -20,6 +20,7 @@ enum PortcullisMigrations {
         M0014_PRECISUsernameKeys(),
         M0015_AddIntrospectionSwitch(),
         M0016_AddThrottleKind(),
+        M0017_CreateConsentDecisions(),
     ]
 }
 

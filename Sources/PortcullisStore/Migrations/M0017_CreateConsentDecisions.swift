@@ -1,0 +1,23 @@
+import FluentKit
+
+/// Issue 12: a consent screen's one-time nonce, so one consent yields one code (ConsentDecisionRepository). Purged
+/// with expired codes.
+struct M0017_CreateConsentDecisions: AsyncMigration {
+    var name: String { "M0017_CreateConsentDecisions" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("consent_decisions")
+            .field("id", .int, .identifier(auto: true))
+            .field("nonce_hash", .string, .required)
+            .field("workspace_id", .int, .required, .references("workspaces", "id", onDelete: .cascade))
+            .field("expires_at", .int64, .required)
+            .field("used_at", .int64)
+            .field("created_at", .int64, .required)
+            .unique(on: "nonce_hash")
+            .create()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema("consent_decisions").delete()
+    }
+}
