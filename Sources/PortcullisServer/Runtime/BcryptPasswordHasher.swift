@@ -35,7 +35,8 @@ public final class BcryptPasswordHasher: PasswordHasher {
             await verifyAgainstDummy("")
             return false
         }
-        let legacy: String? = Array(prepared.utf8) == Array(password.utf8) ? nil : password
+        // Both sides are what was typed (no stored secret): no constant-time concern.
+        let legacy: String? = prepared.utf8.elementsEqual(password.utf8) ? nil : password
         return (try? await pool.runIfActive {
             if Bcrypt.verify(prepared, hash: hash) { return true }
             return legacy.map { Bcrypt.verify($0, hash: hash) } ?? false
