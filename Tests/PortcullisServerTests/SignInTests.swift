@@ -131,7 +131,9 @@ struct SignInTests {
         }
     }
 
-    @Test("Failed sign-ins: one generic message, throttled per username, every attempt recorded")
+    /// The in-process router has no client address: the (username, address) pair is then the username's own, and its
+    /// hard limit refuses here. From other addresses it would only slow down (ThrottleLockoutTests).
+    @Test("Failed sign-ins: one generic message, throttled per (username, address), every attempt recorded")
     func throttling() async throws {
         try await withServer({ $0.throttle.perUsername = 3 }) { server, client in
             for _ in 0..<3 {
