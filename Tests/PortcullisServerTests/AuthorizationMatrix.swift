@@ -471,6 +471,13 @@ struct MatrixWorld: Sendable {
         return seen
     }
 
+    /// What an error answer says: a page's heading and message, else the start of the body.
+    static func gist(_ body: String) -> String {
+        guard let start = body.range(of: "<h1>") else { return String(body.prefix(160)) }
+        let text = body[start.upperBound...].prefix(400).replacingOccurrences(of: "<[^>]+>", with: " ", options: .regularExpression)
+        return text.split(whereSeparator: \.isWhitespace).joined(separator: " ").prefix(160).description
+    }
+
     /// Runs every cell of `rows` for this world's caller; returns one line per cell that differs from the table.
     func run(_ rows: [MatrixRow]) async throws -> (cells: Int, mismatches: [String]) {
         var mismatches: [String] = []
@@ -485,7 +492,7 @@ struct MatrixWorld: Sendable {
                 let response = try await world.send(request, row.channel)
                 let seen = try await world.observe(response, like: expected, token: context.token)
                 if seen != expected {
-                    let detail = response.status.code >= 400 ? " " + String(response.text.prefix(160)) : ""
+                    let detail = response.status.code >= 400 ? " " + Self.gist(response.text) : ""
                     mismatches.append(
                         "\(row.method.rawValue) \(request.uri.split(separator: "?").first ?? "") [\(row.route ?? "no route")]"
                             + (target == .none ? "" : " on \(target.rawValue)") + ": expected \(expected), got \(seen)\(detail)")
