@@ -93,18 +93,18 @@ struct AuthorizationMatrixTests {
         + authorize("/{workspace}/oauth2/authorize", "/workflow/oauth2/authorize", pm3: true)
 
     static func authorize(_ route: String, _ path: String, pm3: Bool) -> [MatrixRow] {
-            [
-                // RFC 9700 §4.11.2: without a session even a bad request goes to the login page, never to the client.
-                MatrixRow(.get, route, .page, targets: [.validRequest, .bogusRequest], { c in
-                    .get(path + "?" + Body.formEncode(authorizeQuery(c, c.target)))
-                }, expect: { k, t in
-                    if !k.signedInHere { return pm3 ? .seeOther("/sysworkflow/en/neoclassic/login/login?u=") : .seeOther("/login?redirect=") }
-                    return t == .bogusRequest ? .seeOther(MatrixWorld.callback + "?error=unsupported_response_type") : .ok
-                }),
-                // Accept: only a session of this workspace with its CSRF token.
-                MatrixRow(.post, route, .page, { c in .form(path, authorizeQuery(c, .validRequest) + [("csrf", c.csrf), ("decision", "accept")]) },
-                          expect: { k, _ in k.signedInHere ? .seeOther(MatrixWorld.callback + "?code=pcl_ac_") : .forbidden }),
-            ]
+        [
+            // RFC 9700 §4.11.2: without a session even a bad request goes to the login page, never to the client.
+            MatrixRow(.get, route, .page, targets: [.validRequest, .bogusRequest], { c in
+                .get(path + "?" + Body.formEncode(authorizeQuery(c, c.target)))
+            }, expect: { k, t in
+                if !k.signedInHere { return pm3 ? .seeOther("/sysworkflow/en/neoclassic/login/login?u=") : .seeOther("/login?redirect=") }
+                return t == .bogusRequest ? .seeOther(MatrixWorld.callback + "?error=unsupported_response_type") : .ok
+            }),
+            // Accept: only a session of this workspace with its CSRF token.
+            MatrixRow(.post, route, .page, { c in .form(path, authorizeQuery(c, .validRequest) + [("csrf", c.csrf), ("decision", "accept")]) },
+                      expect: { k, _ in k.signedInHere ? .seeOther(MatrixWorld.callback + "?code=pcl_ac_") : .forbidden }),
+        ]
     }
 
     static let clientPageRows: [MatrixRow] = clientPages("/admin/auth-clients", "/admin/auth-clients", pm3: false)
