@@ -67,6 +67,19 @@ struct ThrottleLockoutTests {
             .post, "/login", form: HTML.hiddenFields(page.text) + [("username", username), ("password", password)], headers: from(address))
     }
 
+    @Test("Spellings of one account share its budget: ADMIN and fullwidth ａｄｍｉｎ from one address count against (admin, address)")
+    func spellingsShareABudget() async throws {
+        let delays = SlowDowns()
+        try await withLiveServer(delays) { server, client in
+            // Three failures (the pair limit here), each under another spelling of the one account.
+            for spelling in ["admin", "ADMIN", "ａｄｍｉｎ"] {
+                #expect(try await Self.passwordGrant(client, server, username: spelling, password: "wrong", from: "192.0.2.77").status == .badRequest)
+            }
+            let fourth = try await Self.passwordGrant(client, server, username: "Admin", password: "wrong", from: "192.0.2.77")
+            #expect(fourth.status == .tooManyRequests, "a fourth spelling is the same pair: \(fourth.status)")
+        }
+    }
+
     @Test("An attacker spraying admin from many addresses slows the real admin down by at most the cap, never refuses her")
     func noLockout() async throws {
         let delays = SlowDowns()

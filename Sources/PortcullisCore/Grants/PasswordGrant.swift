@@ -57,9 +57,10 @@ extension AuthorizationServer {
             AuditEvent(workspaceID: workspace.id, kind: kind, userID: userID, subject: subject ?? "(unknown user)", address: request.remoteAddress, createdAt: now))
     }
 
-    /// The name a username is throttled under, and a device cookie is bound to.
+    /// The name a username is throttled under, and a device cookie is bound to: its PRECIS comparison key (RFC 8265
+    /// §3.3), the one accounts are looked up by, so `admin`, `ADMIN` and fullwidth `ａｄｍｉｎ` share one budget.
     static func throttleName(_ username: String, in workspace: Workspace) -> String {
-        "\(workspace.id):\(username.lowercased())"
+        "\(workspace.id):\(PRECIS.usernameKey(username))"
     }
 
     /// The one password check of the password grant and the login page, throttled so that nobody can lock anyone
