@@ -151,7 +151,7 @@ struct SecurityTests {
         }
     }
 
-    @Test("Failed passwords are throttled per username: then even the right password waits, with Retry-After")
+    @Test("Failed passwords are throttled per (username, address): with no address known (the in-process router), that pair is the username, and then even the right password waits, with Retry-After")
     func throttling() async throws {
         try await withServer({ $0.throttle.perUsername = 3 }) { server, client in
             func attempt(_ password: String, username: String = "alice") async throws -> TestResponse {
