@@ -221,6 +221,22 @@ struct AuthorizationFlowTests {
             #expect(noSession.status == .forbidden)
         }
     }
+
+    @Test("A consent form is good for one decision: no decision leaves it good, a decision uses it up")
+    func consentFormOnce() async throws {
+        try await withServer { server, client in
+            let clients = try await WebClients.register(server)
+            let browser = Browser(client)
+            _ = try await signIn(browser)
+            let consent = try await browser.get(authorizeURL(clients.web.client.clientID))
+            let fields = HTML.hiddenFields(HTML.mainForm(consent.text))
+            #expect(try await browser.post("/oauth/authorize", fields + [("decision", "maybe")]).status == .badRequest)
+            let deny = try await browser.post("/oauth/authorize", fields + [("decision", "deny")])
+            #expect(deny.status == .seeOther && locationParameters(deny.headers[.location] ?? "")["error"] == "access_denied", "\(deny.headers[.location] ?? "")")
+            let again = try await browser.post("/oauth/authorize", fields + [("decision", "accept")])
+            #expect(again.status == .forbidden && again.headers[.location] == nil, "a used form issues nothing")
+        }
+    }
 }
 
 @Suite("Authorization code: validation")

@@ -99,6 +99,10 @@ struct AuthorizeController {
         guard let sent = fields["csrf"], ConstantTime.equals(sent, signedIn.session.csrfToken) else {
             return views.error("This form has expired", "Go back to the application and start again.", status: .forbidden)
         }
+        // Not a decision at all: the form stays good for the real one.
+        guard fields["decision"] == "accept" || fields["decision"] == "deny" else {
+            return views.error("This request cannot be completed", "Choose Accept or Deny.", status: .badRequest)
+        }
         // RFC 6749 §4.1.2: one consent, one code. The same form posted twice (or fifty times at once) is one decision.
         guard let nonce = fields["consent"],
             try await portcullis.store.consentDecisions.take(
@@ -120,13 +124,12 @@ struct AuthorizeController {
         switch fields["decision"] {
         case "accept":
             return try await approve(validated, user: signedIn.user, workspace: workspace, dialect: dialect)
-        case "deny":
-            // Seed 000: error=access_denied&error_description=The+user+denied+access+to+your+application
+        default:
+            // "deny", the only other value let through above. Seed 000:
+            // error=access_denied&error_description=The+user+denied+access+to+your+application
             return Views.seeOther(
                 AuthorizationRedirect.error(
                     .accessDenied, to: validated.redirectURI, state: validated.state, fragment: validated.responseType == .token, issuer: issuer))
-        default:
-            return views.error("This request cannot be completed", "Choose Accept or Deny.", status: .badRequest)
         }
     }
 
