@@ -27,6 +27,11 @@ public struct PersonalAccessTokens: Sendable {
         try await server.clients.clients(workspaceID: workspace.id).filter { $0.grants.contains(.personalAccess) }.min { $0.id < $1.id }
     }
 
+    /// A year, or the workspace's maximum if lower.
+    public func defaultLifetime(in workspace: Workspace) async throws -> Int64 {
+        Int64(min(365, try await maximumDays(in: workspace))) * 86400
+    }
+
     /// The longest lifetime, in days, allowed in the workspace.
     public func maximumDays(in workspace: Workspace) async throws -> Int {
         min(Self.absoluteMaximumDays, try await settings.maximumPersonalTokenDays(workspaceID: workspace.id) ?? Self.absoluteMaximumDays)
@@ -38,9 +43,11 @@ public struct PersonalAccessTokens: Sendable {
     /// powers, a super admin's included); only a first-party caller mints at all (a session or a personal token, as
     /// Passport allows: an application's token would otherwise turn its scope and lifetime into `*` for a year, and
     /// outlive the application); and a personal token never mints one with more scope or a longer life than itself.
+    /// `lifetimeSeconds` nil asks for the default: a year, or less where the workspace's maximum or the minting
+    /// token's own remaining life is shorter.
     public func mint(
         for owner: UserAccount, by actor: UserAccount, via credential: CallerCredential, name: String, scope: ScopeSet,
-        lifetimeSeconds: Int64, in workspace: Workspace
+        lifetimeSeconds requested: Int64?, in workspace: Workspace
     ) async throws -> (accessToken: String, record: PersonalTokenRecord) {
         guard actor.id == owner.id, actor.workspaceID == owner.workspaceID else {
             throw PermissionDenied("Only the owner may make a personal access token for their account")
@@ -50,7 +57,10 @@ public struct PersonalAccessTokens: Sendable {
                 "Personal access tokens are made from a signed-in session or with a personal access token, not with an application's token")
         }
         var bound: [(field: String, messages: [String])] = []
+        var lifetimeSeconds: Int64
+        if let requested { lifetimeSeconds = requested } else { lifetimeSeconds = try await defaultLifetime(in: workspace) }
         if let parent = credential.personalToken {
+            if requested == nil { lifetimeSeconds = min(lifetimeSeconds, parent.expiresAt - server.clock.now()) }
             if !parent.scopeSet.covers(scope) {
                 bound.append(("scopes", ["A token may not make a token with more scope than its own (\(parent.scope))."]))
             }

@@ -174,6 +174,11 @@ struct PersonalTokenTests {
             #expect(longer.status == .unprocessableContent && longerErrors?["expires_at"] != nil, "\(longer.text)")
             let fine = try await Self.create(client, path, token: writer, ["name": "fine", "scopes": ["view_processes"], "expires_in": 29])
             #expect(fine.status == .created, "\(fine.text)")
+            // No lifetime named: the default year is cut to the minting token's own remaining life, not refused.
+            let defaulted = try await Self.create(client, path, token: writer, ["name": "defaulted", "scopes": ["view_processes"]])
+            #expect(defaulted.status == .created, "\(defaulted.text)")
+            let child = try jwtPayload(try defaulted.json()["accessToken"] as! String)
+            #expect((child["exp"] as! Int) <= (try jwtPayload(writer)["exp"] as! Int))
         }
     }
 

@@ -114,8 +114,8 @@ struct TokenInput: Decodable {
         }
     }
 
-    /// Seconds; the default is a year, or the workspace's maximum if lower.
-    func lifetime(portcullis: Portcullis, workspace: Workspace) async throws -> Int64 {
+    /// Seconds; nil when the body names no lifetime (PersonalAccessTokens.mint then picks the default).
+    func lifetime(portcullis: Portcullis, workspace: Workspace) async throws -> Int64? {
         let maximum = try await portcullis.personalTokens.maximumDays(in: workspace)
         let problem = APIError.validation([("expires_at", ["The token must last between 1 and \(maximum) days."])])
         if let expiresAt {
@@ -130,7 +130,7 @@ struct TokenInput: Decodable {
         case .text(let text):
             guard let seconds = try? Configuration.parseDuration(text, name: "expires_in", range: 0...(Int64(maximum) * 86400)) else { throw problem }
             return seconds
-        case nil: return Int64(min(365, maximum)) * 86400
+        case nil: return nil
         }
     }
 }
