@@ -19,6 +19,9 @@ public struct PersonalAccessTokens: Sendable {
     public static let clientName = "Personal Access Client"
     /// The longest lifetime any token may have: a user-wide revocation must outlive every token (366 days).
     public static let absoluteMaximumDays = 366
+    /// How many generations of personal tokens may stand behind one (each carries its ancestors' ids, so revoking
+    /// any of them reaches it); the chain stays short enough to check in the mirror at no cost.
+    public static let maximumAncestry = 8
     /// The lifetimes the token page offers, in days.
     public static let lifetimeChoices = [30, 90, 365]
 
@@ -57,10 +60,15 @@ public struct PersonalAccessTokens: Sendable {
                 "Personal access tokens are made from a signed-in session or with a personal access token, not with an application's token")
         }
         var bound: [(field: String, messages: [String])] = []
+        var ancestors: [String] = []
         var lifetimeSeconds: Int64
         if let requested { lifetimeSeconds = requested } else { lifetimeSeconds = try await defaultLifetime(in: workspace) }
         if let parent = credential.personalToken {
             if requested == nil { lifetimeSeconds = min(lifetimeSeconds, parent.expiresAt - server.clock.now()) }
+            ancestors = (parent.personalTokenAncestors ?? []) + [parent.tokenID]
+            if ancestors.count > Self.maximumAncestry {
+                bound.append(("token", ["A token made from \(Self.maximumAncestry) generations of tokens may not make another; make one on the API Tokens page."]))
+            }
             if !parent.scopeSet.covers(scope) {
                 bound.append(("scopes", ["A token may not make a token with more scope than its own (\(parent.scope))."]))
             }
@@ -68,14 +76,15 @@ public struct PersonalAccessTokens: Sendable {
                 bound.append(("expires_at", ["A token may not make a token that outlives it."]))
             }
         }
-        return try await issue(for: owner, name: name, scope: scope, lifetimeSeconds: lifetimeSeconds, in: workspace, extraErrors: bound)
+        return try await issue(
+            for: owner, name: name, scope: scope, lifetimeSeconds: lifetimeSeconds, in: workspace, ancestors: ancestors, extraErrors: bound)
     }
 
     /// Makes a token for `user`: `name` unique among the user's live tokens, at least one scope, a lifetime within
     /// the workspace's maximum. Returns the token (shown once) and its row. Routes call `mint`; this is the operator's
     /// path (the CLI on the server's own data folder), which no caller over HTTP reaches.
     public func issue(
-        for user: UserAccount, name: String, scope: ScopeSet, lifetimeSeconds: Int64, in workspace: Workspace,
+        for user: UserAccount, name: String, scope: ScopeSet, lifetimeSeconds: Int64, in workspace: Workspace, ancestors: [String] = [],
         extraErrors: [(field: String, messages: [String])] = []
     ) async throws -> (accessToken: String, record: PersonalTokenRecord) {
         let now = server.clock.now()
@@ -109,7 +118,8 @@ public struct PersonalAccessTokens: Sendable {
             expiresAt: expiresAt, now: now)
         let claims = AccessTokenClaims(
             issuer: server.codec.issuer, subject: String(user.id), audience: server.codec.audience(for: workspace), clientID: client.clientID,
-            scope: scope, tokenID: tokenID, grantID: nil, personalTokenID: String(record.id), userVersion: user.tokenVersion, issuedAt: now,
+            scope: scope, tokenID: tokenID, grantID: nil, personalTokenID: String(record.id),
+            personalTokenAncestors: ancestors.isEmpty ? nil : ancestors, userVersion: user.tokenVersion, issuedAt: now,
             expiresAt: expiresAt)
         return (try server.codec.sign(claims), record)
     }

@@ -18,6 +18,9 @@ struct HeadRequestTests {
                 let head = try await client.execute(uri: path, method: .head, headers: bearer(admin))
                 #expect(get.status == .ok && head.status == .ok, "\(path): GET \(get.status), HEAD \(head.status)")
                 #expect(head.body.readableBytes == 0, "\(path): HEAD carries no content")
+                // RFC 9110 §8.6: if HEAD names a length, it is GET's.
+                #expect(head.headers[.contentLength] == nil || head.headers[.contentLength] == String(get.body.readableBytes),
+                        "\(path): HEAD says \(head.headers[.contentLength] ?? "-"), GET sent \(get.body.readableBytes)")
                 let anonymous = try await client.execute(uri: path, method: .head)
                 #expect(anonymous.status == .unauthorized, "\(path): HEAD is checked like GET")
             }
@@ -28,5 +31,27 @@ struct HeadRequestTests {
             #expect(patch.status == .methodNotAllowed)
             #expect(patch.headers[.allow]?.contains("HEAD") == true, "\(patch.headers[.allow] ?? "no Allow")")
         }
+    }
+}
+
+@Suite("HEAD on the API, over a real connection")
+struct HeadOverTheWireTests {
+    @Test("HEAD's Content-Length is GET's, no body follows it, and the connection serves the next request")
+    func headOverTheWire() async throws {
+        let server = try await TestServer.start { $0.hostname = "127.0.0.1"; $0.port = 0 }
+        do {
+            try await buildApplication(server.portcullis).test(.live) { client in
+                let admin = try await server.accessToken(client, username: "admin", password: TestServer.adminPassword)
+                let get = try await client.get("/api/1.0/users/me", token: admin)
+                let head = try await client.execute(uri: "/api/1.0/users/me", method: .head, headers: bearer(admin))
+                #expect(head.status == .ok && head.body.readableBytes == 0)
+                #expect(head.headers[.contentLength] == String(get.body.readableBytes))
+                #expect(try await client.get("/api/1.0/users/me", token: admin).body.readableBytes == get.body.readableBytes)
+            }
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
     }
 }

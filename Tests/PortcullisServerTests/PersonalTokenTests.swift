@@ -157,6 +157,34 @@ struct PersonalTokenTests {
         }
     }
 
+    @Test("Revoking a personal token revokes every token minted from it, however many generations down, and nothing above it")
+    func revokingAParentRevokesItsDescendants() async throws {
+        try await withServer { server, client in
+            let path = "/api/1.0/users/\(server.alice.id)/tokens"
+            let root = try await Self.seedToken(server)
+            func mint(_ parent: String, _ name: String) async throws -> (token: String, id: Int) {
+                let made = try await Self.create(client, path, token: parent, ["name": name, "scopes": ["*"]])
+                #expect(made.status == .created, "\(made.text)")
+                let body = try made.json()
+                return (body["accessToken"] as! String, (body["token"] as! [String: Any])["id"] as! Int)
+            }
+            let child = try await mint(root, "child")
+            let grandchild = try await mint(child.token, "grandchild")
+            let sibling = try await mint(root, "sibling")
+            // The child is revoked (as if it had leaked): its own descendant dies with it; its parent and sibling live.
+            #expect(try await client.execute(uri: "\(path)/\(child.id)", method: .delete, headers: bearer(root)).status == .noContent)
+            #expect(try await client.get("/api/1.0/users/me", token: child.token).status == .unauthorized)
+            #expect(try await client.get("/api/1.0/users/me", token: grandchild.token).status == .unauthorized, "minted from the revoked one")
+            #expect(try await client.get("/api/1.0/users/me", token: root).status == .ok)
+            #expect(try await client.get("/api/1.0/users/me", token: sibling.token).status == .ok)
+            // The chain is bounded.
+            var parent = root
+            for generation in 1...PersonalAccessTokens.maximumAncestry { parent = try await mint(parent, "generation \(generation)").token }
+            let tooDeep = try await Self.create(client, path, token: parent, ["name": "too deep", "scopes": ["*"]])
+            #expect(tooDeep.status == .unprocessableContent, "\(tooDeep.text)")
+        }
+    }
+
     @Test("A personal token never mints one with more scope or a longer life than itself")
     func noEscalationThroughTokens() async throws {
         try await withServer { server, client in

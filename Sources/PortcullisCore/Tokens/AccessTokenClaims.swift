@@ -16,6 +16,9 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
     public var grantID: String?
     /// The personal access token row, for tokens made on the API Tokens page.
     public var personalTokenID: String?
+    /// For a personal token minted with personal tokens: the `jti`s of those tokens, the first one first. Revoking any
+    /// of them revokes this one too, so a token minted from a leaked one dies with it (audit finding 2's class).
+    public var personalTokenAncestors: [String]?
     /// The user's token version at issue; a user-wide revocation raises the version and so revokes older tokens.
     public var userVersion: Int?
     public var issuedAt: Int64
@@ -32,6 +35,7 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
         case tokenID = "jti"
         case grantID = "gid"
         case personalTokenID = "pat"
+        case personalTokenAncestors = "pat_from"
         case userVersion = "uv"
         case issuedAt = "iat"
         case notBefore = "nbf"
@@ -40,7 +44,8 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
 
     public init(
         issuer: String, subject: String, audience: String, clientID: String, scope: ScopeSet, tokenID: String,
-        grantID: String?, personalTokenID: String? = nil, userVersion: Int? = nil, issuedAt: Int64, expiresAt: Int64
+        grantID: String?, personalTokenID: String? = nil, personalTokenAncestors: [String]? = nil, userVersion: Int? = nil, issuedAt: Int64,
+        expiresAt: Int64
     ) {
         self.issuer = issuer
         self.subject = subject
@@ -51,6 +56,7 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
         self.tokenID = tokenID
         self.grantID = grantID
         self.personalTokenID = personalTokenID
+        self.personalTokenAncestors = personalTokenAncestors
         self.userVersion = userVersion
         self.issuedAt = issuedAt
         self.notBefore = issuedAt

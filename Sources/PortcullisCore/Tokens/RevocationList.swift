@@ -70,6 +70,8 @@ public final class RevocationList: Sendable {
     public func isRevoked(_ claims: AccessTokenClaims) -> Bool {
         state.withLock { s in
             if s.tokens[claims.tokenID] != nil { return true }
+            // A revoked personal token takes every token minted from it along (each expires no later than it).
+            if let ancestors = claims.personalTokenAncestors, ancestors.contains(where: { s.tokens[$0] != nil }) { return true }
             if let grant = claims.grantID, s.grants[grant] != nil { return true }
             if let client = s.clients[claims.clientID], claims.issuedAt <= client.revokedAt { return true }
             if !claims.isClientToken, let user = s.users[claims.subject], (claims.userVersion ?? 0) < user.version { return true }

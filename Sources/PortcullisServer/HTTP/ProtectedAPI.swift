@@ -46,7 +46,10 @@ struct ProtectedAPI {
             router.on(RouterPath(path), method: .head) { request, context in
                 var response = await Self.respond(
                     portcullis: portcullis, request: request, context: context, dialect: dialect, userBound: userBound, handler: handler)
+                // RFC 9110 §8.6: a Content-Length on HEAD must be GET's; replacing the body would set it to 0.
+                let length = response.body.contentLength
                 response.body = ResponseBody()
+                response.headers[.contentLength] = length.map(String.init)
                 return response
             }
         }
