@@ -34,11 +34,13 @@ public struct ClientAdministration: Sendable {
     public static func mayEdit(_ client: OAuthClient, _ user: UserAccount) -> Bool { user.has(.editAuthClients) || owns(user, client) }
     public static func mayDelete(_ client: OAuthClient, _ user: UserAccount) -> Bool { user.has(.deleteAuthClients) || owns(user, client) }
 
-    /// Skipping the consent screen lets a client take tokens for any signed-in user without asking: only
-    /// administrators of clients may grant it, never an owner with PM_REST_API_APPLICATIONS alone. `nil` is the CLI.
+    /// Skipping the consent screen lets a client take tokens for any signed-in user without asking, a super admin's
+    /// included: whoever may grant it may make themselves super admin (one click of a signed-in admin on a link to
+    /// the client). So only a super admin grants it, never create- or edit-auth_clients alone, nor an owner with
+    /// PM_REST_API_APPLICATIONS (attacker's pass, issue 12). `nil` is the CLI, the operator on the data folder.
     public static func mayLetSkipConsent(_ actor: UserAccount?, editing: Bool) -> Bool {
         guard let actor else { return true }
-        return editing ? actor.has(.editAuthClients) : actor.has(.createAuthClients)
+        return actor.isSuperAdmin
     }
 
     /// Introspecting other clients' tokens (RFC 7662 §4) lets a client read every token of the workspace: guarded
@@ -61,10 +63,10 @@ public struct ClientAdministration: Sendable {
         var registration = registration
         var errors = Self.prepareText(&registration)
         if registration.skipsConsent && !Self.mayLetSkipConsent(actor, editing: false) {
-            errors.append(("skip_consent", ["Only administrators with the create-auth_clients permission may let a client skip the consent screen."]))
+            errors.append(("skip_consent", ["Only a super admin may let a client skip the consent screen."]))
         }
         if registration.mayIntrospect && !Self.mayLetIntrospect(actor, editing: false) {
-            errors.append(("may_introspect", ["Only administrators with the create-auth_clients permission may let a client introspect other clients' tokens."]))
+            errors.append(("may_introspect", ["Only a super admin may let a client introspect other clients' tokens."]))
         }
         if !errors.isEmpty { throw ValidationFailure(errors) }
         let secret = registration.isConfidential ? OpaqueSecret.generate(.clientSecret) : nil
@@ -91,14 +93,15 @@ public struct ClientAdministration: Sendable {
         var errors = Self.prepareText(&registration)
         if !Self.mayLetSkipConsent(actor, editing: true) {
             if registration.skipsConsent && !client.skipsConsent {
-                errors.append(("skip_consent", ["Only administrators with the edit-auth_clients permission may let a client skip the consent screen."]))
+                errors.append(("skip_consent", ["Only a super admin may let a client skip the consent screen."]))
             }
-            // An owner's edit never keeps a skip an administrator granted.
+            // Anyone else's edit never keeps a skip a super admin granted: it could point the trusted client's redirect
+            // URIs elsewhere and take tokens without a consent screen.
             registration.skipsConsent = false
         }
         if !Self.mayLetIntrospect(actor, editing: true) {
             if registration.mayIntrospect && !client.mayIntrospect {
-                errors.append(("may_introspect", ["Only administrators with the edit-auth_clients permission may let a client introspect other clients' tokens."]))
+                errors.append(("may_introspect", ["Only a super admin may let a client introspect other clients' tokens."]))
             }
             // Like the skip: an owner's edit never keeps what an administrator granted to the reviewed client.
             registration.mayIntrospect = false

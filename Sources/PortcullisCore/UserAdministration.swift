@@ -22,9 +22,6 @@ public struct UserAdministration: Sendable {
         self.clock = clock
     }
 
-    /// Thrown when the actor may not act on this user at all.
-    public typealias Forbidden = PermissionDenied
-
     public func create(_ typed: UserDraft, in workspace: Workspace, by actor: UserAccount) async throws -> UserAccount {
         let errors = typed.validationErrors(creating: true)
         if !errors.isEmpty { throw ValidationFailure(errors) }
@@ -56,7 +53,7 @@ public struct UserAdministration: Sendable {
         // A super admin's account is out of reach of anyone but super admins: resetting its password would make the
         // actor a super admin.
         if user.isSuperAdmin && !actor.isSuperAdmin && actor.id != user.id {
-            throw Forbidden("Only a super admin may change a super admin")
+            throw PermissionDenied("Only a super admin may change a super admin")
         }
         // One's own password or username changes only with the current password: a token an application holds for
         // the user must not be enough to take the account over.
@@ -97,7 +94,7 @@ public struct UserAdministration: Sendable {
 
     public func delete(_ user: UserAccount, by actor: UserAccount) async throws {
         if actor.id == user.id { throw ValidationFailure(field: "id", message: "You may not delete yourself.") }
-        if user.isSuperAdmin && !actor.isSuperAdmin { throw Forbidden("Only a super admin may delete a super admin") }
+        if user.isSuperAdmin && !actor.isSuperAdmin { throw PermissionDenied("Only a super admin may delete a super admin") }
         try await revokeEverything(of: user.id)
         _ = try await administration.deleteUser(id: user.id)
     }

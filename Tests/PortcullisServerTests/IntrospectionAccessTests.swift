@@ -56,7 +56,7 @@ struct IntrospectionAccessTests {
         }
     }
 
-    @Test("The clients API: may_introspect round-trips for an administrator; an owner with only PM_REST_API_APPLICATIONS cannot set it")
+    @Test("The clients API: may_introspect round-trips for a super admin; edit-auth_clients or an owner with only PM_REST_API_APPLICATIONS cannot set it")
     func apiField() async throws {
         try await withServer { server, client in
             let admins = try await ClientAdmins.make(server, client)
@@ -71,14 +71,16 @@ struct IntrospectionAccessTests {
             let id = try #require(try created.string("id"))
             #expect(try await ClientsAPITests.send(client, .get, "/oauth/clients/\(id)", token: root).json()["may_introspect"] as? Bool == true)
             #expect(try await server.portcullis.store.clients.client(clientID: id, workspaceID: server.workspace.id)?.mayIntrospect == true)
-            // An edit that does not name it keeps it; one that says false clears it; edit-auth_clients may set it again.
+            // An edit that does not name it keeps it; one that says false clears it; only a super admin sets it again
+            // (edit-auth_clients alone may not: the attacker's pass of issue 12).
             let renamed = try await ClientsAPITests.send(client, .put, "/oauth/clients/\(id)", token: root, ["name": "Resource API"])
             #expect(try renamed.json()["may_introspect"] as? Bool == true)
             let off = try await ClientsAPITests.send(client, .put, "/oauth/clients/\(id)", token: root, ["may_introspect": false])
             #expect(try off.json()["may_introspect"] as? Bool == false)
             let editor = try await ClientsAPITests.send(client, .put, "/oauth/clients/\(id)", token: admins.tokens["editor"]!, ["may_introspect": true])
-            #expect(editor.status == .ok, "\(editor.text)")
-            #expect(try editor.json()["may_introspect"] as? Bool == true)
+            #expect(editor.status == .unprocessableContent, "\(editor.text)")
+            let again = try await ClientsAPITests.send(client, .put, "/oauth/clients/\(id)", token: root, ["may_introspect": true])
+            #expect(try again.json()["may_introspect"] as? Bool == true)
             let listed = try await ClientsAPITests.send(client, .get, "/oauth/clients", token: root).json()["data"] as? [[String: Any]]
             #expect(listed?.first { $0["id"] as? String == id }?["may_introspect"] as? Bool == true)
 

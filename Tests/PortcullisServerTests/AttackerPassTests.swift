@@ -1,0 +1,44 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@testable import PortcullisCore
+@testable import PortcullisServer
+
+/// What the black-box attacker's pass of issue 12 found, each pinned by a test that failed before its fix.
+@Suite("Attacker's pass findings")
+struct AttackerPassTests {
+    @Test("create- or edit-auth_clients cannot let a client skip consent or introspect: a silent consent of a signed-in admin made them super admin")
+    func onlySuperAdminsTrustClients() async throws {
+        try await withServer { server, client in
+            let ws = server.workspace
+            _ = try await server.portcullis.createUser(username: "cac", password: "cac-password-1", permissions: [.createAuthClients, .editAuthClients], in: ws)
+            let cac = try await server.accessToken(client, username: "cac", password: "cac-password-1")
+            for field in ["skip_consent", "may_introspect"] {
+                let body: [String: Any] = ["name": "Totally Legit \(field)", "redirect": "https://attacker.example.net/cb", "types": ["authorization_code_grant"], field: true]
+                let refused = try await client.postJSON("/oauth/clients", body, headers: bearer(cac))
+                #expect(refused.status == .unprocessableContent, "\(field): \(refused.text)")
+                #expect((try refused.json()["errors"] as? [String: [String]])?[field] != nil)
+            }
+            // A super admin's trusted client, edited by edit-auth_clients (say, its redirect pointed elsewhere), loses the trust.
+            let trusted = try await server.portcullis.registerClient(
+                ClientRegistration(name: "First Party", redirectURIs: ["https://app.example.com/cb"], grants: [.authorizationCode], skipsConsent: true,
+                                   mayIntrospect: true),
+                in: ws)
+            let edited = try await client.execute(
+                uri: "/oauth/clients/\(trusted.client.clientID)", method: .put, headers: [.authorization: "Bearer \(cac)", .contentType: "application/json"],
+                body: Body.json(["redirect": "https://attacker.example.net/cb"]))
+            #expect(edited.status == .ok, "\(edited.text)")
+            let editedBody = try edited.json()
+            #expect(editedBody["skip_consent"] as? Bool == false && editedBody["may_introspect"] as? Bool == false)
+            // The super admin still may.
+            let root = try await server.accessToken(client, username: "admin", password: TestServer.adminPassword)
+            let granted = try await client.postJSON(
+                "/oauth/clients", ["name": "Granted", "redirect": "https://app.example.com/cb", "types": ["authorization_code_grant"], "skip_consent": true],
+                headers: bearer(root))
+            let grantedSkip = try granted.json()["skip_consent"] as? Bool
+            #expect(granted.status == .created && grantedSkip == true, "\(granted.text)")
+        }
+    }
+}
