@@ -115,6 +115,49 @@ struct TextInputTests {
                 #expect(try await client.get("/api/1.0/users?\(bad)", token: token).status == .unprocessableContent, "\(bad)")
             }
             #expect(try await client.get("/api/1.0/users?filter=\(String(repeating: "a", count: 100))", token: token).status == .ok)
+            // Counted in graphemes, a letter with 8,700 U+0F73 was one character and still a 500 in both dialects; and 60
+            // U+0F73 are 120 scalars after NFC (U+0F73 decomposes), the form the store matches.
+            for filter in ["a" + String(repeating: "\u{0F73}", count: 8700), "a" + String(repeating: "\u{0F73}", count: 60)] {
+                let encoded = Body.formEncode([("filter", filter)])
+                let pm4 = try await client.get("/api/1.0/users?" + encoded, token: token)
+                #expect(pm4.status == .unprocessableContent, "\(pm4.status)")
+                #expect((try? pm4.json()["errors"] as? [String: [String]])?["filter"] == ["The filter may not be greater than 100 characters."])
+                let pm3 = try await client.get("/api/1.0/workflow/users?" + encoded, token: token)
+                #expect(pm3.status == .badRequest, "\(pm3.status)")
+            }
+        }
+    }
+
+    /// Limits counted graphemes: `é` with 10,000 U+0301 was a one-character username, and a 40 KB client name of one
+    /// letter and its marks was created. Now lengths count scalars, and more than 4 marks on one letter are refused.
+    @Test("Long runs of combining marks are refused in usernames, names and client names (422)")
+    func combiningMarks() async throws {
+        try await withServer { server, client in
+            let token = try await server.accessToken(client, username: "admin", password: TestServer.adminPassword)
+            let marks = String(repeating: "\u{301}", count: 10_000)
+            let users: [(String, [String: Any], String)] = [
+                ("username", ["username": "\u{E9}" + marks], "The username may not be greater than 100 characters."),
+                ("username", ["username": "\u{E9}\u{301}\u{302}\u{303}\u{304}\u{305}"], "The username may not put more than 4 combining marks on one character."),
+                ("firstname", ["username": "marks1", "firstname": "A" + marks], "The firstname may not be greater than 50 characters."),
+                ("lastname", ["username": "marks2", "lastname": "Zo\u{EB}\u{301}\u{302}\u{303}\u{304}\u{305}"], "The lastname may not put more than 4 combining marks on one character."),
+            ]
+            for (field, fields, message) in users {
+                let response = try await client.postJSON("/api/1.0/users", Self.fields.merging(fields) { $1 }, headers: bearer(token))
+                #expect(response.status == .unprocessableContent, "\(field): \(response.status)")
+                #expect((try? response.json()["errors"] as? [String: [String]])?[field] == [message], "\(response.text.prefix(300))")
+            }
+            // Four marks on one letter are still a name (Vietnamese and many scripts stack two or three).
+            let four = try await client.postJSON(
+                "/api/1.0/users", Self.fields.merging(["username": "e\u{302}\u{301}\u{323}\u{300}\u{301}x"]) { $1 }, headers: bearer(token))
+            #expect(four.status == .created, "\(four.text)")
+            for (name, message) in [
+                ("a" + String(repeating: "\u{301}", count: 20_000), "The name may not be greater than 255 characters."),
+                ("Caf\u{E9}\u{301}\u{302}\u{303}\u{304}\u{305}", "The name may not put more than 4 combining marks on one character."),
+            ] {
+                let response = try await client.postJSON("/oauth/clients", ["name": name, "redirect": "https://c.example/cb"], headers: bearer(token))
+                #expect(response.status == .unprocessableContent, "\(response.status)")
+                #expect((try? response.json()["errors"] as? [String: [String]])?["name"] == [message], "\(response.text.prefix(300))")
+            }
         }
     }
 

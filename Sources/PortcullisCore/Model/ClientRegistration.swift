@@ -32,7 +32,7 @@ public struct ClientRegistration: Sendable {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty {
             errors.append(("name", ["The name field is required."]))
-        } else if trimmed.count > 255 {
+        } else if PRECIS.length(PRECIS.nfc(trimmed)) > 255 {  // scalars after NFC, not graphemes
             errors.append(("name", ["The name may not be greater than 255 characters."]))
         }
         if grants.isEmpty { errors.append(("grants", ["Select at least one grant type."])) }
@@ -59,6 +59,10 @@ public struct ClientRegistration: Sendable {
 
     /// The name as stored: surrounding spaces removed.
     public var normalizedName: String { name.trimmingCharacters(in: .whitespacesAndNewlines) }
+
+    /// The key client names are unique by in a workspace (`PRECIS.displayNameKey`: the prepared display name, NFC,
+    /// lowercased), computed here once for creating and renaming and for M0018's existing rows.
+    public static func nameKey(_ name: String) -> String { PRECIS.displayNameKey(name) }
 
     /// A new public client identifier: 32 upper-case letters, the shape of ProcessMaker 3's client ids.
     public static func generateClientID() -> String {

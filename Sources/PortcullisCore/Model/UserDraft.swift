@@ -27,7 +27,7 @@ public struct UserDraft: Sendable {
         self.currentPassword = currentPassword
     }
 
-    /// The longest username, counted in characters of its prepared form.
+    /// The longest username, counted in Unicode scalars of its prepared form (`PRECIS.length`).
     public static let maximumUsernameLength = 100
 
     /// Field errors with Laravel-style messages (ProcessMaker 4's 422 body); creating requires every field but
@@ -43,7 +43,8 @@ public struct UserDraft: Sendable {
             let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty && required {
                 errors.append((field, ["The \(field) field is required."]))
-            } else if trimmed.count > max {
+            } else if PRECIS.length(PRECIS.nfc(trimmed)) > max {
+                // Scalars after NFC, not graphemes: `é` with 10,000 U+0301 was one character.
                 errors.append((field, ["The \(field) may not be greater than \(max) characters."]))
             } else if let problem = extra(trimmed) {
                 errors.append((field, [problem]))
@@ -106,6 +107,19 @@ public struct UserDraft: Sendable {
         if prepared.utf8.count > 72 { return "The password may not be greater than 72 bytes." }
         return nil
     }
+
+    /// Why a user list's `filter` is refused (both dialects ask this), or nil: at most `maximumFilterLength` Unicode
+    /// scalars, counted on the raw text and on the comparison key the store matches (NFC may expand: U+0F73 is two
+    /// scalars after it). Counted in graphemes, `a` with 8,700 U+0F73 was one character, and SQLite and PostgreSQL
+    /// refused the LIKE pattern with a 500.
+    public static func filterProblem(_ filter: String) -> String? {
+        let length = max(PRECIS.length(filter), PRECIS.length(PRECIS.usernameKey(filter)))
+        return length > maximumFilterLength ? "The filter may not be greater than \(maximumFilterLength) characters." : nil
+    }
+
+    /// The longest user list filter, in Unicode scalars: a substring search needs no more, and SQLite refuses LIKE
+    /// patterns over 50,000 bytes (SQLITE_MAX_LIKE_PATTERN_LENGTH) with an error that was a 500.
+    public static let maximumFilterLength = 100
 
     /// Why an email address is refused, or nil: one @ with a dotted domain, no spaces or control characters.
     public static func emailProblem(_ trimmed: String) -> String? {

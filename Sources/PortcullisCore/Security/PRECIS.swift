@@ -11,8 +11,12 @@ public enum PRECIS {
     public enum Refusal: Error, Sendable, Equatable, CustomStringConvertible {
         /// Nothing left after preparation (RFC 8265 §3.3.3, §4.2.3: an empty string is refused).
         case empty
-        /// Longer than the field allows, counted in characters of the prepared form.
+        /// Longer than the field allows, counted in Unicode scalars of the prepared form (`PRECIS.length`): a grapheme
+        /// count would call a letter with thousands of combining marks one character.
         case tooLong(maximum: Int)
+        /// Beyond PRECIS (UTS #39 §5.4, which suggests refusing more than 4 nonspacing marks in a row): more combining
+        /// marks on one base character than `PRECIS.maximumCombiningMarks`.
+        case tooManyCombiningMarks(maximum: Int)
         /// RFC 8264 §9.12 Controls (U+0000–U+001F, U+007F–U+009F), NUL included.
         case controlCharacter
         /// RFC 8264 §9.8 JoinControl (U+200C ZWNJ, U+200D ZWJ): CONTEXTJ in PRECIS; refused outright here instead of
@@ -51,6 +55,32 @@ public enum PRECIS {
             case .disallowed: "contains a character that is not allowed."
             case .mixedScripts: "may not mix Latin letters with Cyrillic, Greek or right-to-left letters."
             case .uncombinedMark: "may not put a combining mark on an ASCII letter (such as i followed by U+0307)."
+            case .tooManyCombiningMarks(let maximum): "may not put more than \(maximum) combining marks on one character."
+            }
+        }
+    }
+
+    // MARK: Lengths
+
+    /// The length every text limit counts: Unicode scalars. `String.count` counts grapheme clusters, so `a` followed by
+    /// 8,700 U+0F73 was one "character" (and a 500 from SQLite's LIKE, whose pattern limit is in bytes).
+    public static func length(_ string: String) -> Int {
+        string.unicodeScalars.count
+    }
+
+    /// UTS #39 §5.4: at most this many combining marks in a row on one base character in a username or a name.
+    public static let maximumCombiningMarks = 4
+
+    /// Throws when more than `maximumCombiningMarks` combining marks (general category M) follow one another.
+    static func checkCombiningMarks(_ string: String) throws(Refusal) {
+        var run = 0
+        for scalar in string.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .nonspacingMark, .spacingMark, .enclosingMark:
+                run += 1
+                if run > maximumCombiningMarks { throw .tooManyCombiningMarks(maximum: maximumCombiningMarks) }
+            default:
+                run = 0
             }
         }
     }
@@ -71,9 +101,10 @@ public enum PRECIS {
     public static func username(_ typed: String, maximumLength: Int = 100) throws(Refusal) -> Username {
         let display = nfc(widthMapped(typed))
         let key = nfc(widthMapped(typed).lowercased())
+        if length(key) > maximumLength || length(display) > maximumLength { throw .tooLong(maximum: maximumLength) }
         try checkIdentifier(display)
         try checkIdentifier(key)
-        if key.count > maximumLength || display.count > maximumLength { throw .tooLong(maximum: maximumLength) }
+        try checkCombiningMarks(display)
         return Username(display: display, key: key)
     }
 
@@ -235,6 +266,27 @@ public enum PRECIS {
     /// go, then NFC. Control characters (NUL: `Web\u{0}` must never show as, or duplicate, `Web`), format and invisible
     /// characters (RLO, ZWJ), line separators and unassigned code points are refused. Throws `.empty` for a blank name.
     public static func displayName(_ typed: String, maximumLength: Int = 255) throws(Refusal) -> String {
+        let prepared = nfc(displayNameMapped(typed))
+        for scalar in prepared.unicodeScalars {
+            // Variation selectors (default-ignorable marks that pick emoji presentation) are harmless in a name.
+            if scalar.properties.generalCategory == .nonspacingMark { continue }
+            if let refusal = freeformClassRefusal(scalar) { throw refusal }
+        }
+        if prepared.isEmpty { throw .empty }
+        if length(prepared) > maximumLength { throw .tooLong(maximum: maximumLength) }
+        try checkCombiningMarks(prepared)
+        return prepared
+    }
+
+    /// The comparison key of a client name (unique per workspace): `displayName`'s mapping (spaces, NFC) without its
+    /// checks, lowercased, NFC again (lowercasing may leave a sequence NFC composes). Never throws, so a name stored
+    /// before these rules still gets a key (M0018). Before, the key was `lowercased()` of the raw name, so `Café` in NFC
+    /// and in NFD were two clients.
+    public static func displayNameKey(_ name: String) -> String {
+        nfc(nfc(displayNameMapped(name)).lowercased())
+    }
+
+    static func displayNameMapped(_ typed: String) -> String {
         var mapped = String.UnicodeScalarView()
         // Surrounding whitespace and newlines go first, as they always did (a pasted name); inside, a newline is refused.
         for scalar in typed.trimmingCharacters(in: .whitespacesAndNewlines).unicodeScalars {
@@ -243,15 +295,7 @@ public enum PRECIS {
             mapped.append(isSpace ? " " : scalar)
         }
         if mapped.last == " " { mapped.removeLast() }
-        let prepared = nfc(String(mapped))
-        for scalar in prepared.unicodeScalars {
-            // Variation selectors (default-ignorable marks that pick emoji presentation) are harmless in a name.
-            if scalar.properties.generalCategory == .nonspacingMark { continue }
-            if let refusal = freeformClassRefusal(scalar) { throw refusal }
-        }
-        if prepared.isEmpty { throw .empty }
-        if prepared.count > maximumLength { throw .tooLong(maximum: maximumLength) }
-        return prepared
+        return String(mapped)
     }
 
     /// Whether free text (a description) may not hold this code point: FreeformClass's refusals (RFC 8264 §4.3), except

@@ -9,10 +9,6 @@ import PortcullisWire
 struct UsersController {
     let portcullis: Portcullis
 
-    /// The longest `filter` a user list accepts: a substring search needs no more, and SQLite refuses LIKE patterns
-    /// over 50,000 bytes (SQLITE_MAX_LIKE_PATTERN_LENGTH) with an error that was a 500.
-    static let maximumFilterLength = 100
-
     func addRoutes(to api: ProtectedAPI) {
         api.add(.get, "/api/1.0/users", dialect: .pm4) { request, _, caller in try await list(request, caller) }
         api.add(.post, "/api/1.0/users", dialect: .pm4) { request, _, caller in try await create(request, caller) }
@@ -72,9 +68,7 @@ struct UsersController {
         // Bounded, so (page - 1) * per_page cannot overflow: a trap there would take the whole server down.
         if page == nil || !(1...1_000_000).contains(page!) { errors.append(("page", ["The page must be a whole number from 1 to 1000000."])) }
         let filter = query["filter"].map(String.init) ?? ""
-        if filter.count > Self.maximumFilterLength {
-            errors.append(("filter", ["The filter may not be greater than \(Self.maximumFilterLength) characters."]))
-        }
+        if let problem = UserDraft.filterProblem(filter) { errors.append(("filter", [problem])) }
         if !errors.isEmpty { throw APIError.validation(errors) }
         let (users, total) = try await portcullis.store.userAdministration.users(
             workspaceID: caller.workspace.id,
@@ -91,8 +85,8 @@ struct UsersController {
         guard let start = Int(query["start"].map(String.init) ?? "0"), (0...100_000_000).contains(start),
             let limit = Int(query["limit"].map(String.init) ?? "1000"), (1...1000).contains(limit)
         else { throw APIError.badRequest("start must be from 0 to 100000000 and limit from 1 to 1000") }
-        if let filter = query["filter"], filter.count > Self.maximumFilterLength {
-            throw APIError.badRequest("filter may be at most \(Self.maximumFilterLength) characters")
+        if let filter = query["filter"], UserDraft.filterProblem(String(filter)) != nil {
+            throw APIError.badRequest("filter may be at most \(UserDraft.maximumFilterLength) characters")
         }
         let (users, _) = try await portcullis.store.userAdministration.users(
             workspaceID: caller.workspace.id,

@@ -21,6 +21,7 @@ enum PortcullisMigrations {
         M0015_AddIntrospectionSwitch(),
         M0016_AddThrottleKind(),
         M0017_CreateConsentDecisions(),
+        M0018_ClientNameKeys(),
     ]
 }
 

@@ -68,7 +68,7 @@ struct ClientStore: ClientRepository {
         model.workspaceID = client.workspaceID
         model.clientID = client.clientID
         model.name = client.name
-        model.nameKey = client.name.lowercased()
+        model.nameKey = ClientRegistration.nameKey(client.name)
         model.description = client.description
         model.website = client.website
         model.redirectURIs = String(decoding: try JSONEncoder().encode(client.redirectURIs), as: UTF8.self)
@@ -96,7 +96,7 @@ extension ClientStore {
         do {
             let changed = try await store.sql.raw(
                 """
-                UPDATE clients SET name = \(bind: registration.normalizedName), name_key = \(bind: registration.normalizedName.lowercased()),
+                UPDATE clients SET name = \(bind: registration.normalizedName), name_key = \(bind: ClientRegistration.nameKey(registration.normalizedName)),
                   description = \(bind: registration.description), website = \(bind: registration.website), redirect_uris = \(bind: uris),
                   grants = \(bind: registration.grants.rawValue), is_confidential = \(bind: registration.isConfidential),
                   secret_hash = \(bind: secretHash), skip_consent = \(bind: registration.skipsConsent),
