@@ -77,6 +77,10 @@ enum CLI {
         do {
             let report = try await portcullis.bootstrap()
             announce(report, configuration: configuration)
+        } catch let error as ValidationFailure {
+            // A setting the operator must fix (PORTCULLIS_ADMIN_PASSWORD): its own line, not a database problem.
+            await portcullis.close()
+            throw CLIError(error.description)
         } catch {
             await portcullis.close()
             throw CLIError("cannot prepare the database: \(error)")

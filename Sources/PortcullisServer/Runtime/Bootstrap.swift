@@ -34,6 +34,11 @@ extension Portcullis {
         if try await store.users.countUsers(workspaceID: workspace.id) == 0 {
             let generated = configuration.adminPassword == nil ? Self.generatePassword() : nil
             let password = configuration.adminPassword ?? generated!
+            // The API's password rules (RFC 8265 OpaqueString, 8 to 72 bytes): a 3-character setting was accepted, and
+            // one with a tab escaped as a bare PRECIS.Refusal. Named by the setting, for the operator to fix.
+            if let problem = UserDraft.passwordProblem(password) {
+                throw ValidationFailure(field: "PORTCULLIS_ADMIN_PASSWORD", message: problem)
+            }
             do {
                 _ = try await store.users.createUser(
                     NewUser(

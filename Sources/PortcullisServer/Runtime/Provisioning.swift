@@ -43,21 +43,22 @@ extension Portcullis {
         username: String, password: String, email: String? = nil, firstName: String = "", lastName: String = "",
         isSuperAdmin: Bool = false, permissions: Set<Permission> = [], in workspace: Workspace
     ) async throws -> UserAccount {
-        // The API's rules (UserDraft, in Core): PRECIS usernames and passwords (RFC 8265), one email check.
-        var errors: [(String, [String])] = []
-        if let problem = UserDraft.usernameProblem(username) { errors.append(("username", [problem])) }
-        if let problem = UserDraft.passwordProblem(password) { errors.append(("password", [problem])) }
-        let email = email?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if let email, !email.isEmpty, let problem = email.count > 255 ? "The email may not be greater than 255 characters." : UserDraft.emailProblem(email) {
-            errors.append(("email", [problem]))
+        // The API's rules, by the API's code (UserDraft, in Core), so the CLI refuses exactly what the API refuses. Email
+        // and names are optional here (left out when blank), so only the fields given are checked; username and password
+        // are always given, and an empty one is refused as the API refuses it.
+        func given(_ value: String?) -> String? {
+            value?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == false ? value : nil
         }
+        let typed = UserDraft(
+            username: username, email: given(email), firstName: given(firstName), lastName: given(lastName), password: password)
+        let errors = typed.validationErrors(creating: false)
         if !errors.isEmpty { throw ValidationFailure(errors) }
-        let trimmed = try UserDraft.preparedUsername(username).display
+        let draft = try typed.prepared()
         do {
             return try await store.users.createUser(
                 NewUser(
-                    workspaceID: workspace.id, username: trimmed, email: email?.isEmpty == true ? nil : email,
-                    firstName: firstName, lastName: lastName, passwordHash: try await passwords.hash(password),
+                    workspaceID: workspace.id, username: draft.username!, email: draft.email,
+                    firstName: draft.firstName ?? "", lastName: draft.lastName ?? "", passwordHash: try await passwords.hash(draft.password!),
                     isSuperAdmin: isSuperAdmin, permissions: permissions),
                 now: clock.now())
         } catch RepositoryError.duplicate {
