@@ -41,7 +41,17 @@ struct PRECISTests {
     func accepted(_ typed: String) throws {
         let prepared = try PRECIS.username(typed)
         #expect(prepared.display == typed)
-        #expect(prepared.key == typed.lowercased())
+        #expect(prepared.key == Confusables.skeleton(typed.lowercased()))
+        #expect(prepared.key == PRECIS.usernameKey(typed), "creating and signing in compare by one key")
+    }
+
+    @Test("The skeleton maps look-alike letters to the Latin letter they look like, and nothing else")
+    func skeleton() {
+        #expect(Confusables.skeleton("\u{0430}\u{0441}\u{0435}") == "ace")
+        #expect(Confusables.skeleton("adm\u{131}n") == "admin")
+        #expect(Confusables.skeleton("\u{1D00}\u{1D05}\u{1D0D}\u{26A}\u{274}") == "admin")
+        #expect(Confusables.skeleton("\u{0438}\u{0432}\u{0430}\u{043D}") == "\u{0438}\u{0432}a\u{043D}")
+        #expect(Confusables.skeleton("admin1") == "admin1" && Confusables.skeleton("adminl") == "adminl", "digits are not letters")
     }
 
     @Test("The 100-character limit counts the prepared form")

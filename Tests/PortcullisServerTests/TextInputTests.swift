@@ -14,6 +14,8 @@ struct TextInputTests {
     /// Finding 6: `admin\0x` was created and shown as `admin`; finding 7: each look-alike was its own account.
     @Test("Look-alikes of admin are refused or collide with it; admin\\0x is refused (findings 6, 7)", arguments: [
         "admin\u{0}x", "admin\u{200D}", "\u{FF41}\u{FF44}\u{FF4D}\u{FF49}\u{FF4E}", "ADM\u{130}N", "\u{0430}dmin", "nimda\u{202E}", "ADMIN",
+        // The attacker's pass: a dotless i, a script a, small capitals (each was created beside admin).
+        "adm\u{131}n", "\u{251}dmin", "\u{1D00}\u{1D05}\u{1D0D}\u{26A}\u{274}",
     ])
     func lookAlikes(_ username: String) async throws {
         try await withServer { server, client in
@@ -24,6 +26,22 @@ struct TextInputTests {
             #expect(messages.count == 1 && messages[0].hasPrefix("The username "), "\(messages)")
             let list = try await client.get("/api/1.0/users?per_page=100", token: token)
             #expect((try list.json()["data"] as? [[String: Any]])?.count == 2, "only admin and Alice")
+        }
+    }
+
+    @Test("A username wholly in Cyrillic letters that look Latin collides with the Latin one (attacker's pass: асе beside ace)")
+    func wholeScriptLookAlike() async throws {
+        try await withServer { server, client in
+            let token = try await server.accessToken(client, username: "admin", password: TestServer.adminPassword)
+            let latin = try await client.postJSON("/api/1.0/users", Self.fields.merging(["username": "ace"]) { $1 }, headers: bearer(token))
+            #expect(latin.status == .created, "\(latin.text)")
+            for lookAlike in ["\u{0430}\u{0441}\u{0435}", "\u{03B1}ce"] {
+                let created = try await client.postJSON("/api/1.0/users", Self.fields.merging(["username": lookAlike]) { $1 }, headers: bearer(token))
+                #expect(created.status == .unprocessableContent, "\(lookAlike): \(created.text)")
+            }
+            // A Cyrillic name that looks like nothing Latin is its own account.
+            let ivan = try await client.postJSON("/api/1.0/users", Self.fields.merging(["username": "\u{0438}\u{0432}\u{0430}\u{043D}"]) { $1 }, headers: bearer(token))
+            #expect(ivan.status == .created, "\(ivan.text)")
         }
     }
 

@@ -105,14 +105,16 @@ public enum PRECIS {
         try checkIdentifier(display)
         try checkIdentifier(key)
         try checkCombiningMarks(display)
-        return Username(display: display, key: key)
+        return Username(display: display, key: Confusables.skeleton(key))
     }
 
-    /// The comparison key of a username as typed at sign-in (RFC 8265 §3.3.2 mapping: width, lowercase, NFC), without
+    /// The comparison key of a username as typed at sign-in (RFC 8265 §3.3.2 mapping: width, lowercase, NFC, then the
+    /// look-alike skeleton), without
     /// the checks: lookups never refuse, so an account created before these rules still signs in with its own name,
     /// and a refused look-alike simply finds no account.
     public static func usernameKey(_ typed: String) -> String {
-        nfc(widthMapped(typed).lowercased())
+        // Beyond PRECIS: look-alike letters compare as the Latin letter they look like (`Confusables`).
+        Confusables.skeleton(nfc(widthMapped(typed).lowercased()))
     }
 
     /// RFC 8265 §3.3.2 rule 1: fullwidth and halfwidth code points map to their decomposition. Those are the code
