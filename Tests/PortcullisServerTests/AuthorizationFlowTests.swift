@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import SQLKit
 import Testing
 
 @testable import PortcullisCore
@@ -235,6 +236,125 @@ struct AuthorizationFlowTests {
             #expect(deny.status == .seeOther && locationParameters(deny.headers[.location] ?? "")["error"] == "access_denied", "\(deny.headers[.location] ?? "")")
             let again = try await browser.post("/oauth/authorize", fields + [("decision", "accept")])
             #expect(again.status == .forbidden && again.headers[.location] == nil, "a used form issues nothing")
+        }
+    }
+
+    /// The consent form's hidden fields, with `changes` applied (a nil value removes the field).
+    static func consentFields(_ page: TestResponse, _ changes: [String: String?] = [:]) -> [(String, String)] {
+        var fields = HTML.hiddenFields(HTML.mainForm(page.text))
+        for (name, value) in changes {
+            fields.removeAll { $0.0 == name }
+            if let value { fields.append((name, value)) }
+        }
+        return fields
+    }
+
+    static func field(_ page: TestResponse, _ name: String) -> String? {
+        HTML.hiddenFields(HTML.mainForm(page.text)).first { $0.0 == name }?.1
+    }
+
+    @Test("A consent nonce is bound to the user and the session that saw the screen: refused in another user's or session's form")
+    func consentNonceBoundToUserAndSession() async throws {
+        try await withServer { server, client in
+            let clients = try await WebClients.register(server)
+            _ = try await server.portcullis.createUser(username: "bob", password: "bob-password-1", in: server.workspace)
+            let url = authorizeURL(clients.web.client.clientID)
+            let alice = Browser(client)
+            _ = try await signIn(alice)
+            let alicesScreen = try await alice.get(url)
+            let alicesNonce = try #require(Self.field(alicesScreen, "consent"))
+            // Bob's own session and CSRF token, alice's nonce: the CSRF check passes, the nonce must not.
+            let bob = Browser(client)
+            _ = try await signIn(bob, username: "bob", password: "bob-password-1")
+            let bobsScreen = try await bob.get(url)
+            let asBob = try await bob.post("/oauth/authorize", Self.consentFields(bobsScreen, ["consent": alicesNonce]) + [("decision", "accept")])
+            #expect(asBob.status == .forbidden && asBob.headers[.location] == nil, "user A's nonce in user B's session: \(asBob.status)")
+            // Alice herself in a second browser (another session): refused as well.
+            let laptop = Browser(client)
+            _ = try await signIn(laptop)
+            let laptopScreen = try await laptop.get(url)
+            let otherSession = try await laptop.post(
+                "/oauth/authorize", Self.consentFields(laptopScreen, ["consent": alicesNonce]) + [("decision", "accept")])
+            #expect(otherSession.status == .forbidden && otherSession.headers[.location] == nil, "another session: \(otherSession.status)")
+            // Her own form in her own session still decides, once.
+            let own = try await alice.post("/oauth/authorize", Self.consentFields(alicesScreen) + [("decision", "accept")])
+            #expect(locationParameters(own.headers[.location] ?? "")["code"] != nil, "\(own.headers[.location] ?? "")")
+        }
+    }
+
+    @Test("A consent nonce is bound to its request: client X's nonce with client Y's parameters, another scope, state or redirect is refused")
+    func consentNonceBoundToRequest() async throws {
+        try await withServer { server, client in
+            let clients = try await WebClients.register(server)
+            let other = try await server.portcullis.registerClient(
+                ClientRegistration(name: "Other App", redirectURIs: ["https://other.example/cb", "https://other.example/cb2"], grants: [.authorizationCode]),
+                in: server.workspace)
+            let browser = Browser(client)
+            _ = try await signIn(browser)
+            let screenX = try await browser.get(authorizeURL(clients.web.client.clientID, [("scope", "edit_processes")]))
+            let nonceX = try #require(Self.field(screenX, "consent"))
+            let screenY = try await browser.get(authorizeURL(other.client.clientID, [("redirect_uri", "https://other.example/cb")]))
+            let altered: [(String, [(String, String)])] = [
+                ("client Y's parameters", Self.consentFields(screenY, ["consent": nonceX])),
+                ("another scope", Self.consentFields(screenX, ["scope": "view_processes"])),
+                ("another state", Self.consentFields(screenX, ["state": "st-other"])),
+                ("a PKCE challenge added", Self.consentFields(screenX, ["code_challenge": String(repeating: "a", count: 43), "code_challenge_method": "S256"])),
+                ("a response type changed", Self.consentFields(screenX, ["response_type": "token"])),
+                ("Y's other redirect URI", Self.consentFields(screenY, ["consent": nonceX, "redirect_uri": "https://other.example/cb2"])),
+                ("Y's own nonce, another redirect URI", Self.consentFields(screenY, ["redirect_uri": "https://other.example/cb2"])),
+            ]
+            for (what, fields) in altered {
+                let response = try await browser.post("/oauth/authorize", fields + [("decision", "accept")])
+                #expect(locationParameters(response.headers[.location] ?? "")["code"] == nil, "\(what) got a code")
+                #expect(response.status.code < 500, "\(what): \(response.status)")
+            }
+            // None of that used the forms up: each decides for its own request.
+            let x = try await browser.post("/oauth/authorize", Self.consentFields(screenX) + [("decision", "accept")])
+            #expect(locationParameters(x.headers[.location] ?? "")["code"] != nil, "\(x.headers[.location] ?? "")")
+            let y = try await browser.post("/oauth/authorize", Self.consentFields(screenY) + [("decision", "deny")])
+            #expect(y.headers[.location]?.hasPrefix("https://other.example/cb?") == true, "\(y.headers[.location] ?? "")")
+        }
+    }
+
+    @Test("A consent form older than 30 minutes is refused; one just younger still decides")
+    func consentFormExpires() async throws {
+        // A session that outlives the form, so that only the form's age can refuse it.
+        try await withServer({ $0.sessionIdleTimeout = 3 * 3600 }) { server, client in
+            let clients = try await WebClients.register(server)
+            let browser = Browser(client)
+            _ = try await signIn(browser)
+            let url = authorizeURL(clients.web.client.clientID)
+            let young = try await browser.get(url)
+            let old = try await browser.get(url)
+            server.time.advance(30 * 60 - 5)
+            let accepted = try await browser.post("/oauth/authorize", Self.consentFields(young) + [("decision", "accept")])
+            #expect(locationParameters(accepted.headers[.location] ?? "")["code"] != nil, "\(accepted.status) \(accepted.headers[.location] ?? "")")
+            server.time.advance(10)
+            let expired = try await browser.post("/oauth/authorize", Self.consentFields(old) + [("decision", "accept")])
+            #expect(expired.status == .forbidden && expired.headers[.location] == nil, "a form of 30 min 5 s: \(expired.status)")
+        }
+    }
+
+    @Test("Showing the consent screen stores nothing; only a decision adds a row")
+    func consentScreenStoresNothing() async throws {
+        try await withServer { server, client in
+            let clients = try await WebClients.register(server)
+            let browser = Browser(client)
+            _ = try await signIn(browser)
+            func rows() async throws -> Int {
+                try await server.portcullis.store.sql.raw("SELECT COUNT(*) AS n FROM consent_decisions").first()?.decode(column: "n", as: Int.self) ?? -1
+            }
+            let before = try await rows()
+            var last: TestResponse?
+            for _ in 0..<20 {
+                let screen = try await browser.get(authorizeURL(clients.web.client.clientID))
+                #expect(screen.status == .ok)
+                last = screen
+            }
+            let afterScreens = try await rows()
+            #expect(afterScreens == before, "20 consent screens added \(afterScreens - before) rows")
+            _ = try await browser.post("/oauth/authorize", Self.consentFields(try #require(last)) + [("decision", "deny")])
+            #expect(try await rows() == before + 1)
         }
     }
 }

@@ -3,7 +3,6 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdAuth
 import PortcullisCore
-import PortcullisStore
 
 /// The authorization endpoint (RFC 6749 §3.1) in both dialects: `GET /oauth/authorize` and
 /// `GET /{workspace}/oauth2/authorize` show the login page or the consent screen; a POST to the same address
@@ -64,11 +63,9 @@ struct AuthorizeController {
         page["scopes"] = validated.scope.sorted.map { ["name": $0.rawValue, "summary": $0.summary] }
         page["redirectHost"] = URLComponents(string: validated.redirectURI)?.host ?? validated.redirectURI
         page["action"] = dialect == .pm4 ? "/oauth/authorize" : "/\(workspace.name)/oauth2/authorize"
-        // One screen, one decision (ConsentDecisionRepository): the form's nonce is taken by the first POST only.
-        let nonce = ConsentNonce.generate()
-        let now = portcullis.authorizationServer.clock.now()
-        try await portcullis.store.consentDecisions.open(
-            hash: ConsentNonce.hash(nonce), workspaceID: workspace.id, expiresAt: now + ConsentNonce.lifetime, now: now)
+        // One screen, one decision (ConsentDecisions): the nonce is bound to this user, session and request; showing
+        // the screen stores nothing.
+        let nonce = portcullis.consentDecisions.open(for: signedIn.user, session: signedIn.session.csrfToken, request: validated)
         page["parameters"] = (validated.parameters + [("consent", nonce)]).map { ["name": $0.0, "value": $0.1] }
         return views.page("consent", page)
     }
@@ -103,13 +100,6 @@ struct AuthorizeController {
         guard fields["decision"] == "accept" || fields["decision"] == "deny" else {
             return views.error("This request cannot be completed", "Choose Accept or Deny.", status: .badRequest)
         }
-        // RFC 6749 §4.1.2: one consent, one code. The same form posted twice (or fifty times at once) is one decision.
-        guard let nonce = fields["consent"],
-            try await portcullis.store.consentDecisions.take(
-                hash: ConsentNonce.hash(nonce), workspaceID: workspace.id, now: portcullis.authorizationServer.clock.now())
-        else {
-            return views.error("This form has expired", "Go back to the application and start again.", status: .forbidden)
-        }
         // The request is validated afresh: nothing the browser carried is trusted.
         var parameters = fields
         parameters["csrf"] = nil
@@ -120,6 +110,14 @@ struct AuthorizeController {
             validated = try await portcullis.authorizationServer.validateAuthorization(parameters, repeated: [], in: workspace)
         } catch {
             return rejection(error, context: context)
+        }
+        // RFC 6749 §4.1.2: one consent, one code. Core decides (ConsentDecisions): the nonce must be this user's, this
+        // session's and this very request's screen, fresh, and not decided before (fifty posts at once are one decision).
+        guard let nonce = fields["consent"],
+            try await portcullis.consentDecisions.decide(
+                nonce: nonce, user: signedIn.user, session: signedIn.session.csrfToken, request: validated)
+        else {
+            return views.error("This form has expired", "Go back to the application and start again.", status: .forbidden)
         }
         switch fields["decision"] {
         case "accept":

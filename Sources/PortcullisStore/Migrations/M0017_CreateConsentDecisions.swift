@@ -1,7 +1,7 @@
 import FluentKit
 
-/// Issue 12: a consent screen's one-time nonce, so one consent yields one code (ConsentDecisionRepository). Purged
-/// with expired codes.
+/// Issue 12: the consent decisions made, one row per decision (never per screen shown), keyed by the unique hash of
+/// the screen's nonce so one consent yields one code (ConsentDecisionRepository). Purged a day after the nonce expired.
 struct M0017_CreateConsentDecisions: AsyncMigration {
     var name: String { "M0017_CreateConsentDecisions" }
 

@@ -1,25 +1,17 @@
 import PortcullisCore
 import SQLKit
 
-/// Consent nonces (M0017): one row per consent screen shown, taken by the decision that comes first.
+/// Consent decisions made (M0017): one row per decision, none per consent screen shown. The unique nonce hash makes
+/// the insert the one atomic step of DESIGN.md: of fifty concurrent posts of one form, the first insert wins.
 struct ConsentDecisionStore: ConsentDecisionRepository {
     let store: Store
 
-    func open(hash: String, workspaceID: Int, expiresAt: Int64, now: Int64) async throws {
-        try await store.sql.raw(
-            """
-            INSERT INTO consent_decisions (nonce_hash, workspace_id, expires_at, created_at)
-            VALUES (\(bind: hash), \(bind: workspaceID), \(bind: expiresAt), \(bind: now))
-            """
-        ).run()
-    }
-
-    func take(hash: String, workspaceID: Int, now: Int64) async throws -> Bool {
-        // The one atomic conditional update of DESIGN.md: only the first decision changes the row.
+    func record(hash: String, workspaceID: Int, expiresAt: Int64, now: Int64) async throws -> Bool {
         try await !store.sql.raw(
             """
-            UPDATE consent_decisions SET used_at = \(bind: now)
-            WHERE nonce_hash = \(bind: hash) AND workspace_id = \(bind: workspaceID) AND used_at IS NULL AND expires_at > \(bind: now)
+            INSERT INTO consent_decisions (nonce_hash, workspace_id, expires_at, used_at, created_at)
+            VALUES (\(bind: hash), \(bind: workspaceID), \(bind: expiresAt), \(bind: now), \(bind: now))
+            ON CONFLICT (nonce_hash) DO NOTHING
             RETURNING id
             """
         ).all().isEmpty
