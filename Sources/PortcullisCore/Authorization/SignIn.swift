@@ -49,6 +49,11 @@ public struct SignIn: Sendable {
         AuthorizationServer.throttleName(user.username, in: workspace)
     }
 
+    /// The binding of a typed username, to check a device cookie against before the sign-in (the cookie names nobody).
+    public static func deviceBinding(username: String, in workspace: Workspace) -> String {
+        AuthorizationServer.throttleName(username, in: workspace)
+    }
+
     /// The name an audit row carries: the account's own, or nothing for an unknown name (which may be a password typed
     /// into the wrong field).
     private func auditName(_ typed: String, _ workspace: Workspace) async throws -> String {

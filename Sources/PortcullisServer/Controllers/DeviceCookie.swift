@@ -8,32 +8,33 @@ import PortcullisCore
 /// spraying the account from elsewhere has no such cookie, and a cookie of another account, an altered one or an
 /// expired one is worth nothing.
 ///
-/// Value: `v1.<binding, base64url>.<issued at>.<nonce>.<HMAC-SHA256 hex>`. Nothing secret is in it: the binding is
-/// the name the account is throttled under.
+/// Value: `v2.<issued at>.<nonce>.<HMAC-SHA256 of (issued at, nonce, binding), base64url>`. The binding itself (which
+/// workspace and account) is not in the cookie: whoever reads the browser's cookie store learns nothing about which
+/// accounts signed in from it. At sign-in the typed username's binding is recomputed and the MAC compared in constant
+/// time, so a cookie only vouches for the account it was issued for.
 struct DeviceCookie {
     let key: SymmetricKey
     /// Half a year: the browser keeps the exemption as long as people keep browsers, and stops after.
     static let lifetime: Int64 = 180 * 86400
 
     func issue(binding: String, now: Int64) -> String {
-        let payload = "v1.\(Base64URL.encode(Array(binding.utf8))).\(now).\(Base64URL.encode(SecureRandom.bytes(16)))"
-        return payload + "." + mac(payload)
+        let payload = "v2.\(now).\(Base64URL.encode(SecureRandom.bytes(16)))"
+        return payload + "." + mac(payload, binding: binding)
     }
 
-    /// The binding of a genuine, unexpired cookie, or nil.
-    func binding(of value: String?, now: Int64) -> String? {
-        guard let value, value.utf8.count <= 1024 else { return nil }
+    /// Whether `value` is a genuine, unexpired cookie issued for `binding`.
+    func vouches(_ value: String?, for binding: String, now: Int64) -> Bool {
+        guard let value, value.utf8.count <= 1024 else { return false }
         let parts = value.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 5, parts[0] == "v1" else { return nil }
-        let payload = parts[0...3].joined(separator: ".")
-        guard ConstantTime.equals(mac(payload), String(parts[4])), let issuedAt = Int64(parts[2]),
-            issuedAt <= now + 60, now - issuedAt < Self.lifetime, let bytes = Base64URL.decode(parts[1])
-        else { return nil }
-        return String(bytes: bytes, encoding: .utf8)
+        guard parts.count == 4, parts[0] == "v2", let issuedAt = Int64(parts[1]) else { return false }
+        let payload = parts[0...2].joined(separator: ".")
+        return ConstantTime.equals(mac(payload, binding: binding), String(parts[3])) && issuedAt <= now + 60
+            && now - issuedAt < Self.lifetime
     }
 
-    private func mac(_ payload: String) -> String {
-        Hex.encode(HMAC<SHA256>.authenticationCode(for: Data("device-cookie:\(payload)".utf8), using: key))
+    private func mac(_ payload: String, binding: String) -> String {
+        Base64URL.encode(
+            Array(HMAC<SHA256>.authenticationCode(for: Data("device-cookie:\(payload):\(binding)".utf8), using: key)))
     }
 }
 

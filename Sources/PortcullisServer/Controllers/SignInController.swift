@@ -104,7 +104,9 @@ struct SignInController {
         }
         let user: UserAccount
         let now = portcullis.clock.now()
-        let device = portcullis.deviceCookie.binding(of: request.cookies[portcullis.deviceCookieName]?.value, now: now)
+        // The device cookie names no account: it counts only if its MAC matches the typed username's binding.
+        let typed = SignIn.deviceBinding(username: username, in: workspace)
+        let device = portcullis.deviceCookie.vouches(request.cookies[portcullis.deviceCookieName]?.value, for: typed, now: now) ? typed : nil
         do {
             user = try await portcullis.signIn.signIn(
                 username: username, password: password, in: workspace, address: portcullis.clientAddress(request, context),
