@@ -72,12 +72,52 @@ struct AttemptLimiterTests {
     func queueBehindRunning() async throws {
         let limiter = InMemoryAttemptLimiter(policy: ThrottlePolicy(perUsername: 1, queuePatience: .seconds(600)))
         let running = try await limiter.begin([alice], now: 100)
-        let waiter = Task { try await limiter.begin([alice], now: 100) }
-        try await Task.sleep(for: .milliseconds(50))
+        let done = Mutex(false)
+        let waiter = Task {
+            let ticket = try await limiter.begin([alice], now: 100)
+            done.withLock { $0 = true }
+            return ticket
+        }
+        // Really queued behind the running attempt before that one finishes (not merely started late, after it).
+        let deadline = ContinuousClock.now + .seconds(30)
+        while limiter.queue.waiting(alice) == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(limiter.queue.waiting(alice) == 1, "the second attempt waits in the queue")
+        #expect(limiter.queue.running(alice) == 1, "only the first is running")
+        #expect(!done.withLock { $0 }, "the waiter has not gone on")
         await limiter.finished(running, succeeded: true, now: 100)
         let second = try await waiter.value
         await limiter.finished(second, succeeded: true, now: 100)
         try await limiter.check(alice, now: 100)
+    }
+
+    @Test("A burst begun at once after N failures of a username: every attempt waits the delay of N (shared and in memory)")
+    func burstAfterFailuresWaits() async throws {
+        let burst = 10
+        let policy = ThrottlePolicy(perUsername: 3, slowDownBase: .seconds(1), slowDownCap: .seconds(10), queuePatience: .zero, sleep: { _ in })
+        let repository = GatedThrottleRepository()
+        let limiters: [(String, any AttemptLimiter)] = [
+            ("shared", SharedAttemptLimiter(policy: policy, repository: repository)), ("in memory", InMemoryAttemptLimiter(policy: policy)),
+        ]
+        for (name, limiter) in limiters {
+            for index in 0..<3 {
+                let failed = try await limiter.begin([.pair("alice", "198.51.100.\(index)"), aliceAnywhere], now: 100)
+                await limiter.finished(failed, succeeded: false, now: 100)
+            }
+            // All begin before any has counted (as over a database, where the counts are round trips): the gate lets
+            // the counting writes through only once every attempt of the burst is running.
+            repository.gate(burst)
+            let tickets = try await withThrowingTaskGroup(of: AttemptTicket.self) { group in
+                for index in 0..<burst {
+                    group.addTask { try await limiter.begin([.pair("alice", "203.0.113.\(index)"), aliceAnywhere], now: 101) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(tickets.map(\.delay) == Array(repeating: .seconds(1), count: burst), "\(name): \(tickets.map(\.delay))")
+            for ticket in tickets { await limiter.finished(ticket, succeeded: false, now: 101) }
+            let next = try await limiter.begin([.pair("alice", "192.0.2.200"), aliceAnywhere], now: 102)
+            #expect(next.delay == .seconds(10), "\(name): 13 failures finished: \(next.delay)")
+            await limiter.finished(next, succeeded: true, now: 102)
+        }
     }
 
     @Test("A cheap request's check sees failures only: attempts still running may yet succeed")
@@ -172,5 +212,40 @@ final class CountingThrottleRepository: ThrottleRepository {
         }
     }
 
+    func purge(before: Int64) async throws {}
+}
+
+/// `CountingThrottleRepository` whose increments, once gated, wait until a whole burst has arrived.
+final class GatedThrottleRepository: ThrottleRepository {
+    private struct Gate {
+        var expected = 0
+        var arrived: [CheckedContinuation<Void, Never>] = []
+    }
+    private let inner = CountingThrottleRepository()
+    private let gateState = Mutex(Gate())
+
+    func gate(_ count: Int) { gateState.withLock { $0 = Gate(expected: count) } }
+
+    func increment(_ digest: String, kind: String, now: Int64, window: Int64) async throws -> (count: Int, windowStart: Int64) {
+        await withCheckedContinuation { continuation in
+            let release: [CheckedContinuation<Void, Never>]? = gateState.withLock { gate in
+                guard gate.expected > 0 else { return [continuation] }
+                gate.arrived.append(continuation)
+                guard gate.arrived.count >= gate.expected else { return nil }
+                defer { gate = Gate() }
+                return gate.arrived
+            }
+            for waiting in release ?? [] { waiting.resume() }
+        }
+        return try await inner.increment(digest, kind: kind, now: now, window: window)
+    }
+
+    func decrement(_ digest: String, windowStart: Int64) async throws { try await inner.decrement(digest, windowStart: windowStart) }
+    func count(_ digest: String, now: Int64, window: Int64) async throws -> (count: Int, windowStart: Int64)? {
+        try await inner.count(digest, now: now, window: window)
+    }
+    func full(kind: String, attempts: Int, now: Int64, window: Int64) async throws -> [(digest: String, count: Int, windowStart: Int64)] {
+        try await inner.full(kind: kind, attempts: attempts, now: now, window: window)
+    }
     func purge(before: Int64) async throws {}
 }

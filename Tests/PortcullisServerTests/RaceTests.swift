@@ -91,37 +91,46 @@ struct RaceTests {
         }
     }
 
-    @Test("One authorization code presented 50 times at once: never two winners, and whatever was issued is revoked")
+    @Test("One authorization code presented 50 times at once, in several rounds: never two winners, all answered, the rest invalid_grant, and a winner's tokens are revoked")
     func authorizationCode() async throws {
         try await Self.withLiveServer { server, client, port in
             let clients = try await WebClients.register(server)
-            let code = try await AuthorizationFlowTests.code(server, client, clients.web)
             let credentials = basic(clients.web.client.clientID, clients.web.secret!)
-            let responses = try await Self.concurrently(
-                port: port, "/oauth/token", headers: Self.form(credentials),
-                body: Body.formEncode([("grant_type", "authorization_code"), ("code", code)]))
-
             // RFC 6749 §4.1.2: concurrent presentations are a replay. The first consumes the code; when a replay is
             // recorded before its grant is linked, even the first is refused (AuthorizationCodeStore.createGrant), so
-            // there is at most one 200, never two.
-            let winners = responses.filter { $0.status == .ok }
-            #expect(winners.count <= 1, "\(winners.count) of \(responses.count) presentations got tokens")
-            #expect(responses.count == Self.presentations)
-            for loser in responses where loser.status != .ok {
-                #expect(loser.status == .badRequest)
-                #expect(Self.json(loser)["error"] as? String == "invalid_grant")
+            // one round may have no winner. Never two; and over the rounds (at least 3, a fresh code each)
+            // one must have exactly one winner, so the revocation below is really checked. Under load a round more often has
+            // none, so it goes on for up to 20 rounds until one has.
+            var winnersPerRound: [Int] = []
+            var checkedRevocation = false
+            while winnersPerRound.count < 3 || (!checkedRevocation && winnersPerRound.count < 20) {
+                let code = try await AuthorizationFlowTests.code(server, client, clients.web)
+                let responses = try await Self.concurrently(
+                    port: port, "/oauth/token", headers: Self.form(credentials),
+                    body: Body.formEncode([("grant_type", "authorization_code"), ("code", code)]))
+                #expect(responses.count == Self.presentations, "every presentation is answered")
+                let winners = responses.filter { $0.status == .ok }
+                winnersPerRound.append(winners.count)
+                for loser in responses where loser.status != .ok {
+                    #expect(loser.status == .badRequest, "\(loser.status)")
+                    #expect(Self.json(loser)["error"] as? String == "invalid_grant")
+                }
+                if winners.count == 1, let winner = winners.first.map(Self.json) {
+                    // What the replay found already issued is revoked: the access token is refused, the refresh token fails.
+                    let me = try await client.get("/api/1.0/users/me", token: try #require(winner["access_token"] as? String))
+                    #expect(me.status == .unauthorized)
+                    let refresh = try await client.postForm(
+                        "/oauth/token", [("grant_type", "refresh_token"), ("refresh_token", try #require(winner["refresh_token"] as? String))],
+                        headers: credentials)
+                    #expect(try refresh.string("error") == "invalid_grant")
+                    checkedRevocation = true
+                }
+                let again = try await client.postForm("/oauth/token", [("grant_type", "authorization_code"), ("code", code)], headers: credentials)
+                #expect(try again.string("error") == "invalid_grant")
             }
-            if let winner = winners.first.map(Self.json) {
-                // What the replay found already issued is revoked: the access token is refused, the refresh token fails.
-                let me = try await client.get("/api/1.0/users/me", token: winner["access_token"] as? String)
-                #expect(me.status == .unauthorized)
-                let refresh = try await client.postForm(
-                    "/oauth/token", [("grant_type", "refresh_token"), ("refresh_token", try #require(winner["refresh_token"] as? String))],
-                    headers: credentials)
-                #expect(try refresh.string("error") == "invalid_grant")
-            }
-            let again = try await client.postForm("/oauth/token", [("grant_type", "authorization_code"), ("code", code)], headers: credentials)
-            #expect(try again.string("error") == "invalid_grant")
+            print("RaceTests.authorizationCode winners per round: \(winnersPerRound)")
+            #expect(winnersPerRound.allSatisfy { $0 <= 1 }, "winners per round: \(winnersPerRound)")
+            #expect(checkedRevocation, "no round had exactly one winner: \(winnersPerRound)")
         }
     }
 

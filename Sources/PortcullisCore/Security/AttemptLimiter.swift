@@ -9,8 +9,12 @@ import Foundation
 /// attacker spraying one account from many addresses costs its real owner at most the cap per sign-in, never a
 /// refusal. A browser that signed in before (a device cookie) skips the username key altogether.
 ///
-/// An attempt is counted when it begins, atomically with the check, and refunded if it succeeds: counting only
-/// finished failures would let a burst of concurrent guesses all pass the check before any of them failed. A request
+/// An attempt is counted against its hard keys when it begins, atomically with the check, and refunded if it
+/// succeeds: counting only finished failures would let a burst of concurrent guesses all pass the check before any of
+/// them failed. The username's slow-down counts the failures finished instead: a burst begun at once after N failures
+/// each waits the delay of N (counted at begin, less those running, it would have seen about none and waited nothing),
+/// and concurrent correct logins are not slowed. A burst before the username's limit is reached is not slowed down;
+/// it is bounded by the hard (username, address) and per-address limits. A request
 /// that finds its key full only because attempts of that key are still running here waits for them (`AttemptQueue`)
 /// instead of being refused, so concurrent correct logins of one account are never throttled.
 public protocol AttemptLimiter: Sendable {

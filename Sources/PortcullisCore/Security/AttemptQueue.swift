@@ -54,6 +54,9 @@ final class AttemptQueue: Sendable {
     /// How many attempts of `key` are running on this instance.
     func running(_ key: ThrottleKey) -> Int { state.withLock { $0.running[key, default: 0] } }
 
+    /// How many requests wait for an attempt of `key` to finish (for tests).
+    func waiting(_ key: ThrottleKey) -> Int { state.withLock { $0.waiting[key]?.count ?? 0 } }
+
     /// An attempt is over: the first request waiting on each of its keys tries again.
     func finished(_ keys: [ThrottleKey]) {
         let woken: [Waiter] = state.withLock { state in

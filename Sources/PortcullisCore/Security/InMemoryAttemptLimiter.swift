@@ -9,7 +9,7 @@ public final class InMemoryAttemptLimiter: AttemptLimiter {
     }
     private let policy: ThrottlePolicy
     private let buckets = Mutex<[ThrottleKey: Bucket]>([:])
-    private let queue: AttemptQueue
+    let queue: AttemptQueue
 
     public init(policy: ThrottlePolicy) {
         self.policy = policy
@@ -27,10 +27,11 @@ public final class InMemoryAttemptLimiter: AttemptLimiter {
         return ticket
     }
 
-    /// Checks the hard keys and counts every key under one lock; the username's count (less the attempts running
-    /// here, this one included, which may yet succeed) sets the slow-down.
+    /// Checks the hard keys and counts them under one lock. A username key is not counted here: its slow-down is set
+    /// by the failures it has finished with (`finished`), so that a burst of attempts begun at once after N failures
+    /// each waits the delay of N failures, while attempts still running (which may yet succeed) slow nobody down.
     func count(_ keys: [ThrottleKey], now: Int64) throws -> AttemptTicket {
-        let result: Result<[(ThrottleKey, Int64, Int)], OAuthError> = buckets.withLock { buckets in
+        let result: Result<([(ThrottleKey, Int64)], Duration), OAuthError> = buckets.withLock { buckets in
             if buckets.count > 100_000 { buckets = buckets.filter { now < $0.value.windowStart + policy.window } }
             for key in keys {
                 let bucket = current(buckets, key, now: now)
@@ -38,23 +39,37 @@ public final class InMemoryAttemptLimiter: AttemptLimiter {
                     return .failure(.throttled(retryAfter: policy.retryAfter(bucket.windowStart, now: now)))
                 }
             }
-            var counted: [(ThrottleKey, Int64, Int)] = []
+            var counted: [(ThrottleKey, Int64)] = []
+            var delay = Duration.zero
             for key in keys {
                 var bucket = current(buckets, key, now: now)
+                if key.kind == .username {
+                    delay = max(delay, policy.slowDown(afterFailures: bucket.count))
+                    continue
+                }
                 bucket.count += 1
                 buckets[key] = bucket
-                counted.append((key, bucket.windowStart, bucket.count))
+                counted.append((key, bucket.windowStart))
             }
-            return .success(counted)
+            return .success((counted, delay))
         }
-        let counted = try result.get()
-        let delay = counted.filter { $0.0.kind == .username }
-            .map { policy.slowDown(afterFailures: $0.2 - queue.running($0.0)) }.max() ?? .zero
-        return AttemptTicket(counted: counted.map { ($0.0, $0.1) }, delay: delay)
+        let (counted, delay) = try result.get()
+        return AttemptTicket(counted: counted, delay: delay)
     }
 
     public func finished(_ ticket: AttemptTicket, succeeded: Bool, now: Int64) async {
-        if succeeded { refund(ticket) }
+        if succeeded {
+            refund(ticket)
+        } else {
+            // A failure of the username: what slows the next attempts down.
+            buckets.withLock { buckets in
+                for key in ticket.running where key.kind == .username {
+                    var bucket = current(buckets, key, now: now)
+                    bucket.count += 1
+                    buckets[key] = bucket
+                }
+            }
+        }
         queue.finished(ticket.running)
     }
 

@@ -41,8 +41,8 @@ public final class SharedAttemptLimiter: AttemptLimiter {
         return ticket
     }
 
-    /// Each key by one atomic increment that returns the new count; a count over a hard limit is taken back and the
-    /// attempt refused. Pairs first, then addresses, then usernames: a refused attempt's passing +1 reaches an
+    /// Each hard key by one atomic increment that returns the new count; a count over a hard limit is taken back and
+    /// the attempt refused. A username key is only read: its failures are counted when they finish. Pairs first, then addresses, then usernames: a refused attempt's passing +1 reaches an
     /// address only when that address was already full, so it cannot block anyone's cheap requests by itself.
     private func count(_ keys: [ThrottleKey], now: Int64) async throws -> AttemptTicket {
         let order: [ThrottleKey.Kind] = [.pair, .address, .username]
@@ -50,15 +50,18 @@ public final class SharedAttemptLimiter: AttemptLimiter {
         var delay = Duration.zero
         do {
             for key in keys.sorted(by: { order.firstIndex(of: $0.kind)! < order.firstIndex(of: $1.kind)! }) {
+                if key.kind == .username {
+                    // Failures finished anywhere (counted in `finished`), not attempts begun: a burst begun at once
+                    // after N failures each waits the delay of N, and attempts still running slow nobody down.
+                    let failures = try await repository.count(key.digest, now: now, window: policy.window)?.count ?? 0
+                    delay = max(delay, policy.slowDown(afterFailures: failures))
+                    continue
+                }
                 let (count, windowStart) = try await repository.increment(key.digest, kind: key.kind.rawValue, now: now, window: policy.window)
                 counted.append((key, windowStart))
                 if key.kind == .address { note(key.digest, count: count, windowStart: windowStart) }
                 if let limit = policy.limit(for: key.kind), count > limit {
                     throw OAuthError.throttled(retryAfter: policy.retryAfter(windowStart, now: now))
-                }
-                if key.kind == .username {
-                    // The count holds every attempt still running (this one too); those here may yet succeed.
-                    delay = max(delay, policy.slowDown(afterFailures: count - queue.running(key)))
                 }
             }
             return AttemptTicket(counted: counted, delay: delay)
@@ -89,7 +92,14 @@ public final class SharedAttemptLimiter: AttemptLimiter {
     }
 
     public func finished(_ ticket: AttemptTicket, succeeded: Bool, now: Int64) async {
-        if succeeded { await refund(ticket.counted) }
+        if succeeded {
+            await refund(ticket.counted)
+        } else {
+            // A failure of the username, shared by every instance: what slows the next attempts down.
+            for key in ticket.running where key.kind == .username {
+                _ = try? await repository.increment(key.digest, kind: key.kind.rawValue, now: now, window: policy.window)
+            }
+        }
         queue.finished(ticket.running)
     }
 
