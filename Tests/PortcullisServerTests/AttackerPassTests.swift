@@ -5,6 +5,7 @@ import Testing
 
 @testable import PortcullisCore
 @testable import PortcullisServer
+@testable import PortcullisStore
 
 /// What the black-box attacker's pass of issue 12 found, each pinned by a test that failed before its fix.
 @Suite("Attacker's pass findings")
@@ -39,6 +40,23 @@ struct AttackerPassTests {
                 headers: bearer(root))
             let grantedSkip = try granted.json()["skip_consent"] as? Bool
             #expect(granted.status == .created && grantedSkip == true, "\(granted.text)")
+        }
+    }
+
+    @Test("A 72-byte password plus anything does not sign in (bcrypt reads 72 bytes; the pass signed in with pw72 + X)")
+    func longerThanBcryptReads() async throws {
+        try await withServer { server, client in
+            let password72 = String(repeating: "A", count: 71) + "b"
+            _ = try await server.portcullis.createUser(username: "long", password: password72, in: server.workspace)
+            let stored = try #require(try await server.portcullis.store.users.user(username: "long", workspaceID: server.workspace.id))
+            #expect(await server.portcullis.passwords.verify(password72, against: stored.passwordHash), "the hasher verifies it")
+            #expect(try await server.login(client, username: "long", password: password72)["access_token"] != nil)
+            let longer = try await client.postForm(
+                "/oauth/token",
+                [("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret), ("username", "long"),
+                 ("password", password72 + "X")])
+            let error = try longer.string("error")
+            #expect(longer.status == .badRequest && error == "invalid_grant", "\(longer.text)")
         }
     }
 }

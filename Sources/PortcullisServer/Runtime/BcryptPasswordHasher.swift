@@ -13,6 +13,9 @@ public final class BcryptPasswordHasher: PasswordHasher {
     /// Called once per bcrypt verification (a test hook: the count must not depend on whether the account exists).
     private let onVerification: (@Sendable () -> Void)?
 
+    /// What bcrypt reads of a password; the rest is ignored.
+    public static let maximumBytes = 72
+
     public init(cost: Int, threads: Int = System.coreCount, onVerification: (@Sendable () -> Void)? = nil) {
         self.cost = UInt8(cost)
         self.onVerification = onVerification
@@ -46,6 +49,12 @@ public final class BcryptPasswordHasher: PasswordHasher {
         }
         // Both sides are what was typed (no stored secret): no constant-time concern.
         let candidates = prepared.utf8.elementsEqual(password.utf8) ? [prepared] : [prepared, password]
+        // bcrypt reads 72 bytes and ignores the rest, so a 72-byte password plus anything would verify (attacker's
+        // pass). No password longer than that can be set (UserDraft), so a longer one never verifies; same work.
+        if prepared.utf8.count > Self.maximumBytes {
+            _ = await bcrypt(candidates, against: dummyHash)
+            return false
+        }
         return await bcrypt(candidates, against: hash)
     }
 
