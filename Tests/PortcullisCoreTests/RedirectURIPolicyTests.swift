@@ -14,6 +14,8 @@ struct RedirectURIPolicyTests {
     @Test("Everything else is refused with a reason", arguments: [
         "http://example.com/cb", "http://localhost/cb", "https://app.example.com/cb#frag", "/relative/path",
         "javascript:alert(1)", "ftp://example.com/", "com.example.app:/callback",
+        // The attacker's pass: ports that are no TCP port, or written unlike a browser would.
+        "http://127.0.0.1:99999/cb", "https://x.example.com:99999/cb", "http://127.0.0.1:0/cb", "http://127.0.0.1:080/cb", "https://x.example.com:/cb",
     ])
     func refused(_ uri: String) {
         #expect(RedirectURIPolicy.problem(with: uri) != nil)
@@ -31,6 +33,11 @@ struct RedirectURIPolicyTests {
         #expect(!RedirectURIPolicy.matches("http://127.0.0.1:51000/other", registered: "http://127.0.0.1/cb"))
         #expect(!RedirectURIPolicy.matches("http://127.0.0.2:51000/cb", registered: "http://127.0.0.1/cb"))
         #expect(!RedirectURIPolicy.matches("https://127.0.0.1:51000/cb", registered: "http://127.0.0.1/cb"))
+        // The loopback port may vary, but only over real ports (the attacker's pass saw :99999, :65536, :0, :080 accepted).
+        for port in ["99999", "65536", "0", "080"] {
+            #expect(!RedirectURIPolicy.matches("http://127.0.0.1:\(port)/cb", registered: "http://127.0.0.1/cb"), "\(port)")
+        }
+        #expect(RedirectURIPolicy.matches("http://127.0.0.1:65535/cb", registered: "http://127.0.0.1/cb"))
     }
 
     /// Issue 12 finding 4: Swift's `String ==` is canonical equivalence; RFC 3986 §6.2.1 simple comparison is bytes.

@@ -24,6 +24,7 @@ public enum RedirectURIPolicy {
         if components.user != nil || components.password != nil || authority(of: uri).contains("@") {
             return "must not contain a user name or password (user:password@)"
         }
+        if !hasValidPort(uri) { return "must have a port from 1 to 65535, written without leading zeros" }
         // RFC 6749 §3.1.2: "The endpoint URI MUST NOT include a fragment component."
         if components.fragment != nil || uri.contains("#") { return "must not contain a fragment (#)" }
         switch scheme {
@@ -53,7 +54,7 @@ public enum RedirectURIPolicy {
         if sameBytes(presented, registered) { return true }
         guard let p = URLComponents(string: presented), let r = URLComponents(string: registered),
             let ps = p.scheme, let rs = r.scheme, sameBytes(ps, "http"), sameBytes(rs, "http"), let host = r.host, isLoopbackIP(host),
-            let presentedHost = p.host, sameBytes(presentedHost, host)
+            let presentedHost = p.host, sameBytes(presentedHost, host), hasValidPort(presented)
         else { return false }
         return sameBytes(p.percentEncodedPath, r.percentEncodedPath) && sameBytes(p.percentEncodedQuery, r.percentEncodedQuery)
             && p.user == nil && p.password == nil && p.fragment == nil && r.user == nil
@@ -70,6 +71,19 @@ public enum RedirectURIPolicy {
         case (let a?, let b?): sameBytes(a, b)
         default: false
         }
+    }
+
+    /// Whether the port, if the authority names one, is a real TCP port as a browser would write it: 1 to 65535, no
+    /// leading zeros (`:99999`, `:0` and `:080` were accepted; no browser follows them, and `:080` is `:80` byte-unequal).
+    static func hasValidPort(_ uri: String) -> Bool {
+        let authority = authority(of: uri)
+        let afterHost = authority.lastIndex(of: "]").map { authority[authority.index(after: $0)...] } ?? authority
+        guard let colon = afterHost.lastIndex(of: ":") else { return true }
+        let digits = afterHost[afterHost.index(after: colon)...]
+        guard !digits.isEmpty, digits.count <= 5, digits.allSatisfy({ $0.isASCII && $0.isNumber }), digits.first != "0",
+            let port = Int(digits), (1...65535).contains(port)
+        else { return false }
+        return true
     }
 
     /// The authority of an absolute URI as written (RFC 3986 §3.2): after `//`, up to the first `/`, `?` or `#`.
