@@ -38,20 +38,13 @@ struct HeadRequestTests {
 struct HeadOverTheWireTests {
     @Test("HEAD's Content-Length is GET's, no body follows it, and the connection serves the next request")
     func headOverTheWire() async throws {
-        let server = try await TestServer.start { $0.hostname = "127.0.0.1"; $0.port = 0 }
-        do {
-            try await buildApplication(server.portcullis).test(.live) { client in
-                let admin = try await server.accessToken(client, username: "admin", password: TestServer.adminPassword)
-                let get = try await client.get("/api/1.0/users/me", token: admin)
-                let head = try await client.execute(uri: "/api/1.0/users/me", method: .head, headers: bearer(admin))
-                #expect(head.status == .ok && head.body.readableBytes == 0)
-                #expect(head.headers[.contentLength] == String(get.body.readableBytes))
-                #expect(try await client.get("/api/1.0/users/me", token: admin).body.readableBytes == get.body.readableBytes)
-            }
-        } catch {
-            await server.stop()
-            throw error
+        try await withServer(live: true) { server, client in
+            let admin = try await server.accessToken(client, username: "admin", password: TestServer.adminPassword)
+            let get = try await client.get("/api/1.0/users/me", token: admin)
+            let head = try await client.execute(uri: "/api/1.0/users/me", method: .head, headers: bearer(admin))
+            #expect(head.status == .ok && head.body.readableBytes == 0)
+            #expect(head.headers[.contentLength] == String(get.body.readableBytes))
+            #expect(try await client.get("/api/1.0/users/me", token: admin).body.readableBytes == get.body.readableBytes)
         }
-        await server.stop()
     }
 }

@@ -71,14 +71,8 @@ struct InputRulesTests {
     /// with a bare PRECIS.Refusal.
     @Test("Bootstrap refuses a PORTCULLIS_ADMIN_PASSWORD the API would refuse, naming the setting", arguments: ["abc", "tab\tin-the-password"])
     func bootstrapAdminPassword(_ password: String) async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-test-\(UUID().uuidString)")
-        var configuration = Configuration()
-        configuration.dataDirectory = folder.path
-        let (databaseURL, dropDatabase) = try await TestDatabase.fresh(in: folder)
-        configuration.databaseURL = databaseURL
-        configuration.databasePoolSize = 2
+        var (configuration, folder, dropDatabase) = try await TestServer.testConfiguration()
         configuration.adminPassword = password
-        configuration.bcryptCost = 4
         let portcullis = try await Portcullis.open(configuration, logger: TestServer.quietLogger)
         do {
             _ = try await portcullis.bootstrap()

@@ -16,16 +16,7 @@ struct RaceTests {
 
     /// A live server on a loopback port of its own, so the requests below really run at once.
     static func withLiveServer(_ body: @escaping @Sendable (TestServer, any TestClientProtocol, Int) async throws -> Void) async throws {
-        let server = try await TestServer.start()
-        do {
-            try await buildApplication(server.portcullis).test(.live) { client in
-                try await body(server, client, try #require(client.port))
-            }
-        } catch {
-            await server.stop()
-            throw error
-        }
-        await server.stop()
+        try await withServer(live: true) { server, client in try await body(server, client, try #require(client.port)) }
     }
 
     /// Sends `count` copies of one request at once, each on its own connection (all opened before the first is

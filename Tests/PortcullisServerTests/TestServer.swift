@@ -37,8 +37,10 @@ struct TestServer: Sendable {
 
     static var quietLogger: Logger { Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }) }
 
-    static func start(logger: Logger = quietLogger, _ configure: (inout Configuration) -> Void = { _ in }) async throws -> TestServer {
-        let time = TestClock()
+    /// The configuration every test server starts from: a fresh database (SQLite in a temporary folder, or a fresh
+    /// PostgreSQL database when the suite runs there), a small pool, bcrypt at its cheapest. Returns the folder and
+    /// how to drop the database afterwards.
+    static func testConfiguration() async throws -> (Configuration, folder: URL, drop: @Sendable () async -> Void) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-test-\(UUID().uuidString)")
         var configuration = Configuration()
         configuration.dataDirectory = folder.path
@@ -48,6 +50,12 @@ struct TestServer: Sendable {
         configuration.databasePoolSize = 2
         configuration.adminPassword = adminPassword
         configuration.bcryptCost = 4
+        return (configuration, folder, dropDatabase)
+    }
+
+    static func start(logger: Logger = quietLogger, _ configure: (inout Configuration) -> Void = { _ in }) async throws -> TestServer {
+        let time = TestClock()
+        var (configuration, folder, dropDatabase) = try await testConfiguration()
         configuration.issuer = "http://portcullis.test"
         configure(&configuration)
         let portcullis = try await Portcullis.open(configuration, logger: logger, clock: time.clock)
@@ -97,14 +105,21 @@ struct TestServer: Sendable {
     var clientSecret: String { client.secret! }
 }
 
-/// Runs `body` against a fresh server through HummingbirdTesting's router framework.
+/// Runs `body` against a fresh server through HummingbirdTesting's router framework, or with `live` over real
+/// connections to a server on a free port of 127.0.0.1 (for concurrency and what crosses the wire).
 func withServer(
-    logger: Logger = TestServer.quietLogger, _ configure: (inout Configuration) -> Void = { _ in },
+    live: Bool = false, logger: Logger = TestServer.quietLogger, _ configure: (inout Configuration) -> Void = { _ in },
     _ body: @escaping @Sendable (TestServer, any TestClientProtocol) async throws -> Void
 ) async throws {
-    let server = try await TestServer.start(logger: logger, configure)
+    let server = try await TestServer.start(logger: logger) { configuration in
+        if live {
+            configuration.hostname = "127.0.0.1"
+            configuration.port = 0
+        }
+        configure(&configuration)
+    }
     do {
-        try await buildApplication(server.portcullis).test(.router) { client in try await body(server, client) }
+        try await buildApplication(server.portcullis).test(live ? .live : .router) { client in try await body(server, client) }
     } catch {
         await server.stop()
         throw error

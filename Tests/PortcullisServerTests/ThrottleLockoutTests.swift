@@ -28,23 +28,14 @@ struct ThrottleLockoutTests {
         _ delays: SlowDowns, _ configure: @escaping (inout Configuration) -> Void = { _ in },
         _ body: @escaping @Sendable (TestServer, any TestClientProtocol) async throws -> Void
     ) async throws {
-        let server = try await TestServer.start {
-            $0.hostname = "127.0.0.1"
-            $0.port = 0
+        try await withServer(live: true, {
             $0.trustedProxies = [AddressRange("127.0.0.1")!, AddressRange("::1")!]
             $0.throttle.perUsername = 3
             $0.throttle.slowDownBase = .seconds(1)
             $0.throttle.slowDownCap = Self.cap
             $0.throttle.sleep = delays.sleep
             configure(&$0)
-        }
-        do {
-            try await buildApplication(server.portcullis).test(.live) { client in try await body(server, client) }
-        } catch {
-            await server.stop()
-            throw error
-        }
-        await server.stop()
+        }, body)
     }
 
     static func from(_ address: String) -> HTTPFields { [.xForwardedFor: address] }
