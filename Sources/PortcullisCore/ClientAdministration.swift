@@ -34,18 +34,16 @@ public struct ClientAdministration: Sendable {
     public static func mayEdit(_ client: OAuthClient, _ user: UserAccount) -> Bool { user.has(.editAuthClients) || owns(user, client) }
     public static func mayDelete(_ client: OAuthClient, _ user: UserAccount) -> Bool { user.has(.deleteAuthClients) || owns(user, client) }
 
-    /// Skipping the consent screen lets a client take tokens for any signed-in user without asking, a super admin's
-    /// included: whoever may grant it may make themselves super admin (one click of a signed-in admin on a link to
-    /// the client). So only a super admin grants it, never create- or edit-auth_clients alone, nor an owner with
-    /// PM_REST_API_APPLICATIONS (attacker's pass, issue 12). `nil` is the CLI, the operator on the data folder.
-    public static func mayLetSkipConsent(_ actor: UserAccount?, editing: Bool) -> Bool {
+    /// Trusting a client: letting it skip the consent screen, or introspect other clients' tokens (RFC 7662 §4). A
+    /// client that skips consent takes tokens for any signed-in user without asking, a super admin's included, so
+    /// whoever may grant it may make themselves super admin (one click of a signed-in admin on a link to the client);
+    /// introspection reads every token of the workspace. So only a super admin grants either, never create- or
+    /// edit-auth_clients alone, nor an owner with PM_REST_API_APPLICATIONS (attacker's pass, issue 12). `nil` is the
+    /// CLI, the operator on the data folder.
+    public static func mayTrustClients(_ actor: UserAccount?) -> Bool {
         guard let actor else { return true }
         return actor.isSuperAdmin
     }
-
-    /// Introspecting other clients' tokens (RFC 7662 §4) lets a client read every token of the workspace: guarded
-    /// exactly like skipping consent. `nil` is the CLI.
-    public static func mayLetIntrospect(_ actor: UserAccount?, editing: Bool) -> Bool { mayLetSkipConsent(actor, editing: editing) }
 
     /// The clients `user` may see, in name order.
     public func list(for user: UserAccount, in workspace: Workspace) async throws -> [OAuthClient] {
@@ -62,10 +60,10 @@ public struct ClientAdministration: Sendable {
     {
         var registration = registration
         var errors = Self.prepareText(&registration)
-        if registration.skipsConsent && !Self.mayLetSkipConsent(actor, editing: false) {
+        if registration.skipsConsent && !Self.mayTrustClients(actor) {
             errors.append(("skip_consent", ["Only a super admin may let a client skip the consent screen."]))
         }
-        if registration.mayIntrospect && !Self.mayLetIntrospect(actor, editing: false) {
+        if registration.mayIntrospect && !Self.mayTrustClients(actor) {
             errors.append(("may_introspect", ["Only a super admin may let a client introspect other clients' tokens."]))
         }
         if !errors.isEmpty { throw ValidationFailure(errors) }
@@ -91,7 +89,7 @@ public struct ClientAdministration: Sendable {
     {
         var registration = requested
         var errors = Self.prepareText(&registration)
-        if !Self.mayLetSkipConsent(actor, editing: true) {
+        if !Self.mayTrustClients(actor) {
             if registration.skipsConsent && !client.skipsConsent {
                 errors.append(("skip_consent", ["Only a super admin may let a client skip the consent screen."]))
             }
@@ -99,7 +97,7 @@ public struct ClientAdministration: Sendable {
             // URIs elsewhere and take tokens without a consent screen.
             registration.skipsConsent = false
         }
-        if !Self.mayLetIntrospect(actor, editing: true) {
+        if !Self.mayTrustClients(actor) {
             if registration.mayIntrospect && !client.mayIntrospect {
                 errors.append(("may_introspect", ["Only a super admin may let a client introspect other clients' tokens."]))
             }
@@ -168,7 +166,8 @@ extension ClientAdministration {
             errors.insert(("name", ["The name \(error.description)"]), at: 0)
         }
         if let description = registration.description {
-            if description.count > 2000 {
+            // Scalars after NFC, as every other limit counts (a letter plus thousands of marks is not one character).
+            if PRECIS.length(PRECIS.nfc(description)) > 2000 {
                 errors.append(("description", ["The description may not be greater than 2000 characters."]))
             } else if description.unicodeScalars.contains(where: PRECIS.isRefusedInText) {
                 errors.append(("description", ["The description may not contain control or invisible characters."]))

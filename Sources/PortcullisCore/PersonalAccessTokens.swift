@@ -77,7 +77,8 @@ public struct PersonalAccessTokens: Sendable {
             }
         }
         return try await issue(
-            for: owner, name: name, scope: scope, lifetimeSeconds: lifetimeSeconds, in: workspace, ancestors: ancestors, extraErrors: bound)
+            for: owner, name: name, scope: scope, lifetimeSeconds: lifetimeSeconds, in: workspace, ancestors: ancestors,
+            notAfter: credential.personalToken?.expiresAt, extraErrors: bound)
     }
 
     /// Makes a token for `user`: `name` unique among the user's live tokens, at least one scope, a lifetime within
@@ -85,7 +86,7 @@ public struct PersonalAccessTokens: Sendable {
     /// path (the CLI on the server's own data folder), which no caller over HTTP reaches.
     public func issue(
         for user: UserAccount, name: String, scope: ScopeSet, lifetimeSeconds: Int64, in workspace: Workspace, ancestors: [String] = [],
-        extraErrors: [(field: String, messages: [String])] = []
+        notAfter: Int64? = nil, extraErrors: [(field: String, messages: [String])] = []
     ) async throws -> (accessToken: String, record: PersonalTokenRecord) {
         let now = server.clock.now()
         var errors: [(String, [String])] = extraErrors.map { ($0.field, $0.messages) }
@@ -112,7 +113,9 @@ public struct PersonalAccessTokens: Sendable {
             throw ValidationFailure(field: "client", message: "This workspace has no client with personal access tokens switched on.")
         }
         let tokenID = Base64URL.encode(SecureRandom.bytes(16))
-        let expiresAt = now + lifetimeSeconds
+        // The clock may have ticked since `mint` measured the minting token's remaining life: never past its expiry
+        // (the revocation mirror relies on it: a revoked ancestor's row outlives every descendant).
+        let expiresAt = min(now + lifetimeSeconds, notAfter ?? .max)
         let record = try await tokens.create(
             workspaceID: workspace.id, userID: user.id, clientRowID: client.id, name: trimmed, scope: scope, tokenID: tokenID,
             expiresAt: expiresAt, now: now)

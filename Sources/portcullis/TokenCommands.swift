@@ -46,8 +46,11 @@ struct TokenCommand: AsyncParsableCommand {
                 let maximum = try await portcullis.personalTokens.maximumDays(in: place)
                 let lifetime: Int64
                 do {
-                    lifetime = try expiresIn.map { try Configuration.parseDuration($0, name: "expires-in", range: 86400...(Int64(maximum) * 86400)) }
-                        ?? Int64(min(365, maximum)) * 86400
+                    if let expiresIn {
+                        lifetime = try Configuration.parseDuration(expiresIn, name: "expires-in", range: 86400...(Int64(maximum) * 86400))
+                    } else {
+                        lifetime = try await portcullis.personalTokens.defaultLifetime(in: place)
+                    }
                 } catch {
                     throw CLIError("\(error)")
                 }

@@ -471,6 +471,17 @@ struct MatrixWorld: Sendable {
         return seen
     }
 
+    /// The page security headers an HTML response lacks, or nil when it has all three.
+    static func missingPageHeaders(_ response: TestResponse) -> String? {
+        var missing: [String] = []
+        if response.headers[HTTPField.Name("X-Frame-Options")!] != "DENY" { missing.append("X-Frame-Options: DENY") }
+        if response.headers[HTTPField.Name("Content-Security-Policy")!]?.contains("frame-ancestors 'none'") != true {
+            missing.append("CSP frame-ancestors 'none'")
+        }
+        if response.headers[HTTPField.Name("Referrer-Policy")!] != "no-referrer" { missing.append("Referrer-Policy: no-referrer") }
+        return missing.isEmpty ? nil : missing.joined(separator: ", ")
+    }
+
     /// What an error answer says: a page's heading and message, else the start of the body.
     static func gist(_ body: String) -> String {
         guard let start = body.range(of: "<h1>") else { return String(body.prefix(160)) }
@@ -496,6 +507,11 @@ struct MatrixWorld: Sendable {
                     mismatches.append(
                         "\(row.method.rawValue) \(request.uri.split(separator: "?").first ?? "") [\(row.route ?? "no route")]"
                             + (target == .none ? "" : " on \(target.rawValue)") + ": expected \(expected), got \(seen)\(detail)")
+                }
+                // DESIGN.md: every HTML page, whoever asks and whatever it answers, carries the anti-framing and
+                // referrer headers.
+                if response.headers[.contentType]?.hasPrefix("text/html") == true, let missing = Self.missingPageHeaders(response) {
+                    mismatches.append("\(row.method.rawValue) \(request.uri.split(separator: "?").first ?? ""): an HTML page without \(missing)")
                 }
             }
         }

@@ -150,11 +150,11 @@ struct ClientPagesController {
     }
 
     private func formContext(
-        _ heading: String, action: String, registration: ClientRegistration, errors: [(field: String, messages: [String])], maySkipConsent: Bool,
-        mayLetIntrospect: Bool
+        _ heading: String, action: String, registration: ClientRegistration, errors: [(field: String, messages: [String])], mayTrust: Bool
     ) -> [String: Any] {
         [
-            "maySkipConsent": maySkipConsent, "mayLetIntrospect": mayLetIntrospect, "mayIntrospect": registration.mayIntrospect,
+            // The skip-consent and introspection switches: shown only to whoever may set them (a super admin).
+            "mayTrust": mayTrust, "mayIntrospect": registration.mayIntrospect,
             "heading": heading, "action": action, "name": registration.name, "description": registration.description ?? "",
             "website": registration.website ?? "", "redirect": registration.redirectURIs.joined(separator: "\n"),
             "grants": [
@@ -171,8 +171,7 @@ struct ClientPagesController {
         guard ClientAdministration.mayCreate(place.user) else { throw PageError.forbidden("You need the permission to create auth clients (create-auth_clients).") }
         return page(place, "client-form", formContext(
                 "Create an Auth Client", action: place.base, registration: ClientRegistration(name: "", grants: []), errors: [],
-                maySkipConsent: ClientAdministration.mayLetSkipConsent(place.user, editing: false),
-                mayLetIntrospect: ClientAdministration.mayLetIntrospect(place.user, editing: false)))
+                mayTrust: ClientAdministration.mayTrustClients(place.user)))
     }
 
     /// The form's fields as a registration.
@@ -200,8 +199,7 @@ struct ClientPagesController {
             return page(
                 place, "client-form", formContext(
                     "Create an Auth Client", action: place.base, registration: registration, errors: invalid.errors,
-                    maySkipConsent: ClientAdministration.mayLetSkipConsent(place.user, editing: false),
-                    mayLetIntrospect: ClientAdministration.mayLetIntrospect(place.user, editing: false)),
+                    mayTrust: ClientAdministration.mayTrustClients(place.user)),
                 status: .unprocessableContent)
         }
     }
@@ -213,8 +211,7 @@ struct ClientPagesController {
             isConfidential: client.isConfidential, skipsConsent: client.skipsConsent, mayIntrospect: client.mayIntrospect)
         return page(place, "client-form", formContext(
                 "Edit \(client.name)", action: "\(place.base)/\(client.clientID)", registration: registration, errors: [],
-                maySkipConsent: ClientAdministration.mayLetSkipConsent(place.user, editing: true),
-                mayLetIntrospect: ClientAdministration.mayLetIntrospect(place.user, editing: true)))
+                mayTrust: ClientAdministration.mayTrustClients(place.user)))
     }
 
     func update(_ request: Request, _ context: AppRequestContext, _ place: Place, _: AppRequestContext) async throws -> Response {
@@ -228,8 +225,7 @@ struct ClientPagesController {
                 place, "client-form",
                 formContext(
                     "Edit \(client.name)", action: "\(place.base)/\(client.clientID)", registration: registration, errors: invalid.errors,
-                    maySkipConsent: ClientAdministration.mayLetSkipConsent(place.user, editing: true),
-                    mayLetIntrospect: ClientAdministration.mayLetIntrospect(place.user, editing: true)),
+                    mayTrust: ClientAdministration.mayTrustClients(place.user)),
                 status: .unprocessableContent)
         }
     }

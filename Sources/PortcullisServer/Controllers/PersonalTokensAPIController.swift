@@ -55,7 +55,10 @@ struct PersonalTokensAPIController {
         let actor = try caller.requireUser
         let id = context.parameters.get("id") ?? ""
         let user: UserAccount?
-        if let number = Int(id) {
+        // One's own tokens (the common case, and the only one minting allows): the caller's row is already loaded.
+        if Int(id) == actor.id || id == actor.uid {
+            user = actor
+        } else if let number = Int(id) {
             user = try await portcullis.store.users.user(id: number)
         } else {
             user = try await portcullis.store.userAdministration.user(uid: id, workspaceID: caller.workspace.id)
