@@ -43,13 +43,9 @@ public struct SignIn: Sendable {
         }
     }
 
-    /// What a device cookie issued after `user` signed in is bound to (OWASP's device cookies): the name its
-    /// sign-ins are throttled under, so the cookie exempts sign-ins to this account only.
-    public static func deviceBinding(for user: UserAccount, in workspace: Workspace) -> String {
-        AuthorizationServer.throttleName(user.username, in: workspace)
-    }
-
-    /// The binding of a typed username, to check a device cookie against before the sign-in (the cookie names nobody).
+    /// What a device cookie is bound to (OWASP's device cookies): the name a username's sign-ins are throttled under
+    /// (its PRECIS key), so a cookie issued after one sign-in exempts sign-ins to that account only, however typed. It
+    /// is checked against the typed username before the sign-in and issued with the same value after it.
     public static func deviceBinding(username: String, in workspace: Workspace) -> String {
         AuthorizationServer.throttleName(username, in: workspace)
     }

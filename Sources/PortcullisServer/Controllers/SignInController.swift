@@ -130,7 +130,7 @@ struct SignInController {
         // This browser now knows the account's password: a device cookie for it (OWASP), renewed at every sign-in.
         let cookie = Cookie(
             name: portcullis.deviceCookieName,
-            value: portcullis.deviceCookie.issue(binding: SignIn.deviceBinding(for: user, in: workspace), now: now),
+            value: portcullis.deviceCookie.issue(binding: typed, now: now),
             maxAge: Int(DeviceCookie.lifetime), path: "/", secure: portcullis.servesHTTPS, httpOnly: true, sameSite: .lax)
         response.headers[values: .setCookie].append(cookie.description)
         return response
