@@ -31,8 +31,19 @@ public struct ClientAdministration: Sendable {
 
     public static func mayView(_ client: OAuthClient, _ user: UserAccount) -> Bool { user.has(.viewAuthClients) || owns(user, client) }
     public static func mayCreate(_ user: UserAccount) -> Bool { user.has(.createAuthClients) || user.permissions.contains(.restAPIApplications) }
-    public static func mayEdit(_ client: OAuthClient, _ user: UserAccount) -> Bool { user.has(.editAuthClients) || owns(user, client) }
-    public static func mayDelete(_ client: OAuthClient, _ user: UserAccount) -> Bool { user.has(.deleteAuthClients) || owns(user, client) }
+    public static func mayEdit(_ client: OAuthClient, _ user: UserAccount) -> Bool {
+        guard !carriesPersonalTokens(client) || user.isSuperAdmin else { return false }
+        return user.has(.editAuthClients) || owns(user, client)
+    }
+    public static func mayDelete(_ client: OAuthClient, _ user: UserAccount) -> Bool {
+        guard !carriesPersonalTokens(client) || user.isSuperAdmin else { return false }
+        return user.has(.deleteAuthClients) || owns(user, client)
+    }
+
+    /// Every personal access token of the workspace, a super admin's included, is issued through a client with the
+    /// personal-access switch: editing it (a lost switch revokes its tokens, a new grant or secret hands its id to
+    /// someone) or deleting it would revoke or borrow them all, so only a super admin may (attacker's pass, issue 12).
+    static func carriesPersonalTokens(_ client: OAuthClient) -> Bool { client.grants.contains(.personalAccess) }
 
     /// Trusting a client: letting it skip the consent screen, or introspect other clients' tokens (RFC 7662 §4). A
     /// client that skips consent takes tokens for any signed-in user without asking, a super admin's included, so

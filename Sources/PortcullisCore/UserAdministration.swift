@@ -9,11 +9,14 @@ public struct UserAdministration: Sendable {
     /// How long a user-wide revocation must last: the longest lifetime of any token a user can hold.
     let tokenHorizon: Int64
     let clock: Clock
+    /// The one throttled, audited password check (the login page's and the password grant's), for current passwords.
+    let server: AuthorizationServer
 
     public init(
         users: any UserRepository, administration: any UserAdministrationRepository, passwords: any PasswordHasher,
-        revocationList: RevocationList, tokenHorizon: Int64, clock: Clock
+        revocationList: RevocationList, tokenHorizon: Int64, clock: Clock, server: AuthorizationServer
     ) {
+        self.server = server
         self.users = users
         self.administration = administration
         self.passwords = passwords
@@ -45,7 +48,10 @@ public struct UserAdministration: Sendable {
     }
 
     /// Applies the fields sent. A new password, deactivation or losing super-admin revokes every token the user holds.
-    public func update(_ user: UserAccount, with typed: UserDraft, by actor: UserAccount) async throws -> UserAccount {
+    /// `address` is the caller's, for the throttle on the current password.
+    public func update(_ user: UserAccount, with typed: UserDraft, by actor: UserAccount, in workspace: Workspace, address: String?) async throws
+        -> UserAccount
+    {
         let errors = typed.validationErrors(creating: false)
         if !errors.isEmpty { throw ValidationFailure(errors) }
         // The current password stays as typed (prepared() leaves it): the hasher prepares what it verifies.
@@ -61,7 +67,17 @@ public struct UserAdministration: Sendable {
             guard let current = draft.currentPassword, !current.isEmpty else {
                 throw ValidationFailure(field: "current_password", message: "The current password is required to change your password or username.")
             }
-            guard await passwords.verify(current, against: user.passwordHash) else {
+            // Through the sign-in check, throttled per (username, address) and per address and audited (attacker's
+            // pass): otherwise any token of the user, an application's included, could guess the password unthrottled.
+            let check: AuthorizationServer.PasswordCheck
+            do {
+                check = try await server.checkPassword(username: user.username, password: current, in: workspace, address: address)
+            } catch OAuthError.throttled(let seconds) {
+                await recordCurrentPassword("user.current_password.throttled", of: user, address: address)
+                throw OAuthError.throttled(retryAfter: seconds)
+            }
+            guard case .accepted = check else {
+                await recordCurrentPassword("user.current_password.failure", of: user, address: address)
                 throw ValidationFailure(field: "current_password", message: "The current password is incorrect.")
             }
         }
@@ -90,6 +106,12 @@ public struct UserAdministration: Sendable {
             try await revokeEverything(of: user.id)
         }
         return updated
+    }
+
+    /// An audit row for a refused current password; never the password.
+    private func recordCurrentPassword(_ kind: String, of user: UserAccount, address: String?) async {
+        try? await server.audit?.record(
+            AuditEvent(workspaceID: user.workspaceID, kind: kind, userID: user.id, subject: user.username, address: address, createdAt: clock.now()))
     }
 
     public func delete(_ user: UserAccount, by actor: UserAccount) async throws {

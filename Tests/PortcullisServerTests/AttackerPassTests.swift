@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import SQLKit
 import Testing
 
 @testable import PortcullisCore
@@ -57,6 +58,45 @@ struct AttackerPassTests {
                  ("password", password72 + "X")])
             let error = try longer.string("error")
             #expect(longer.status == .badRequest && error == "invalid_grant", "\(longer.text)")
+        }
+    }
+
+    @Test("Guessing one's current password through the users API is throttled and audited like a sign-in (the second pass made 200 guesses in 0.8 s)")
+    func currentPasswordIsThrottled() async throws {
+        try await withServer({ $0.throttle.perUsername = 3 }) { server, client in
+            let alice = try await server.accessToken(client)
+            func change(_ current: String) async throws -> TestResponse {
+                try await client.putJSON(
+                    "/api/1.0/users/\(server.alice.id)", ["password": "new-alice-password", "current_password": current], token: alice)
+            }
+            for guess in 0..<3 { #expect(try await change("guess-\(guess)").status == .unprocessableContent) }
+            let throttled = try await change(TestServer.alicePassword)
+            #expect(throttled.status == .tooManyRequests, "the fourth try, even the right one: \(throttled.status) \(throttled.text)")
+            let kinds = try await server.portcullis.store.sql.raw("SELECT kind FROM audit_events WHERE kind LIKE 'user.current_password.%'")
+                .all(decodingColumn: "kind", as: String.self)
+            #expect(kinds.filter { $0 == "user.current_password.failure" }.count == 3 && kinds.contains("user.current_password.throttled"), "\(kinds)")
+        }
+    }
+
+    @Test("Only a super admin edits or deletes the client every personal token rides on (edit- or delete-auth_clients revoked them all)")
+    func personalAccessClientIsTheSuperAdmins() async throws {
+        try await withServer { server, client in
+            let ws = server.workspace
+            _ = try await server.portcullis.createUser(
+                username: "eac", password: "eac-password-1", permissions: [.editAuthClients, .deleteAuthClients, .viewAuthClients], in: ws)
+            let eac = try await server.accessToken(client, username: "eac", password: "eac-password-1")
+            let pac = try #require(try await server.portcullis.personalTokens.client(in: ws))
+            let adminUser = try #require(try await server.portcullis.store.users.user(id: 1))
+            let adminPAT = try await PersonalTokenTests.seedToken(server, for: adminUser)
+            let edited = try await client.putJSON("/oauth/clients/\(pac.clientID)", ["types": ["client_credentials"]], token: eac)
+            #expect(edited.status == .forbidden, "\(edited.text)")
+            let deleted = try await client.execute(uri: "/oauth/clients/\(pac.clientID)", method: .delete, headers: bearer(eac))
+            #expect(deleted.status == .forbidden)
+            #expect(try await client.get("/api/1.0/users/me", token: adminPAT).status == .ok, "the admin's personal token lives")
+            // The client list still shows it, without the edit and delete links.
+            #expect(try await client.get("/oauth/clients/\(pac.clientID)", token: eac).status == .ok)
+            let root = try await server.accessToken(client, username: "admin", password: TestServer.adminPassword)
+            #expect(try await client.putJSON("/oauth/clients/\(pac.clientID)", ["description": "ours"], token: root).status == .ok)
         }
     }
 }

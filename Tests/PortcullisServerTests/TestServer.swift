@@ -159,6 +159,12 @@ extension TestClientProtocol {
         return try await execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: Body.formEncode(fields)))
     }
 
+    func putJSON(_ uri: String, _ object: [String: Any], token: String) async throws -> TestResponse {
+        var headers = bearer(token)
+        headers[.contentType] = "application/json"
+        return try await execute(uri: uri, method: .put, headers: headers, body: Body.json(object))
+    }
+
     func postJSON(_ uri: String, _ object: [String: Any], headers: HTTPFields = [:]) async throws -> TestResponse {
         var headers = headers
         headers[.contentType] = "application/json; charset=utf-8"

@@ -214,10 +214,3 @@ struct TextInputTests {
     }
 }
 
-extension TestClientProtocol {
-    fileprivate func putJSON(_ uri: String, _ object: [String: Any], token: String) async throws -> TestResponse {
-        var headers = bearer(token)
-        headers[.contentType] = "application/json"
-        return try await execute(uri: uri, method: .put, headers: headers, body: Body.json(object))
-    }
-}

@@ -24,7 +24,8 @@ struct UsersController {
             let user = try await target(context, caller)
             if user.id != caller.user?.id { try caller.require(.editUsers) }
             let draft = try await UserInput.decode(request)
-            let updated = try await portcullis.userAdministration.update(user, with: draft, by: try caller.requireUser)
+            let updated = try await portcullis.userAdministration.update(
+                user, with: draft, by: try caller.requireUser, in: caller.workspace, address: portcullis.clientAddress(request, context))
             return Responses.json(APIResponses.pm4(updated))
         }
         api.add(.delete, "/api/1.0/users/{id}", dialect: .pm4) { _, context, caller in

@@ -73,7 +73,7 @@ public final class Portcullis: Sendable {
         self.authorizationCodes = AuthorizationCodeService(server: authorizationServer, codes: store.authorizationCodes)
         self.userAdministration = UserAdministration(
             users: store.users, administration: store.userAdministration, passwords: passwords, revocationList: revocationList,
-            tokenHorizon: Self.tokenHorizon(configuration), clock: clock)
+            tokenHorizon: Self.tokenHorizon(configuration), clock: clock, server: authorizationServer)
     }
 
     /// The longest any token this server signs can live: access tokens, and personal access tokens of up to a year.
