@@ -72,6 +72,7 @@ struct AttackerPassTests {
             for guess in 0..<3 { #expect(try await change("guess-\(guess)").status == .unprocessableContent) }
             let throttled = try await change(TestServer.alicePassword)
             #expect(throttled.status == .tooManyRequests, "the fourth try, even the right one: \(throttled.status) \(throttled.text)")
+            #expect(Int(throttled.headers[.retryAfter] ?? "") ?? 0 > 0, "Retry-After says when")
             let kinds = try await server.portcullis.store.sql.raw("SELECT kind FROM audit_events WHERE kind LIKE 'user.current_password.%'")
                 .all(decodingColumn: "kind", as: String.self)
             #expect(kinds.filter { $0 == "user.current_password.failure" }.count == 3 && kinds.contains("user.current_password.throttled"), "\(kinds)")

@@ -72,6 +72,8 @@ enum APIResponses {
             status = oauth.httpStatus
             detail = oauth.description
             if oauth == .temporarilyUnavailable { headers[.retryAfter] = "5" }
+            // A throttled current password (the sign-in throttle) says when to try again, as the token endpoint does.
+            if case .throttled(let seconds) = oauth { headers[.retryAfter] = String(seconds) }
         }
         switch dialect {
         case .pm4:
