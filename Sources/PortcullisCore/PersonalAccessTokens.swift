@@ -143,6 +143,23 @@ public struct PersonalAccessTokens: Sendable {
         return actor.has(.editUsers) && (!owner.isSuperAdmin || actor.isSuperAdmin)
     }
 
+    /// The user whose tokens `actor` asked for by `id` (`found`, looked up in the actor's workspace), if the actor may
+    /// manage them. Only someone who could manage others' tokens learns whether an id exists.
+    public static func owner(_ found: UserAccount?, id: String, by actor: UserAccount) throws -> UserAccount {
+        guard let user = found, user.workspaceID == actor.workspaceID else {
+            if !actor.has(.editUsers) { throw PermissionDenied("You may manage only your own tokens") }
+            throw ResourceNotFound("No user has the id \(id.prefix(64))")
+        }
+        try requireManage(tokensOf: user, by: actor)
+        return user
+    }
+
+    /// The token `id` of `owner`, or 404.
+    public func token(id: Int?, of owner: UserAccount) async throws -> PersonalTokenRecord {
+        guard let id, let record = try await tokens.token(id: id), record.userID == owner.id else { throw ResourceNotFound("No such token") }
+        return record
+    }
+
     /// Throws `PermissionDenied` unless `actor` may list and revoke the tokens of `owner`.
     public static func requireManage(tokensOf owner: UserAccount, by actor: UserAccount) throws {
         guard mayManage(tokensOf: owner, by: actor) else {

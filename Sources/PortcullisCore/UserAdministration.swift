@@ -25,7 +25,18 @@ public struct UserAdministration: Sendable {
         self.clock = clock
     }
 
+    /// A user may always see themselves; anyone else's account needs `view-users`.
+    public static func requireView(_ user: UserAccount, by actor: UserAccount) throws(PermissionDenied) {
+        if user.id != actor.id { try Requirement.permission(.viewUsers).check(actor) }
+    }
+
+    /// A user may edit their own profile (within `update`'s limits); anyone else's account needs `edit-users`.
+    public static func requireEdit(_ user: UserAccount, by actor: UserAccount) throws(PermissionDenied) {
+        if user.id != actor.id { try Requirement.permission(.editUsers).check(actor) }
+    }
+
     public func create(_ typed: UserDraft, in workspace: Workspace, by actor: UserAccount) async throws -> UserAccount {
+        try Requirement.permission(.createUsers).check(actor)
         let errors = typed.validationErrors(creating: true)
         if !errors.isEmpty { throw ValidationFailure(errors) }
         // RFC 8265: the username stored as typed (UsernameCasePreserved) and compared by its case-mapped key, which the
@@ -52,6 +63,7 @@ public struct UserAdministration: Sendable {
     public func update(_ user: UserAccount, with typed: UserDraft, by actor: UserAccount, in workspace: Workspace, address: String?) async throws
         -> UserAccount
     {
+        try Self.requireEdit(user, by: actor)
         let errors = typed.validationErrors(creating: false)
         if !errors.isEmpty { throw ValidationFailure(errors) }
         // The current password stays as typed (prepared() leaves it): the hasher prepares what it verifies.
@@ -115,6 +127,7 @@ public struct UserAdministration: Sendable {
     }
 
     public func delete(_ user: UserAccount, by actor: UserAccount) async throws {
+        try Requirement.permission(.deleteUsers).check(actor)
         if actor.id == user.id { throw ValidationFailure(field: "id", message: "You may not delete yourself.") }
         if user.isSuperAdmin && !actor.isSuperAdmin { throw PermissionDenied("Only a super admin may delete a super admin") }
         try await revokeEverything(of: user.id)

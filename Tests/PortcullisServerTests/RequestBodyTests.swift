@@ -75,13 +75,13 @@ struct RequestBodyTests {
 
     @Test("The bearer token is read from its header: scheme in any case, blanks around it, nothing else")
     func bearerHeader() {
-        #expect(ProtectedAPI.bearerToken("Bearer abc.def.ghi") == "abc.def.ghi")
-        #expect(ProtectedAPI.bearerToken("bEaReR   abc \t") == "abc")
-        #expect(ProtectedAPI.bearerToken("Bearer    ") == nil)
-        #expect(ProtectedAPI.bearerToken("Bearer") == nil)
-        #expect(ProtectedAPI.bearerToken("Basic abc") == nil)
-        #expect(ProtectedAPI.bearerToken("Bearer\u{0}abc") == nil)
-        #expect(ProtectedAPI.bearerToken(nil) == nil)
+        #expect(BearerAuthenticator.bearerToken("Bearer abc.def.ghi") == "abc.def.ghi")
+        #expect(BearerAuthenticator.bearerToken("bEaReR   abc \t") == "abc")
+        #expect(BearerAuthenticator.bearerToken("Bearer    ") == nil)
+        #expect(BearerAuthenticator.bearerToken("Bearer") == nil)
+        #expect(BearerAuthenticator.bearerToken("Basic abc") == nil)
+        #expect(BearerAuthenticator.bearerToken("Bearer\u{0}abc") == nil)
+        #expect(BearerAuthenticator.bearerToken(nil) == nil)
     }
 
     @Test("HTTP's optional whitespace (spaces and tabs, RFC 9110 §5.6.3) is trimmed from header values, nothing more")

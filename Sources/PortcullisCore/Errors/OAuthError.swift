@@ -1,8 +1,8 @@
 /// Every failure Portcullis reports to a client, named once.
 ///
 /// The descriptions follow the error table of ProcessMaker 3's documentation (seed 000) where it has a
-/// row, so clients written against it see the same text. One function in the server renders this type
-/// per dialect; nothing else decides a status code.
+/// row, so clients written against it see the same text. The server's one error path (`ErrorRendering`)
+/// decides its status and renders it per dialect; Core knows nothing of HTTP.
 public enum OAuthError: Error, Sendable, Equatable {
     /// RFC 6749 §5.2: malformed body, missing parameter, repeated parameter, two authentication methods.
     case invalidRequest(String)
@@ -85,18 +85,6 @@ public enum OAuthError: Error, Sendable, Equatable {
         case .throttled(let seconds): "Too many failed attempts; try again in \(seconds) seconds"
         case .temporarilyUnavailable: "The service is temporarily unavailable; try again shortly"
         case .serverError: "The server encountered an unexpected condition"
-        }
-    }
-
-    /// The HTTP status of the token endpoint and the API for this error.
-    public var status: Int {
-        switch self {
-        case .invalidClient, .clientCredentialsMissing, .expiredToken, .invalidToken: 401
-        case .insufficientScope: 403
-        case .throttled: 429
-        case .temporarilyUnavailable: 503
-        case .serverError: 500
-        default: 400
         }
     }
 }

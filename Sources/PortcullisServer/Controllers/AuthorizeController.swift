@@ -11,49 +11,25 @@ struct AuthorizeController {
     let portcullis: Portcullis
     let views: Views
 
-    func addRoutes(to web: some RouterMethods<AppRequestContext>) {
-        web.get("/oauth/authorize") { request, context in try await show(request, context, Workspace.defaultName, .pm4) }
-        web.post("/oauth/authorize") { request, context in try await decide(request, context, Workspace.defaultName, .pm4) }
-        web.get("/{workspace}/oauth2/authorize") { request, context in
-            try await show(request, context, context.parameters.get("workspace") ?? "", .pm3)
-        }
-        web.post("/{workspace}/oauth2/authorize") { request, context in
-            try await decide(request, context, context.parameters.get("workspace") ?? "", .pm3)
-        }
+    func addRoutes(to pages: some RouterMethods<WorkspaceRequestContext>, dialect: any Dialect) {
+        pages.get(RouterPath(dialect.oauthPrefix + "/authorize")) { request, context in try await show(request, context) }
+        pages.post(RouterPath(dialect.oauthPrefix + "/authorize")) { request, context in try await decide(request, context) }
     }
 
     private var issuer: String { portcullis.configuration.resolvedIssuer }
 
-    /// Validation failures: a page when no redirect is safe, else back to the client.
-    private func rejection(_ error: any Error, context: AppRequestContext) -> Response {
-        switch error {
-        case AuthorizationRejection.showError(let oauth):
-            return views.error("This application cannot sign you in", oauth.description, code: oauth.code, status: .badRequest)
-        case AuthorizationRejection.redirect(let uri, let oauth, let state, let fragment):
-            return Views.seeOther(AuthorizationRedirect.error(oauth, to: uri, state: state, fragment: fragment, issuer: issuer))
-        default:
-            return portcullis.errorPage(portcullis.oauthError(for: error, logger: context.logger))
-        }
-    }
-
-    func show(_ request: Request, _ context: AppRequestContext, _ workspaceName: String, _ dialect: Dialect) async throws -> Response {
-        guard let workspace = try await portcullis.resolveWorkspace(named: workspaceName) else { return Response(status: .serviceUnavailable) }
+    func show(_ request: Request, _ context: WorkspaceRequestContext) async throws -> Response {
+        let workspace = context.workspace
         let (parameters, repeated) = request.queryWithRepeats
         let validated: ValidatedAuthorizationRequest
         do {
             validated = try await portcullis.authorizationServer.validateAuthorization(parameters, repeated: repeated, in: workspace)
-        } catch let rejected as AuthorizationRejection {
-            let isSignedIn = try await portcullis.signedIn(context, in: workspace) != nil
-            if rejected.mustSignInFirst(userIsSignedIn: isSignedIn) { return signInFirst(request, workspace, dialect) }
-            return rejection(rejected, context: context)
-        } catch {
-            return rejection(error, context: context)
+        } catch let rejected as AuthorizationRejection where rejected.mustSignInFirst(userIsSignedIn: context.signedIn != nil) {
+            return signInFirst(request, context)
         }
-        guard let signedIn = try await portcullis.signedIn(context, in: workspace) else {
-            return signInFirst(request, workspace, dialect)
-        }
+        guard let signedIn = context.signedIn else { return signInFirst(request, context) }
         if validated.client.skipsConsent {
-            return try await approve(validated, user: signedIn.user, workspace: workspace, dialect: dialect)
+            return try await approve(validated, user: signedIn.user, context: context)
         }
         // Seed 000: the consent screen is shown on every authorization.
         var page = portcullis.layoutContext(signedIn)
@@ -62,7 +38,7 @@ struct AuthorizeController {
         if let description = validated.client.description, !description.isEmpty { page["description"] = description }
         page["scopes"] = validated.scope.sorted.map { ["name": $0.rawValue, "summary": $0.summary] }
         page["redirectHost"] = URLComponents(string: validated.redirectURI)?.host ?? validated.redirectURI
-        page["action"] = dialect == .pm4 ? "/oauth/authorize" : "/\(workspace.name)/oauth2/authorize"
+        page["action"] = context.dialect.concrete(context.dialect.oauthPrefix + "/authorize", workspace: workspace, context.parameters)
         // One screen, one decision (ConsentDecisions): the nonce is bound to this user, session and request; showing
         // the screen stores nothing.
         let nonce = portcullis.consentDecisions.open(for: signedIn.user, session: signedIn.session.csrfToken, request: validated)
@@ -71,29 +47,24 @@ struct AuthorizeController {
     }
 
     /// Seed 000: without a session, the login page first, then back to the same authorization request.
-    private func signInFirst(_ request: Request, _ workspace: Workspace, _ dialect: Dialect) -> Response {
-        switch dialect {
-        case .pm4:
-            return Views.seeOther("/login?" + AuthorizationRedirect.encode([("redirect", request.pathAndQuery)]))
-        case .pm3:
-            let back = issuer + request.pathAndQuery
-            return Views.seeOther("/sys\(workspace.name)/en/neoclassic/login/login?" + AuthorizationRedirect.encode([("u", back)]))
-        }
+    private func signInFirst(_ request: Request, _ context: WorkspaceRequestContext) -> Response {
+        Views.seeOther(
+            context.dialect.signInLocation(returningTo: request.pathAndQuery, workspace: context.workspace, context.parameters, issuer: issuer))
     }
 
-    func decide(_ request: Request, _ context: AppRequestContext, _ workspaceName: String, _ dialect: Dialect) async throws -> Response {
-        guard let workspace = try await portcullis.resolveWorkspace(named: workspaceName) else { return Response(status: .serviceUnavailable) }
+    func decide(_ request: Request, _ context: WorkspaceRequestContext) async throws -> Response {
+        let workspace = context.workspace
         let fields: [String: String]
         do {
             fields = try await RequestParameters.parse(request)
         } catch {
             return views.error("This request cannot be completed", error.description, code: error.code, status: .badRequest)
         }
-        guard let signedIn = try await portcullis.signedIn(context, in: workspace) else {
+        guard let signedIn = context.signedIn else {
             return views.error(
                 "Your session has ended", "Sign in again from the application to continue.", status: .forbidden)
         }
-        guard let sent = fields["csrf"], ConstantTime.equals(sent, signedIn.session.csrfToken) else {
+        guard CSRF.matches(fields["csrf"], signedIn.session) else {
             return views.error("This form has expired", "Go back to the application and start again.", status: .forbidden)
         }
         // Not a decision at all: the form stays good for the real one.
@@ -105,12 +76,7 @@ struct AuthorizeController {
         parameters["csrf"] = nil
         parameters["decision"] = nil
         parameters["consent"] = nil
-        let validated: ValidatedAuthorizationRequest
-        do {
-            validated = try await portcullis.authorizationServer.validateAuthorization(parameters, repeated: [], in: workspace)
-        } catch {
-            return rejection(error, context: context)
-        }
+        let validated = try await portcullis.authorizationServer.validateAuthorization(parameters, repeated: [], in: workspace)
         // RFC 6749 §4.1.2: one consent, one code. Core decides (ConsentDecisions): the nonce must be this user's, this
         // session's and this very request's screen, fresh, and not decided before (fifty posts at once are one decision).
         guard let nonce = fields["consent"],
@@ -121,7 +87,7 @@ struct AuthorizeController {
         }
         switch fields["decision"] {
         case "accept":
-            return try await approve(validated, user: signedIn.user, workspace: workspace, dialect: dialect)
+            return try await approve(validated, user: signedIn.user, context: context)
         default:
             // "deny", the only other value let through above. Seed 000:
             // error=access_denied&error_description=The+user+denied+access+to+your+application
@@ -132,7 +98,8 @@ struct AuthorizeController {
     }
 
     /// Issues the code (or, for implicit, the token) and sends the browser back to the client.
-    private func approve(_ request: ValidatedAuthorizationRequest, user: UserAccount, workspace: Workspace, dialect: Dialect) async throws -> Response {
+    private func approve(_ request: ValidatedAuthorizationRequest, user: UserAccount, context: WorkspaceRequestContext) async throws -> Response {
+        let workspace = context.workspace
         let service = portcullis.authorizationCodes
         switch request.responseType {
         case .code:
@@ -144,7 +111,7 @@ struct AuthorizeController {
         case .token:
             let issued = try await service.issueImplicitToken(for: request, user: user, in: workspace)
             var parameters = [
-                ("access_token", issued.accessToken), ("token_type", dialect == .pm4 ? "Bearer" : "bearer"),
+                ("access_token", issued.accessToken), ("token_type", context.dialect.tokenType),
                 ("expires_in", String(issued.expiresIn)), ("scope", issued.scope.description),
             ]
             if let state = request.state { parameters.append(("state", state)) }

@@ -10,55 +10,44 @@ import PortcullisWire
 struct ClientsAPIController {
     let portcullis: Portcullis
 
-    func addRoutes(to api: ProtectedAPI) {
-        api.add(.get, "/oauth/clients", dialect: .pm4) { _, _, caller in
-            let user = try caller.requireUser
-            guard ClientAdministration.visibility(for: user) != .none else {
-                throw APIError.forbidden("This action needs the permission view-auth_clients")
-            }
-            let clients = try await portcullis.clientAdministration.list(for: user, in: caller.workspace)
+    func addRoutes(to api: RouterGroup<APIRequestContext>) {
+        api.requiring(.seeClients).getAndHead("/oauth/clients") { _, context in
+            let clients = try await portcullis.clientAdministration.list(for: context.user, in: context.workspace)
             return Responses.json(["data": clients.map { Self.resource($0, secret: nil) }])
         }
-        api.add(.post, "/oauth/clients", dialect: .pm4) { request, _, caller in
-            let user = try caller.requireUser
-            guard ClientAdministration.mayCreate(user) else { throw APIError.forbidden("This action needs the permission create-auth_clients") }
+        api.requiring(.createClients).post("/oauth/clients") { request, context in
             let input = try await ClientInput.decode(request)
             let registration = try input.registration(base: nil)
-            let (client, secret) = try await portcullis.clientAdministration.register(registration, owner: user.id, by: user, in: caller.workspace)
+            let (client, secret) = try await portcullis.clientAdministration.register(
+                registration, owner: context.user.id, by: context.user, in: context.workspace)
             return Responses.json(Self.resource(client, secret: secret), status: .created, headers: Responses.noStore)
         }
-        api.add(.get, "/oauth/clients/{id}", dialect: .pm4) { _, context, caller in
-            let client = try await target(context, caller, may: ClientAdministration.mayView, permission: .viewAuthClients)
+        api.getAndHead("/oauth/clients/{id}") { _, context in
+            let client = try await target(context, may: ClientAdministration.mayView, permission: .viewAuthClients)
             return Responses.json(Self.resource(client, secret: nil))
         }
-        api.add(.put, "/oauth/clients/{id}", dialect: .pm4) { request, context, caller in
-            let client = try await target(context, caller, may: ClientAdministration.mayEdit, permission: .editAuthClients)
+        api.put("/oauth/clients/{id}") { request, context in
+            let client = try await target(context, may: ClientAdministration.mayEdit, permission: .editAuthClients)
             let input = try await ClientInput.decode(request)
             let registration = try input.registration(base: client)
-            let (updated, secret) = try await portcullis.clientAdministration.update(client, with: registration, by: try caller.requireUser)
+            let (updated, secret) = try await portcullis.clientAdministration.update(client, with: registration, by: context.user)
             return Responses.json(Self.resource(updated, secret: secret), headers: Responses.noStore)
         }
-        api.add(.delete, "/oauth/clients/{id}", dialect: .pm4) { _, context, caller in
-            let client = try await target(context, caller, may: ClientAdministration.mayDelete, permission: .deleteAuthClients)
+        api.delete("/oauth/clients/{id}") { _, context in
+            let client = try await target(context, may: ClientAdministration.mayDelete, permission: .deleteAuthClients)
             try await portcullis.clientAdministration.delete(client)
             return Response(status: .noContent)
         }
     }
 
     /// The `{id}` client of the caller's workspace that the caller may act on; 404 when it is not there, 403 when the
-    /// caller may not.
+    /// caller may not (Core's `ClientAdministration` rules).
     private func target(
-        _ context: AppRequestContext, _ caller: APICaller, may: (OAuthClient, UserAccount) -> Bool, permission: Permission
+        _ context: APIRequestContext, may: (OAuthClient, UserAccount) -> Bool, permission: Permission
     ) async throws -> OAuthClient {
-        let user = try caller.requireUser
-        let id = context.parameters.get("id") ?? ""
-        guard let client = try await portcullis.store.clients.client(clientID: id, workspaceID: caller.workspace.id) else {
-            // Without any right to see clients, a missing client is as forbidden as an existing one.
-            if ClientAdministration.visibility(for: user) == .none { throw APIError.forbidden("This action needs the permission \(permission.rawValue)") }
-            throw APIError.notFound("There is no client \(id.prefix(64))")
-        }
-        guard may(client, user) else { throw APIError.forbidden("This action needs the permission \(permission.rawValue)") }
-        return client
+        try await ClientAdministration.target(
+            portcullis.clientAdministration.client(id: context.parameters.get("id") ?? "", in: context.workspace),
+            id: context.parameters.get("id") ?? "", for: context.user, may: may, permission: permission)
     }
 
     static let pm4Types: [(ClientGrants, String)] = [
@@ -71,8 +60,8 @@ struct ClientsAPIController {
             clientID: client.clientID, name: client.name, description: client.description, website: client.website,
             redirectURIs: client.redirectURIs, grants: client.grants.names,
             types: pm4Types.filter { client.grants.contains($0.0) }.map(\.1), isPublic: !client.isConfidential,
-            skipConsent: client.skipsConsent, mayIntrospect: client.mayIntrospect, userID: client.ownerUserID, createdAt: APIResponses.date(client.createdAt),
-            updatedAt: APIResponses.date(client.updatedAt), secret: secret)
+            skipConsent: client.skipsConsent, mayIntrospect: client.mayIntrospect, userID: client.ownerUserID, createdAt: Responses.date(client.createdAt),
+            updatedAt: Responses.date(client.updatedAt), secret: secret)
     }
 }
 
@@ -153,7 +142,7 @@ struct ClientInput: Decodable {
             switches = (switches ?? []).union(grant)
         }
         if !unknown.isEmpty {
-            throw APIError.validation([("types", ["Unknown grant types: \(unknown.joined(separator: ", ")). Use authorization_code_grant, password_client, personal_access_client, client_credentials or implicit."])])
+            throw ValidationFailure([("types", ["Unknown grant types: \(unknown.joined(separator: ", ")). Use authorization_code_grant, password_client, personal_access_client, client_credentials or implicit."])])
         }
         if types != nil || grants != nil, switches == nil { switches = [] }
         var uris = redirectURIs

@@ -11,73 +11,58 @@ import PortcullisWire
 struct PersonalTokensAPIController {
     let portcullis: Portcullis
 
-    func addRoutes(to api: ProtectedAPI) {
-        for (prefix, dialect) in [("/api/1.0/users/{id}/tokens", Dialect.pm4), ("/api/1.0/{workspace}/users/{id}/tokens", .pm3)] {
-            api.add(.get, prefix, dialect: dialect) { _, context, caller in
-                let owner = try await owner(context, caller)
-                let records = try await portcullis.store.personalTokens.tokens(userID: owner.id)
-                let resources = try await portcullis.resources(records)
-                let meta = ListMeta(
-                    filter: "", sortBy: "created_at", sortOrder: "desc", count: resources.count, total: resources.count,
-                    perPage: max(resources.count, 1), currentPage: 1, path: portcullis.configuration.resolvedIssuer + prefix)
-                return Responses.json(ListResponse(data: resources, meta: meta))
+    func addRoutes(to api: RouterGroup<APIRequestContext>, dialect: any Dialect) {
+        let prefix = dialect.apiPrefix + "/users/{id}/tokens"
+        api.getAndHead(prefix) { _, context in
+            let owner = try await owner(context)
+            let records = try await portcullis.store.personalTokens.tokens(userID: owner.id)
+            let resources = try await portcullis.resources(records)
+            let meta = ListMeta(
+                filter: "", sortBy: "created_at", sortOrder: "desc", count: resources.count, total: resources.count,
+                perPage: max(resources.count, 1), currentPage: 1, path: portcullis.configuration.resolvedIssuer + prefix)
+            return Responses.json(ListResponse(data: resources, meta: meta))
+        }
+        api.post(RouterPath(prefix)) { request, context in
+            let owner = try await owner(context)
+            let input = try await TokenInput.decode(request)
+            let lifetime = try await input.lifetime(portcullis: portcullis, workspace: context.workspace)
+            let scope: ScopeSet
+            do {
+                scope = try ScopeSet.parse((input.scopes ?? ["*"]).joined(separator: " ")) ?? ScopeSet([])
+            } catch {
+                throw ValidationFailure(field: "scopes", message: "Unknown scope; use *, view_processes or edit_processes.")
             }
-            api.add(.post, prefix, dialect: dialect) { request, context, caller in
-                let owner = try await owner(context, caller)
-                let input = try await TokenInput.decode(request)
-                let lifetime = try await input.lifetime(portcullis: portcullis, workspace: caller.workspace)
-                let scope: ScopeSet
-                do {
-                    scope = try ScopeSet.parse((input.scopes ?? ["*"]).joined(separator: " ")) ?? ScopeSet([])
-                } catch {
-                    throw APIError.validation([("scopes", ["Unknown scope; use *, view_processes or edit_processes."])])
-                }
-                let (token, record) = try await portcullis.personalTokens.mint(
-                    for: owner, by: try caller.requireUser, via: caller.credential, name: input.name ?? "", scope: scope,
-                    lifetimeSeconds: lifetime, in: caller.workspace)
-                let created = PersonalTokenCreated(accessToken: token, token: try await portcullis.resources([record])[0])
-                return Responses.json(created, status: .created, headers: Responses.noStore)
-            }
-            api.add(.get, prefix + "/{tokenId}", dialect: dialect) { _, context, caller in
-                let record = try await token(context, caller)
-                return Responses.json(try await portcullis.resources([record])[0])
-            }
-            api.add(.delete, prefix + "/{tokenId}", dialect: dialect) { _, context, caller in
-                let record = try await token(context, caller)
-                try await portcullis.personalTokens.revoke(record)
-                return Response(status: .noContent)
-            }
+            let (token, record) = try await portcullis.personalTokens.mint(
+                for: owner, by: context.user, via: context.caller.credential, name: input.name ?? "", scope: scope,
+                lifetimeSeconds: lifetime, in: context.workspace)
+            let created = PersonalTokenCreated(accessToken: token, token: try await portcullis.resources([record])[0])
+            return Responses.json(created, status: .created, headers: Responses.noStore)
+        }
+        api.getAndHead(prefix + "/{tokenId}") { _, context in
+            let record = try await portcullis.personalTokens.token(id: context.parameters.get("tokenId", as: Int.self), of: try await owner(context))
+            return Responses.json(try await portcullis.resources([record])[0])
+        }
+        api.delete(RouterPath(prefix + "/{tokenId}")) { _, context in
+            let record = try await portcullis.personalTokens.token(id: context.parameters.get("tokenId", as: Int.self), of: try await owner(context))
+            try await portcullis.personalTokens.revoke(record)
+            return Response(status: .noContent)
         }
     }
 
-    /// The `{id}` user (an id, or ProcessMaker 3's usr_uid) whose tokens the caller may manage.
-    private func owner(_ context: AppRequestContext, _ caller: APICaller) async throws -> UserAccount {
-        let actor = try caller.requireUser
+    /// The `{id}` user (an id, or ProcessMaker 3's usr_uid) whose tokens the caller may manage (Core's rule).
+    private func owner(_ context: APIRequestContext) async throws -> UserAccount {
+        let actor = context.user
         let id = context.parameters.get("id") ?? ""
-        let user: UserAccount?
+        let found: UserAccount?
         // One's own tokens (the common case, and the only one minting allows): the caller's row is already loaded.
         if Int(id) == actor.id || id == actor.uid {
-            user = actor
+            found = actor
         } else if let number = Int(id) {
-            user = try await portcullis.store.users.user(id: number)
+            found = try await portcullis.store.users.user(id: number)
         } else {
-            user = try await portcullis.store.userAdministration.user(uid: id, workspaceID: caller.workspace.id)
+            found = try await portcullis.store.userAdministration.user(uid: id, workspaceID: context.workspace.id)
         }
-        guard let user, user.workspaceID == caller.workspace.id else {
-            // Only someone who could manage others' tokens learns whether an id exists.
-            if !actor.has(.editUsers) { throw APIError.forbidden("You may manage only your own tokens") }
-            throw APIError.notFound("No user has the id \(id.prefix(64))")
-        }
-        try PersonalAccessTokens.requireManage(tokensOf: user, by: actor)
-        return user
-    }
-
-    private func token(_ context: AppRequestContext, _ caller: APICaller) async throws -> PersonalTokenRecord {
-        let owner = try await owner(context, caller)
-        guard let tokenID = context.parameters.get("tokenId", as: Int.self), let record = try await portcullis.store.personalTokens.token(id: tokenID),
-            record.userID == owner.id
-        else { throw APIError.notFound("No such token") }
-        return record
+        return try PersonalAccessTokens.owner(found, id: id, by: actor)
     }
 }
 
@@ -120,7 +105,7 @@ struct TokenInput: Decodable {
     /// Seconds; nil when the body names no lifetime (PersonalAccessTokens.mint then picks the default).
     func lifetime(portcullis: Portcullis, workspace: Workspace) async throws -> Int64? {
         let maximum = try await portcullis.personalTokens.maximumDays(in: workspace)
-        let problem = APIError.validation([("expires_at", ["The token must last between 1 and \(maximum) days."])])
+        let problem = ValidationFailure(field: "expires_at", message: "The token must last between 1 and \(maximum) days.")
         if let expiresAt {
             guard let seconds = TokenLifetime.secondsUntil(expiresAt, now: portcullis.clock.now()) else { throw problem }
             return seconds
@@ -172,9 +157,9 @@ extension Portcullis {
             result.append(
                 PersonalTokenResource(
                     id: record.id, userID: record.userID, clientID: clientIDs[record.clientRowID] ?? "", name: record.name,
-                    scopes: record.scope.sorted.map(\.rawValue), revoked: record.revokedAt != nil, createdAt: APIResponses.date(record.createdAt),
-                    updatedAt: APIResponses.date(record.updatedAt), expiresAt: APIResponses.date(record.expiresAt),
-                    lastUsedAt: lastUsed.map(APIResponses.date)))
+                    scopes: record.scope.sorted.map(\.rawValue), revoked: record.revokedAt != nil, createdAt: Responses.date(record.createdAt),
+                    updatedAt: Responses.date(record.updatedAt), expiresAt: Responses.date(record.expiresAt),
+                    lastUsedAt: lastUsed.map(Responses.date)))
         }
         return result
     }

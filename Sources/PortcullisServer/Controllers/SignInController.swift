@@ -11,51 +11,34 @@ struct SignInController {
     let portcullis: Portcullis
     let views: Views
 
-    func addRoutes(to web: some RouterMethods<AppRequestContext>) {
-        web.get("/") { request, context in try await home(request, context) }
-        web.get("/login") { request, context in try await loginPage(request, context, workspaceName: Workspace.defaultName, pm3: false) }
-        web.post("/login") { request, context in try await login(request, context, workspaceName: Workspace.defaultName, pm3: false) }
-        web.get("/sys{workspace}/{lang}/{skin}/login/login") { request, context in
-            try await loginPage(request, context, workspaceName: context.parameters.get("workspace") ?? "", pm3: true)
+    func addRoutes(to pages: some RouterMethods<WorkspaceRequestContext>, dialect: any Dialect) {
+        if dialect.hasProfilePages {
+            pages.get("/") { _, context in home(context) }
+            pages.post("/logout") { request, context in try await logout(request, context) }
         }
-        web.post("/sys{workspace}/{lang}/{skin}/login/login") { request, context in
-            try await login(request, context, workspaceName: context.parameters.get("workspace") ?? "", pm3: true)
-        }
-        web.post("/logout") { request, context in try await logout(request, context) }
+        pages.get(RouterPath(dialect.loginPath)) { request, context in try await loginPage(request, context) }
+        pages.post(RouterPath(dialect.loginPath)) { request, context in try await login(request, context) }
     }
 
     var csrf: LoginCSRF { LoginCSRF(key: portcullis.serverKey.internalMACKey) }
 
-    func home(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        guard let workspace = try await portcullis.resolveWorkspace(named: Workspace.defaultName) else { return Response(status: .serviceUnavailable) }
-        var page: [String: Any] = [:]
-        if let signedIn = try await portcullis.signedIn(context, in: workspace) {
-            page = portcullis.layoutContext(signedIn)
-        }
-        return views.page("home", page)
+    func home(_ context: WorkspaceRequestContext) -> Response {
+        views.page("home", context.signedIn.map(portcullis.layoutContext) ?? [:])
     }
 
     /// Where the form posts, built from constants and the route's parameters, never echoed from the request's path,
     /// and the name of its return-target field.
-    private func form(_ context: AppRequestContext, workspace: Workspace, pm3: Bool) -> (action: String, field: String) {
-        guard pm3 else { return ("/login", "redirect") }
-        let lang = context.parameters.get("lang").flatMap { Self.isSegment($0) ? $0 : nil } ?? "en"
-        let skin = context.parameters.get("skin").flatMap { Self.isSegment($0) ? $0 : nil } ?? "neoclassic"
-        return ("/sys\(workspace.name)/\(lang)/\(skin)/login/login", "u")
+    private func form(_ context: WorkspaceRequestContext) -> (action: String, field: String) {
+        (context.dialect.concrete(context.dialect.loginPath, workspace: context.workspace, context.parameters), context.dialect.returnField)
     }
 
-    /// A language or skin name as ProcessMaker 3 uses them: letters, digits, _ and -.
-    static func isSegment(_ text: String) -> Bool {
-        !text.isEmpty && text.count <= 32 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
-    }
-
-    func loginPage(_ request: Request, _ context: AppRequestContext, workspaceName: String, pm3: Bool) async throws -> Response {
-        guard let workspace = try await portcullis.resolveWorkspace(named: workspaceName) else { return Response(status: .serviceUnavailable) }
-        let (action, field) = form(context, workspace: workspace, pm3: pm3)
+    func loginPage(_ request: Request, _ context: WorkspaceRequestContext) async throws -> Response {
+        let workspace = context.workspace
+        let (action, field) = form(context)
         let query = request.uri.queryParameters
         let target = ReturnTargetPolicy.safePath(query[Substring(field)].map(String.init), issuer: portcullis.configuration.resolvedIssuer)
         // Already signed in here: go on.
-        if try await portcullis.signedIn(context, in: workspace) != nil { return Views.seeOther(target ?? "/") }
+        if context.signedIn != nil { return Views.seeOther(target ?? "/") }
         let cookieValue = request.cookies[portcullis.loginCookieName]?.value ?? Base64URL.encode(SecureRandom.bytes(32))
         var page: [String: Any] = [
             "workspace": workspace.name, "action": action, "returnField": field, "returnTarget": target ?? "",
@@ -83,9 +66,9 @@ struct SignInController {
         return try await portcullis.store.clients.client(clientID: clientID, workspaceID: workspace.id)?.name
     }
 
-    func login(_ request: Request, _ context: AppRequestContext, workspaceName: String, pm3: Bool) async throws -> Response {
-        guard let workspace = try await portcullis.resolveWorkspace(named: workspaceName) else { return Response(status: .serviceUnavailable) }
-        let (action, field) = form(context, workspace: workspace, pm3: pm3)
+    func login(_ request: Request, _ context: WorkspaceRequestContext) async throws -> Response {
+        let workspace = context.workspace
+        let (action, field) = form(context)
         let fields: [String: String]
         do {
             fields = try await RequestParameters.parse(request)
@@ -136,10 +119,10 @@ struct SignInController {
         return response
     }
 
-    func logout(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+    func logout(_ request: Request, _ context: WorkspaceRequestContext) async throws -> Response {
         if let session = context.sessions.session {
             let fields = (try? await RequestParameters.parse(request)) ?? [:]
-            guard let sent = fields["csrf"], ConstantTime.equals(sent, session.csrfToken) else {
+            guard CSRF.matches(fields["csrf"], session) else {
                 return views.error("Sign-out failed", "The form expired. Go back, reload the page and try again.", status: .forbidden)
             }
             context.sessions.clearSession()
@@ -161,7 +144,7 @@ extension Portcullis {
     /// The pages a user may open; a link is shown only to those who may follow it.
     func menuLinks(for user: UserAccount) -> [(href: String, label: String)] {
         var links: [(href: String, label: String)] = [("/profile/tokens", "API Tokens")]
-        if ClientAdministration.visibility(for: user) != .none { links.append((ClientPagesController.pm4Base, "Auth Clients")) }
+        if Requirement.seeClients.isMet(by: user) { links.append((PM4Dialect().clientPagesPath, "Auth Clients")) }
         return links
     }
 }

@@ -10,50 +10,30 @@ struct TokenPagesController {
     let portcullis: Portcullis
     let views: Views
 
-    func addRoutes(to web: some RouterMethods<AppRequestContext>) {
-        web.get("/profile/tokens") { request, context in try await signedIn(request, context) { try await list($0, context) } }
-        web.post("/profile/tokens") { request, context in try await signedIn(request, context) { try await create($0, context, request) } }
-        web.get("/profile/tokens/new") { request, context in try await signedIn(request, context) { try await showNew($0, context) } }
-        web.get("/profile/tokens/{id}/revoke") { request, context in try await signedIn(request, context) { try await confirm($0, context) } }
-        web.post("/profile/tokens/{id}/revoke") { request, context in try await signedIn(request, context) { try await revoke($0, context, request) } }
+    static let base = "/profile/tokens"
+
+    func addRoutes(to pages: RouterGroup<PageRequestContext>) {
+        pages.get(RouterPath(Self.base)) { _, context in try await list(context) }
+        pages.post(RouterPath(Self.base)) { _, context in try await create(context) }
+        pages.get(RouterPath(Self.base + "/new")) { _, context in try await showNew(context) }
+        pages.get(RouterPath(Self.base + "/{id}/revoke")) { _, context in try await confirm(context) }
+        pages.post(RouterPath(Self.base + "/{id}/revoke")) { _, context in try await revoke(context) }
     }
 
-    private func signedIn(_ request: Request, _ context: AppRequestContext, _ body: (SignedIn) async throws -> Response) async throws -> Response {
-        guard let workspace = try await portcullis.resolveWorkspace(named: Workspace.defaultName) else { return Response(status: .serviceUnavailable) }
-        guard let signedIn = try await portcullis.signedIn(context, in: workspace) else {
-            return Views.seeOther("/login?" + AuthorizationRedirect.encode([("redirect", request.method == .get ? request.pathAndQuery : "/profile/tokens")]))
-        }
-        return try await body(signedIn)
-    }
-
-    private func page(_ signedIn: SignedIn, _ template: String, _ extra: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
-        var context = portcullis.layoutContext(signedIn)
-        context.merge(extra) { $1 }
-        return views.page(template, context, status: status)
-    }
-
-    enum FormOutcome {
-        case fields([String: String])
-        case refused(Response)
-    }
-
-    /// A form post's fields after the CSRF check, or the refusal.
-    private func form(_ request: Request, _ signedIn: SignedIn) async -> FormOutcome {
-        guard let fields = try? await RequestParameters.parse(request), let sent = fields["csrf"],
-            ConstantTime.equals(sent, signedIn.session.csrfToken)
-        else {
-            return .refused(page(signedIn, "error", ["heading": "This form has expired", "message": "Go back, reload the page and try again."], status: .forbidden))
-        }
-        return .fields(fields)
+    private func page(_ context: PageRequestContext, _ template: String, _ extra: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        var values = portcullis.layoutContext(context.signedInUser)
+        values.merge(extra) { $1 }
+        return views.page(template, values, status: status)
     }
 
     private static func day(_ seconds: Int64) -> String {
         Date(timeIntervalSince1970: TimeInterval(seconds)).formatted(.iso8601.year().month().day())
     }
 
-    func list(_ signedIn: SignedIn, _ context: AppRequestContext, form: [String: String] = [:], errors: [(field: String, messages: [String])] = [])
-        async throws -> Response
+    func list(_ context: PageRequestContext, form: [String: String] = [:], errors: [(field: String, messages: [String])] = []) async throws
+        -> Response
     {
+        let signedIn = context.signedInUser
         let now = portcullis.clock.now()
         let records = try await portcullis.store.personalTokens.tokens(userID: signedIn.user.id)
         let maximum = try await portcullis.personalTokens.maximumDays(in: signedIn.workspace)
@@ -80,15 +60,12 @@ struct TokenPagesController {
             extra["notice"] = notice
             context.sessions.withLockedSession { $0?.notice = nil }
         }
-        return page(signedIn, "tokens", extra, status: errors.isEmpty ? .ok : .unprocessableContent)
+        return page(context, "tokens", extra, status: errors.isEmpty ? .ok : .unprocessableContent)
     }
 
-    func create(_ signedIn: SignedIn, _ context: AppRequestContext, _ request: Request) async throws -> Response {
-        let fields: [String: String]
-        switch await form(request, signedIn) {
-        case .refused(let refusal): return refusal
-        case .fields(let parsed): fields = parsed
-        }
+    func create(_ context: PageRequestContext) async throws -> Response {
+        let signedIn = context.signedInUser
+        let fields = context.form
         let scope = ScopeSet(Scope.allCases.filter { fields["scope_\($0.rawValue)"] != nil })
         var lifetime: Int64 = -1
         if fields["lifetime"] == "date" {
@@ -105,41 +82,39 @@ struct TokenPagesController {
             context.sessions.withLockedSession { $0?.pendingSecret = .init(clientID: "personal-token:\(record.id)", sealed: sealed) }
             return Views.seeOther("/profile/tokens/new")
         } catch let invalid as ValidationFailure {
-            return try await list(signedIn, context, form: fields, errors: invalid.errors)
+            return try await list(context, form: fields, errors: invalid.errors)
         }
     }
 
-    func showNew(_ signedIn: SignedIn, _ context: AppRequestContext) async throws -> Response {
+    func showNew(_ context: PageRequestContext) async throws -> Response {
+        let signedIn = context.signedInUser
         guard let pending = context.sessions.session?.pendingSecret, pending.clientID.hasPrefix("personal-token:"),
             let id = Int(pending.clientID.dropFirst("personal-token:".count)),
             let token = try? KeySealer(key: portcullis.serverKey.flashSealKey).open(pending.sealed, kid: pending.clientID),
             let record = try await portcullis.store.personalTokens.token(id: id), record.userID == signedIn.user.id
-        else { return Views.seeOther("/profile/tokens") }
+        else { return Views.seeOther(Self.base) }
         context.sessions.withLockedSession { $0?.pendingSecret = nil }
-        return page(signedIn, "token-created", ["name": record.name, "token": token, "expires": Self.day(record.expiresAt)])
+        return page(context, "token-created", ["name": record.name, "token": token, "expires": Self.day(record.expiresAt)])
     }
 
-    private func ownToken(_ signedIn: SignedIn, _ context: AppRequestContext) async throws -> PersonalTokenRecord? {
-        guard let id = context.parameters.get("id", as: Int.self), let record = try await portcullis.store.personalTokens.token(id: id),
-            record.userID == signedIn.user.id
-        else { return nil }
-        return record
-    }
-
-    func confirm(_ signedIn: SignedIn, _ context: AppRequestContext) async throws -> Response {
-        guard let record = try await ownToken(signedIn, context) else {
-            return page(signedIn, "error", ["heading": "Not found", "message": "You have no such token."], status: .notFound)
+    /// One's own token `{id}`; anyone else's is as good as not there.
+    private func ownToken(_ context: PageRequestContext) async throws -> PersonalTokenRecord {
+        do {
+            return try await portcullis.personalTokens.token(id: context.parameters.get("id", as: Int.self), of: context.user)
+        } catch is ResourceNotFound {
+            throw ResourceNotFound("You have no such token.")
         }
-        return page(signedIn, "token-revoke", ["id": record.id, "name": record.name])
     }
 
-    func revoke(_ signedIn: SignedIn, _ context: AppRequestContext, _ request: Request) async throws -> Response {
-        if case .refused(let refusal) = await form(request, signedIn) { return refusal }
-        guard let record = try await ownToken(signedIn, context) else {
-            return page(signedIn, "error", ["heading": "Not found", "message": "You have no such token."], status: .notFound)
-        }
+    func confirm(_ context: PageRequestContext) async throws -> Response {
+        let record = try await ownToken(context)
+        return page(context, "token-revoke", ["id": record.id, "name": record.name])
+    }
+
+    func revoke(_ context: PageRequestContext) async throws -> Response {
+        let record = try await ownToken(context)
         try await portcullis.personalTokens.revoke(record)
         context.sessions.withLockedSession { $0?.notice = "Revoked the token \(record.name); it no longer works." }
-        return Views.seeOther("/profile/tokens")
+        return Views.seeOther(Self.base)
     }
 }

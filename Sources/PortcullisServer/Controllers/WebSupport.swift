@@ -5,35 +5,7 @@ import HummingbirdAuth
 import PortcullisCore
 import PortcullisStore
 
-/// The signed-in user of a page request.
-struct SignedIn {
-    let user: UserAccount
-    let session: WebSession
-    let workspace: Workspace
-}
-
 extension Portcullis {
-    /// The session's user, if the session belongs to `workspace` and the user is still active with the same
-    /// token version (a password change or deactivation ends every session). Slides the idle expiry, writing at
-    /// most once a minute.
-    func signedIn(_ context: AppRequestContext, in workspace: Workspace) async throws -> SignedIn? {
-        guard let session = context.sessions.session, session.workspaceID == workspace.id else { return nil }
-        // However active, a session ends `sessionLifetime` after sign-in.
-        guard session.signedInAt + configuration.sessionLifetime > clock.now() else {
-            context.sessions.clearSession()
-            return nil
-        }
-        guard let user = try await store.users.user(id: session.userID), user.isActive, user.tokenVersion == session.tokenVersion else {
-            context.sessions.clearSession()
-            return nil
-        }
-        let idle = configuration.sessionIdleTimeout
-        context.sessions.withLockedSession { data in
-            if let ttl = data?.expiresIn, ttl < .seconds(idle - 60) { data?.expiresIn = .seconds(idle) }
-        }
-        return SignedIn(user: user, session: session, workspace: workspace)
-    }
-
     /// The session middleware, configured as DESIGN.md asks: HttpOnly, SameSite=Lax, Secure under https, idle
     /// expiry, stored in the database.
     var sessionMiddleware: SessionMiddleware<AppRequestContext> {
@@ -113,16 +85,5 @@ extension Request {
     /// The path and query, for a return target.
     var pathAndQuery: String {
         uri.query.map { "\(uri.path)?\($0)" } ?? uri.path
-    }
-}
-
-extension Portcullis {
-    /// The page a browser sees for an error no handler answered: `Retry-After` while the database is away.
-    func errorPage(_ error: OAuthError) -> Response {
-        let unavailable = error == .temporarilyUnavailable
-        var response = views.error(
-            unavailable ? "Back in a moment" : "Something went wrong", error.description, code: error.code, status: error.httpStatus)
-        if unavailable { response.headers[.retryAfter] = "5" }
-        return response
     }
 }

@@ -47,7 +47,7 @@ public struct AddressRange: Sendable, Equatable {
 extension Portcullis {
     /// The address of the client behind the request: the TCP peer, or, when the peer is a trusted proxy, the last
     /// address in X-Forwarded-For that is not itself a trusted proxy. Anyone else's X-Forwarded-For is ignored.
-    func clientAddress(_ request: Request, _ context: AppRequestContext) -> String? {
+    func clientAddress(_ request: Request, _ context: some PortcullisRequestContext) -> String? {
         guard let peer = context.remoteAddress else { return nil }
         return Self.clientAddress(peer: peer, forwardedFor: request.headers[values: .xForwardedFor], trusted: configuration.trustedProxies)
     }

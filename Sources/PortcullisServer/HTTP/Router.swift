@@ -29,26 +29,60 @@ public func buildApplication(_ portcullis: Portcullis, onServerRunning: (@Sendab
     return app
 }
 
-/// Every route, in one place. Tests call this directly.
+/// Every route, in one place, and what protects it. Tests call this directly. The request flows one way:
+/// router → workspace (per dialect) → authenticate → requirement → handler (decodes, asks Core) → store → the
+/// dialect renders; a failure anywhere goes to that group's `ErrorMiddleware`.
 public func buildRouter(_ portcullis: Portcullis) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     let catalog = RouteCatalog()
-    router.add(middleware: ErrorMiddleware(portcullis: portcullis, catalog: catalog))
-    TokenController(portcullis: portcullis).addRoutes(to: router)
+    router.add(middleware: HeadMiddleware())
+    router.add(middleware: FallbackMiddleware(portcullis: portcullis, catalog: catalog))
     DiscoveryController(portcullis: portcullis).addRoutes(to: router)
     let views = portcullis.views
     router.get("/assets/portcullis.css") { _, _ in views.stylesheetResponse }
     router.get("/assets/portcullis.js") { _, _ in views.scriptResponse }
     // Pages and the API share the session middleware: it reads the database only when a session cookie is sent.
     let web = router.group().add(middleware: portcullis.sessionMiddleware)
-    SignInController(portcullis: portcullis, views: views).addRoutes(to: web)
-    AuthorizeController(portcullis: portcullis, views: views).addRoutes(to: web)
-    ClientPagesController(portcullis: portcullis, views: views).addRoutes(to: web)
-    TokenPagesController(portcullis: portcullis, views: views).addRoutes(to: web)
-    let api = ProtectedAPI(portcullis: portcullis, router: web)
-    UsersController(portcullis: portcullis).addRoutes(to: api)
-    ClientsAPIController(portcullis: portcullis).addRoutes(to: api)
-    PersonalTokensAPIController(portcullis: portcullis).addRoutes(to: api)
+    for dialect in Dialects.all {
+        // The OAuth endpoints: no session, OAuth error bodies.
+        let oauth = router.group()
+            .add(middleware: ErrorMiddleware<AppRequestContext>(portcullis: portcullis, surface: .oauth, dialect: dialect))
+            .add(middleware: WorkspaceMiddleware(portcullis: portcullis, dialect: dialect))
+            .group(context: WorkspaceRequestContext.self)
+        TokenController(portcullis: portcullis).addRoutes(to: oauth, dialect: dialect)
+
+        // The pages: anyone (sign-in, authorization), and signed-in users only (forms with CSRF checks).
+        let pages = web.group()
+            .add(middleware: ErrorMiddleware<AppRequestContext>(portcullis: portcullis, surface: .page, dialect: dialect))
+            .add(middleware: WorkspaceMiddleware(portcullis: portcullis, dialect: dialect))
+            .group(context: WorkspaceRequestContext.self)
+            .add(middleware: SessionAuthenticator(portcullis: portcullis))
+        SignInController(portcullis: portcullis, views: views).addRoutes(to: pages, dialect: dialect)
+        AuthorizeController(portcullis: portcullis, views: views).addRoutes(to: pages, dialect: dialect)
+        func signedInPages(returningTo fallback: String) -> RouterGroup<PageRequestContext> {
+            pages.group()
+                .add(middleware: SignedInRequired(portcullis: portcullis, fallback: fallback))
+                .group(context: PageRequestContext.self)
+                .add(middleware: ErrorMiddleware<PageRequestContext>(portcullis: portcullis, surface: .page, dialect: dialect))
+                .add(middleware: CSRFMiddleware())
+        }
+        ClientPagesController(portcullis: portcullis, views: views)
+            .addRoutes(to: signedInPages(returningTo: dialect.clientPagesPath), dialect: dialect)
+        if dialect.hasProfilePages {
+            TokenPagesController(portcullis: portcullis, views: views).addRoutes(to: signedInPages(returningTo: TokenPagesController.base))
+        }
+
+        // The REST API: a user of the workspace, by bearer token or the pages' session with its CSRF header.
+        let api = web.group()
+            .add(middleware: ErrorMiddleware<AppRequestContext>(portcullis: portcullis, surface: .api, dialect: dialect))
+            .add(middleware: WorkspaceMiddleware(portcullis: portcullis, dialect: dialect))
+            .group(context: WorkspaceRequestContext.self)
+            .add(middleware: BearerAuthenticator(portcullis: portcullis))
+            .group(context: APIRequestContext.self)
+        UsersController(portcullis: portcullis).addRoutes(to: api, dialect: dialect)
+        PersonalTokensAPIController(portcullis: portcullis).addRoutes(to: api, dialect: dialect)
+        if dialect.hasClientsAPI { ClientsAPIController(portcullis: portcullis).addRoutes(to: api) }
+    }
     catalog.load(router.routes.map { ($0.method, $0.path.description) })
     return router
 }
@@ -77,41 +111,5 @@ final class RouteCatalog: Sendable {
             return false
         }
         return true
-    }
-}
-
-/// The last line of defence: anything a route did not turn into a response becomes a response here, and an
-/// unexpected error is logged and answered 500 without detail. Under `/api/` everything is JSON, 404 and 405 too.
-struct ErrorMiddleware: RouterMiddleware {
-    typealias Context = AppRequestContext
-    let portcullis: Portcullis
-    let catalog: RouteCatalog
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        // The router ignores empty path segments, so "//login" would reach /login; any page that echoed its own
-        // path would then point at the host "login". No such path is ever ours.
-        if request.uri.path.contains("//") { return Response(status: .notFound) }
-        do {
-            return try await next(request, context)
-        } catch let error as HTTPError where error.status == .notFound && request.uri.path.hasPrefix("/api/") {
-            let dialect: Dialect = await isPM3Path(request.uri.path) ? .pm3 : .pm4
-            let allowed = catalog.methods(matching: request.uri.path)
-            if !allowed.isEmpty { return APIResponses.render(.methodNotAllowed(allowed: allowed), dialect: dialect) }
-            return APIResponses.render(.notFound("There is no \(request.method.rawValue) \(request.uri.path.prefix(200))"), dialect: dialect)
-        } catch let error as any HTTPResponseError {
-            throw error
-        } catch {
-            let oauthError = portcullis.oauthError(for: error, logger: context.logger)
-            // A browser on a page gets a page; everything else the JSON error.
-            if request.headers[.accept]?.contains("text/html") == true { return portcullis.errorPage(oauthError) }
-            return Responses.oauthError(oauthError, dialect: .pm4)
-        }
-    }
-
-    /// pm3 API paths carry a workspace: `/api/1.0/{workspace}/…`, where pm4 has a resource name.
-    private func isPM3Path(_ path: String) async -> Bool {
-        let segments = path.split(separator: "/")
-        guard segments.count >= 3 else { return false }
-        return (try? await portcullis.resolveWorkspace(named: String(segments[2]))) != nil
     }
 }
