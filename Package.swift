@@ -7,6 +7,10 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+// The libraries below the server import internally by default: a dependency their public API exposes is marked
+// `public import`, so one leaking through by accident is a compile error.
+let layeredSettings = swiftSettings + [.enableUpcomingFeature("InternalImportsByDefault")]
+
 let package = Package(
     name: "portcullis",
     platforms: [.macOS(.v15)],
@@ -45,11 +49,11 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: layeredSettings
         ),
         .target(
             name: "PortcullisWire",
-            swiftSettings: swiftSettings
+            swiftSettings: layeredSettings
         ),
         .target(
             name: "PortcullisStore",
@@ -62,13 +66,11 @@ let package = Package(
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncKit", package: "async-kit"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: layeredSettings
         ),
         .target(
             name: "PortcullisServer",
@@ -103,7 +105,7 @@ let package = Package(
             name: "PortcullisTestSupport",
             dependencies: ["PortcullisStore", "PortcullisCore", .product(name: "SQLKit", package: "sql-kit"), .product(name: "Logging", package: "swift-log")],
             path: "Tests/PortcullisTestSupport",
-            swiftSettings: swiftSettings
+            swiftSettings: layeredSettings
         ),
         .testTarget(
             name: "PortcullisCoreTests",

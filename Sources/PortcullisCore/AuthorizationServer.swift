@@ -1,5 +1,5 @@
 import Foundation
-import Logging
+public import Logging
 
 /// A clock in whole seconds since the epoch; tests substitute their own.
 public struct Clock: Sendable {

@@ -1,6 +1,6 @@
 import AsyncKit
 import Foundation
-import Logging
+public import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO

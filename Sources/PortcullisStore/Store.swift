@@ -2,10 +2,10 @@ import FluentKit
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
-import Logging
-import NIOCore
-import NIOPosix
-import PortcullisCore
+public import Logging
+public import NIOCore
+public import NIOPosix
+public import PortcullisCore
 import PostgresNIO
 import SQLKit
 

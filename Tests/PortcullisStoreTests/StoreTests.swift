@@ -313,6 +313,28 @@ struct StoreTests {
         }
     }
 
+    @Test("Sessions: a taken key is refused, upsert replaces, an expired session is not read, keys are stored hashed")
+    func sessions() async throws {
+        try await withStore { store in
+            let now: Int64 = 1_000_000
+            try await store.sessions.create(key: "pcl.a", value: #"{"n":1}"#, expiresAt: now + 60, now: now)
+            await #expect(throws: RepositoryError.duplicate("key")) {
+                try await store.sessions.create(key: "pcl.a", value: #"{"n":2}"#, expiresAt: now + 60, now: now)
+            }
+            #expect(try await store.sessions.session(key: "pcl.a", now: now) == StoredSession(value: #"{"n":1}"#, expiresAt: now + 60))
+            try await store.sessions.upsert(key: "pcl.a", value: #"{"n":3}"#, expiresAt: nil, now: now)
+            #expect(try await store.sessions.session(key: "pcl.a", now: now + 1_000_000) == StoredSession(value: #"{"n":3}"#, expiresAt: nil))
+            try await store.sessions.upsert(key: "pcl.b", value: "{}", expiresAt: now + 10, now: now)
+            #expect(try await store.sessions.session(key: "pcl.b", now: now + 9) != nil)
+            #expect(try await store.sessions.session(key: "pcl.b", now: now + 10) == nil)
+            let hashes = try await store.sql.raw("SELECT key_hash FROM sessions ORDER BY key_hash").all(decodingColumn: "key_hash", as: String.self)
+            #expect(hashes == [OpaqueSecret.hash("pcl.a"), OpaqueSecret.hash("pcl.b")].sorted())
+            try await store.sessions.remove(key: "pcl.a")
+            try await store.sessions.remove(key: "pcl.unknown")
+            #expect(try await store.sessions.session(key: "pcl.a", now: now) == nil)
+        }
+    }
+
     @Test("Revocations whose tokens have all expired are purged a day later; live ones stay")
     func purgeRevocations() async throws {
         try await withStore { store in

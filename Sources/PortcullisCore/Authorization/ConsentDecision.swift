@@ -1,4 +1,4 @@
-import Crypto
+public import Crypto
 import Foundation
 
 /// Where a consent decision is recorded as made, so that one screen yields one decision.

@@ -1,4 +1,4 @@
-import Crypto
+public import Crypto
 import Foundation
 
 /// The server's one secret (`PORTCULLIS_SECRET_KEY` or the key file): it keys the client-secret hashes and

@@ -102,7 +102,7 @@ struct SignInController {
         }
         // A new session id at sign-in (session fixation): the old session, if any, is removed.
         if let old = request.cookies[portcullis.sessionCookieName]?.value {
-            try? await SessionPersistDriver(store: portcullis.store, clock: portcullis.clock.now).remove(key: WebSessionCookie.keyPrefix + old)
+            try? await SessionPersistDriver(sessions: portcullis.store.sessions, clock: portcullis.clock.now).remove(key: WebSessionCookie.keyPrefix + old)
         }
         context.sessions.createSession(
             WebSession(

@@ -10,7 +10,7 @@ extension Portcullis {
     /// expiry, stored in the database.
     var sessionMiddleware: SessionMiddleware<AppRequestContext> {
         SessionMiddleware(
-            storage: SessionPersistDriver(store: store, clock: clock.now),
+            storage: SessionPersistDriver(sessions: store.sessions, clock: clock.now),
             configuration: .init(
                 sessionCookieParameters: .init(name: sessionCookieName, path: "/", secure: servesHTTPS, sameSite: .lax),
                 keyPrefix: WebSessionCookie.keyPrefix, defaultSessionExpiration: .seconds(configuration.sessionIdleTimeout)))

@@ -70,9 +70,9 @@ struct M0013_NeverReuseRowIDs: AsyncMigration {
             "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = \(bind: table) AND sql IS NOT NULL"
         ).all(decodingColumn: "sql", as: String.self)
         try await sql.raw(SQLQueryString(definition)).run()
-        try await sql.raw(SQLQueryString("INSERT INTO \"\(rebuilt)\" SELECT * FROM \"\(table)\"")).run()
-        try await sql.raw(SQLQueryString("DROP TABLE \"\(table)\"")).run()
-        try await sql.raw(SQLQueryString("ALTER TABLE \"\(rebuilt)\" RENAME TO \"\(table)\"")).run()
+        try await sql.raw(SQLQueryString("INSERT INTO \"\(unsafeRaw: rebuilt)\" SELECT * FROM \"\(unsafeRaw: table)\"")).run()
+        try await sql.raw(SQLQueryString("DROP TABLE \"\(unsafeRaw: table)\"")).run()
+        try await sql.raw(SQLQueryString("ALTER TABLE \"\(unsafeRaw: rebuilt)\" RENAME TO \"\(unsafeRaw: table)\"")).run()
         for index in indexes { try await sql.raw(SQLQueryString(index)).run() }
         // Ids deleted before this migration may still be named elsewhere (revocations, audit rows, codes); start above
         // them too.
@@ -92,7 +92,7 @@ struct M0013_NeverReuseRowIDs: AsyncMigration {
             let row = try await sql.raw(query).first(decodingColumn: "n", as: Int?.self)
             return (row ?? nil) ?? 0
         }
-        let highest = max(try await number(SQLQueryString("SELECT MAX(id) AS n FROM \"\(table)\"")), try await number(named))
+        let highest = max(try await number(SQLQueryString("SELECT MAX(id) AS n FROM \"\(unsafeRaw: table)\"")), try await number(named))
         try await sql.raw("DELETE FROM sqlite_sequence WHERE name = \(bind: table)").run()
         try await sql.raw("INSERT INTO sqlite_sequence (name, seq) VALUES (\(bind: table), \(bind: highest))").run()
     }

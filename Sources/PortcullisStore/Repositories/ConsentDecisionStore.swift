@@ -1,4 +1,4 @@
-import PortcullisCore
+public import PortcullisCore
 import SQLKit
 
 /// Consent decisions made (M0017): one row per decision, none per consent screen shown. The unique nonce hash makes

@@ -1,5 +1,5 @@
 import FluentKit
-import PortcullisCore
+public import PortcullisCore
 import SQLKit
 
 struct PersonalTokenStore: PersonalTokenRepository {

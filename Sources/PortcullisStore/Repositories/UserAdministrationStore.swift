@@ -1,6 +1,6 @@
 import FluentKit
 import Foundation
-import PortcullisCore
+public import PortcullisCore
 import SQLKit
 
 struct UserAdministrationStore: UserAdministrationRepository {
