@@ -89,7 +89,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             resources: [.copy("Resources")],
-            swiftSettings: swiftSettings
+            swiftSettings: layeredSettings
         ),
         .executableTarget(
             name: "portcullis",
@@ -99,7 +99,7 @@ let package = Package(
                 "PortcullisCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: layeredSettings
         ),
         .target(
             name: "PortcullisTestSupport",

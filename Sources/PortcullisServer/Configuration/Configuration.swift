@@ -1,7 +1,7 @@
-import Foundation
-import Logging
-import PortcullisCore
-import PortcullisStore
+public import Foundation
+public import Logging
+public import PortcullisCore
+public import PortcullisStore
 
 /// Everything the server and the CLI can be told, read once at start: flag, then environment variable, then
 /// default. Nothing else in Portcullis reads the environment.

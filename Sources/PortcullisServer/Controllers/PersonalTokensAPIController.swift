@@ -1,10 +1,10 @@
-import Foundation
-import HTTPTypes
-import Hummingbird
-import NIOCore
-import PortcullisCore
-import PortcullisStore
-import PortcullisWire
+public import Foundation
+public import HTTPTypes
+public import Hummingbird
+public import NIOCore
+public import PortcullisCore
+public import PortcullisStore
+public import PortcullisWire
 
 /// Personal access tokens through the API, as ProcessMaker 4 has them: `/api/1.0/users/{id}/tokens…`, and the same
 /// under `/api/1.0/{workspace}/users/{id}/tokens…` for ProcessMaker 3. Who may do what is PersonalAccessTokens' rule.

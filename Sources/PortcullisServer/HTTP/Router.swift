@@ -1,7 +1,7 @@
-import HTTPTypes
-import Hummingbird
-import Logging
-import PortcullisCore
+public import HTTPTypes
+public import Hummingbird
+public import Logging
+public import PortcullisCore
 import Synchronization
 
 /// The HTTP application: the router plus the background services (the mirrors).

@@ -1,7 +1,7 @@
 import HummingbirdBcrypt
-import NIOCore
-import NIOPosix
-import PortcullisCore
+public import NIOCore
+public import NIOPosix
+public import PortcullisCore
 
 /// bcrypt on its own thread pool: a hash takes tens of milliseconds, which would stall the event loops and
 /// the cooperative pool if run there.

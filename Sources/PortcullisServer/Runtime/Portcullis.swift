@@ -1,6 +1,6 @@
-import Logging
-import PortcullisCore
-import PortcullisStore
+public import Logging
+public import PortcullisCore
+public import PortcullisStore
 
 /// One running Portcullis: the configuration, the store, the keys and the rules, wired together. The
 /// server and every CLI command open one.
