@@ -185,3 +185,10 @@ public final class PersonalTokenUsage: Sendable {
     /// A not-yet-written time, for showing the freshest value.
     public func pendingUse(of id: Int) -> Int64? { pending.withLock { $0[id] } }
 }
+
+extension PersonalAccessTokens {
+    /// Every token row of `owner`, newest first.
+    public func tokens(of owner: UserAccount) async throws -> [PersonalTokenRecord] {
+        try await tokens.tokens(userID: owner.id)
+    }
+}

@@ -141,3 +141,21 @@ public struct UserAdministration: Sendable {
         revocationList.apply([revocation])
     }
 }
+
+extension UserAdministration {
+    /// The user with this id, if it belongs to `workspace`: a user of another workspace is as good as unknown.
+    public func user(id: Int, in workspace: Workspace) async throws -> UserAccount? {
+        guard let user = try await users.user(id: id), user.workspaceID == workspace.id else { return nil }
+        return user
+    }
+
+    /// The user with ProcessMaker 3's `usr_uid` in `workspace`.
+    public func user(uid: String, in workspace: Workspace) async throws -> UserAccount? {
+        try await administration.user(uid: uid, workspaceID: workspace.id)
+    }
+
+    /// A page of the workspace's users, and how many match in all.
+    public func users(_ query: UserQuery, in workspace: Workspace) async throws -> (users: [UserAccount], total: Int) {
+        try await administration.users(workspaceID: workspace.id, query: query)
+    }
+}

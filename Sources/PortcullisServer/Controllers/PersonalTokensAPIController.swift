@@ -15,7 +15,7 @@ struct PersonalTokensAPIController {
         let prefix = dialect.apiPrefix + "/users/{id}/tokens"
         api.getAndHead(prefix) { _, context in
             let owner = try await owner(context)
-            let records = try await portcullis.store.personalTokens.tokens(userID: owner.id)
+            let records = try await portcullis.personalTokens.tokens(of: owner)
             let resources = try await portcullis.resources(records)
             let meta = ListMeta(
                 filter: "", sortBy: "created_at", sortOrder: "desc", count: resources.count, total: resources.count,
@@ -58,9 +58,9 @@ struct PersonalTokensAPIController {
         if Int(id) == actor.id || id == actor.uid {
             found = actor
         } else if let number = Int(id) {
-            found = try await portcullis.store.users.user(id: number)
+            found = try await portcullis.userAdministration.user(id: number, in: context.workspace)
         } else {
-            found = try await portcullis.store.userAdministration.user(uid: id, workspaceID: context.workspace.id)
+            found = try await portcullis.userAdministration.user(uid: id, in: context.workspace)
         }
         return try PersonalAccessTokens.owner(found, id: id, by: actor)
     }

@@ -63,7 +63,7 @@ struct SignInController {
         guard let target, let components = URLComponents(string: target), components.path.hasSuffix("/authorize"),
             let clientID = components.queryItems?.first(where: { $0.name == "client_id" })?.value
         else { return nil }
-        return try await portcullis.store.clients.client(clientID: clientID, workspaceID: workspace.id)?.name
+        return try await portcullis.clientAdministration.client(id: clientID, in: workspace)?.name
     }
 
     func login(_ request: Request, _ context: WorkspaceRequestContext) async throws -> Response {

@@ -35,7 +35,7 @@ struct TokenPagesController {
     {
         let signedIn = context.signedInUser
         let now = portcullis.clock.now()
-        let records = try await portcullis.store.personalTokens.tokens(userID: signedIn.user.id)
+        let records = try await portcullis.personalTokens.tokens(of: signedIn.user)
         let maximum = try await portcullis.personalTokens.maximumDays(in: signedIn.workspace)
         let chosen = form["lifetime"] ?? String(min(90, maximum))
         var extra: [String: Any] = [
@@ -91,7 +91,7 @@ struct TokenPagesController {
         guard let pending = context.sessions.session?.pendingSecret, pending.clientID.hasPrefix("personal-token:"),
             let id = Int(pending.clientID.dropFirst("personal-token:".count)),
             let token = try? KeySealer(key: portcullis.serverKey.flashSealKey).open(pending.sealed, kid: pending.clientID),
-            let record = try await portcullis.store.personalTokens.token(id: id), record.userID == signedIn.user.id
+            let record = try? await portcullis.personalTokens.token(id: id, of: signedIn.user)
         else { return Views.seeOther(Self.base) }
         context.sessions.withLockedSession { $0?.pendingSecret = nil }
         return page(context, "token-created", ["name": record.name, "token": token, "expires": Self.day(record.expiresAt)])

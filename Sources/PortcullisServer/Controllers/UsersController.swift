@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import PortcullisCore
-import PortcullisStore
 import PortcullisWire
 
 /// The users API, once per dialect: ProcessMaker 4's `/api/1.0/users…` and ProcessMaker 3's
@@ -18,7 +17,7 @@ struct UsersController {
             case .list(let path):
                 api.requiring(.permission(.viewUsers)).getAndHead(prefix + path) { request, context in
                     let query = try context.dialect.usersQuery(request.uri.queryParameters)
-                    let (users, total) = try await portcullis.store.userAdministration.users(workspaceID: context.workspace.id, query: query)
+                    let (users, total) = try await portcullis.userAdministration.users(query, in: context.workspace)
                     return context.dialect.users(users, total: total, query: query, path: "\(portcullis.configuration.resolvedIssuer)\(prefix)\(path)")
                 }
             case .create(let path):
@@ -53,7 +52,7 @@ struct UsersController {
             case .byUID(let path):
                 api.requiring(.permission(.viewUsers)).getAndHead(prefix + path) { _, context in
                     let uid = context.parameters.get("uid") ?? ""
-                    guard let user = try await portcullis.store.userAdministration.user(uid: uid, workspaceID: context.workspace.id) else {
+                    guard let user = try await portcullis.userAdministration.user(uid: uid, in: context.workspace) else {
                         throw ResourceNotFound("The user with usr_uid \(uid.prefix(64)) does not exist")
                     }
                     return context.dialect.user(user)
@@ -64,8 +63,7 @@ struct UsersController {
 
     /// The `{id}` user of the caller's workspace, or 404.
     private func target(_ context: APIRequestContext) async throws -> UserAccount {
-        guard let id = context.parameters.get("id", as: Int.self), let user = try await portcullis.store.users.user(id: id),
-            user.workspaceID == context.workspace.id
+        guard let id = context.parameters.get("id", as: Int.self), let user = try await portcullis.userAdministration.user(id: id, in: context.workspace)
         else { throw ResourceNotFound("No user has the id \(context.parameters.get("id")?.prefix(32) ?? "")") }
         return user
     }
