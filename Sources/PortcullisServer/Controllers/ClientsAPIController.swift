@@ -61,16 +61,11 @@ struct ClientsAPIController {
         return client
     }
 
-    static let pm4Types: [(ClientGrants, String)] = [
-        (.authorizationCode, "authorization_code_grant"), (.password, "password_client"), (.personalAccess, "personal_access_client"),
-        (.clientCredentials, "client_credentials"), (.implicit, "implicit"),
-    ]
-
     static func resource(_ client: OAuthClient, secret: String?) -> ClientResource {
         ClientResource(
             clientID: client.clientID, name: client.name, description: client.description, website: client.website,
             redirectURIs: client.redirectURIs, grants: client.grants.names,
-            types: pm4Types.filter { client.grants.contains($0.0) }.map(\.1), isPublic: !client.isConfidential,
+            types: client.grants.pm4Types, isPublic: !client.isConfidential,
             skipConsent: client.skipsConsent, mayIntrospect: client.mayIntrospect, userID: client.ownerUserID, createdAt: APIResponses.date(client.createdAt),
             updatedAt: APIResponses.date(client.updatedAt), secret: secret)
     }
@@ -153,7 +148,7 @@ struct ClientInput: Decodable {
             switches = (switches ?? []).union(grant)
         }
         if !unknown.isEmpty {
-            throw APIError.validation([("types", ["Unknown grant types: \(unknown.joined(separator: ", ")). Use authorization_code_grant, password_client, personal_access_client, client_credentials or implicit."])])
+            throw APIError.validation([("types", ["Unknown grant types: \(unknown.joined(separator: ", ")). Use \(GrantTable.sentence(GrantTable.pm4Types))."])])
         }
         if types != nil || grants != nil, switches == nil { switches = [] }
         var uris = redirectURIs
