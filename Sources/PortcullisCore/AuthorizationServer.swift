@@ -24,17 +24,17 @@ public struct AuthorizationServer: Sendable {
     public let limiter: any AttemptLimiter
     public let clock: Clock
     public let logger: Logger
-    /// Set when the authorization-code grant is wired (the server always wires it).
-    public let codes: (any AuthorizationCodeRepository)?
     /// Where password-grant failures and throttled attempts are recorded (the login page records its own).
     public let audit: (any AuditRepository)?
+    /// The grants the token endpoint serves, in registration order.
+    public let tokenGrants: [any TokenGrant]
 
     public init(
         workspaces: any WorkspaceRepository, users: any UserRepository, clients: any ClientRepository,
         grants: any GrantRepository, revocations: any RevocationRepository, passwords: any PasswordHasher,
         secrets: ClientSecretHasher, codec: AccessTokenCodec, revocationList: RevocationList, policy: TokenPolicy,
-        limiter: any AttemptLimiter, clock: Clock = .system, logger: Logger, codes: (any AuthorizationCodeRepository)? = nil,
-        audit: (any AuditRepository)? = nil
+        limiter: any AttemptLimiter, clock: Clock = .system, logger: Logger, audit: (any AuditRepository)? = nil,
+        tokenGrants: [any TokenGrant] = AuthorizationServer.coreGrants
     ) {
         self.workspaces = workspaces
         self.users = users
@@ -49,12 +49,13 @@ public struct AuthorizationServer: Sendable {
         self.limiter = limiter
         self.clock = clock
         self.logger = logger
-        self.codes = codes
         self.audit = audit
+        self.tokenGrants = tokenGrants
     }
 
-    /// The grant types the token endpoint serves (RFC 8414 `grant_types_supported`).
-    public static let tokenEndpointGrantTypes: [GrantType] = [.authorizationCode, .password, .clientCredentials, .refreshToken]
+    /// The grants that need no storage beyond the server's own repositories; the server adds the ones built with
+    /// theirs (`AuthorizationCodeGrant(codes:)`).
+    public static let coreGrants: [any TokenGrant] = [PasswordGrant(), ClientCredentialsGrant(), RefreshTokenGrant()]
 
     /// The token endpoint (RFC 6749 §3.2): validates the grant type, throttles, authenticates the client,
     /// then runs the grant.
@@ -62,24 +63,12 @@ public struct AuthorizationServer: Sendable {
         guard let grantName = request["grant_type"] else {
             throw OAuthError.invalidRequest("The grant type was not specified in the request")
         }
-        guard let grantType = GrantType(rawValue: grantName), Self.tokenEndpointGrantTypes.contains(grantType) else {
+        // An unknown grant type is refused before the client is authenticated, so it costs no throttle budget.
+        guard let grant = tokenGrants.first(where: { $0.grantType == grantName }) else {
             throw OAuthError.unsupportedGrantType(grantName)
         }
         let authenticated = try await authenticateClient(request, in: workspace, confidentialOnly: false)
-
-        switch grantType {
-        case .password:
-            return try await passwordGrant(request, client: authenticated, workspace: workspace)
-        case .clientCredentials:
-            return try await clientCredentialsGrant(request, client: authenticated, workspace: workspace)
-        case .refreshToken:
-            return try await refreshTokenGrant(request, client: authenticated, workspace: workspace)
-        case .authorizationCode:
-            guard let codes else { throw OAuthError.unsupportedGrantType(grantName) }
-            return try await AuthorizationCodeService(server: self, codes: codes).redeem(request, client: authenticated, in: workspace)
-        case .implicit, .personalAccess:
-            throw OAuthError.unsupportedGrantType(grantName)
-        }
+        return try await grant.issue(request, client: authenticated, in: workspace, server: self)
     }
 
     /// Signs an access token for a user (or, with `userID` nil, for the client itself).
@@ -100,5 +89,15 @@ public struct AuthorizationServer: Sendable {
             expiresAt: now + (lifetime ?? policy.accessTokenLifetime)
         )
         return (try codec.sign(claims), claims)
+    }
+}
+
+extension AuthorizationServer {
+    /// Revokes a grant in the store and in this instance's mirror at once.
+    func revokeGrant(_ grantID: Int, now: Int64) async throws {
+        try await grants.revokeGrant(id: grantID, now: now, accessTokenHorizon: now + policy.accessTokenLifetime)
+        revocationList.apply([
+            Revocation(kind: .grant, value: String(grantID), revokedAt: now, expiresAt: now + policy.accessTokenLifetime)
+        ])
     }
 }

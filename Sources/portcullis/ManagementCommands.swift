@@ -178,7 +178,8 @@ struct ClientCommand: AsyncParsableCommand {
         var redirectURIs: [String] = []
         @Option(
             name: .customLong("grant"),
-            help: "A grant to switch on; repeatable: authorization_code, password, client_credentials, implicit, personal_access. Default: password and client_credentials (authorization_code too when a redirect URI is given)."
+            help: ArgumentHelp(
+                "A grant to switch on; repeatable: \(GrantTable.switchNames.joined(separator: ", ")). Default: password and client_credentials (authorization_code too when a redirect URI is given).")
         ) var grants: [String] = []
         @Flag(name: .customLong("public"), help: "A public client: no secret, PKCE required.") var isPublic = false
         @Flag(name: .customLong("skip-consent"), help: "First-party application: do not show the consent screen.") var skipConsent = false
@@ -193,7 +194,7 @@ struct ClientCommand: AsyncParsableCommand {
         func validate() throws {
             for grant in grants where ClientGrants(name: grant) == nil {
                 throw ValidationError(
-                    "unknown grant \"\(grant)\"; use authorization_code, password, client_credentials, implicit or personal_access")
+                    "unknown grant \"\(grant)\"; use \(GrantTable.sentence(GrantTable.switchNames))")
             }
         }
 

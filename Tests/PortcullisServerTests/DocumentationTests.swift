@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import PortcullisCore
 import Testing
 
 @testable import PortcullisServer
@@ -20,6 +21,26 @@ struct DocumentationTests {
             guard let row else { continue }
             #expect(row.hasPrefix(setting.flag.map { "| `--\($0)` |" } ?? "| — |"), "\(row)")
             #expect(row.replacingOccurrences(of: "`", with: "").contains(setting.defaultValue), "\(setting.environment): default \(setting.defaultValue) not in \(row)")
+        }
+    }
+
+    /// The items of the one-line `enum: [...]` (or `examples: [...]`) on the line of `key` in docs/openapi.yaml.
+    static func openAPIEnum(after key: String, list marker: String = "enum: [") throws -> [String] {
+        let text = try String(contentsOf: root.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        let line = try #require(text.split(separator: "\n").first { $0.contains(key) && $0.contains(marker) }, "no \(marker) for \(key)")
+        let list = try #require(line.split(separator: marker).last?.split(separator: "]").first)
+        return list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    @Test("The OpenAPI lists of client grants, PM4 types, response types, grant types and form switches are the grant table's")
+    func grantEnums() throws {
+        #expect(try Self.openAPIEnum(after: "grants: {type: array") == GrantTable.switchNames)
+        #expect(try Self.openAPIEnum(after: "types: {type: array") == GrantTable.pm4Types)
+        #expect(try Self.openAPIEnum(after: "ResponseType: {name: response_type") == GrantTable.responseTypesSupported)
+        #expect(try Self.openAPIEnum(after: "grant_type: {type: string", list: "examples: [") == GrantTable.tokenGrantTypes)
+        let text = try String(contentsOf: Self.root.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        for name in GrantTable.switchNames {
+            #expect(text.contains("              grant_\(name): {type: string}"), "the client form's grant_\(name) is not documented")
         }
     }
 

@@ -1,7 +1,11 @@
-extension AuthorizationServer {
-    /// RFC 6749 §4.4: a confidential client acting for itself. No refresh token (§4.4.3), and nothing is
-    /// written: the token is revocable by its `jti` or with the whole client.
-    func clientCredentialsGrant(_ request: TokenRequest, client authenticated: AuthenticatedClient, workspace: Workspace)
+/// RFC 6749 §4.4: a confidential client acting for itself. No refresh token (§4.4.3), and nothing is written: the
+/// token is revocable by its `jti` or with the whole client.
+public struct ClientCredentialsGrant: TokenGrant {
+    public let grantType = "client_credentials"
+
+    public init() {}
+
+    public func issue(_ request: TokenRequest, client authenticated: AuthenticatedClient, in workspace: Workspace, server: AuthorizationServer)
         async throws -> IssuedTokens
     {
         let client = authenticated.client
@@ -13,10 +17,10 @@ extension AuthorizationServer {
             throw OAuthError.unauthorizedClient("The grant type is unauthorized for this client_id")
         }
         let scope = try ScopeSet.parse(request["scope"]) ?? .everything
-        let now = clock.now()
-        let access = try mintAccessToken(workspace: workspace, client: client, user: nil, scope: scope, grantID: nil, now: now)
+        let now = server.clock.now()
+        let access = try server.mintAccessToken(workspace: workspace, client: client, user: nil, scope: scope, grantID: nil, now: now)
         return IssuedTokens(
-            accessToken: access.token, expiresIn: policy.accessTokenLifetime, refreshToken: nil, scope: scope,
+            accessToken: access.token, expiresIn: server.policy.accessTokenLifetime, refreshToken: nil, scope: scope,
             claims: access.claims)
     }
 }

@@ -1,9 +1,13 @@
 import Logging
 
-extension AuthorizationServer {
-    /// RFC 6749 §6 with the rotation of RFC 9700 §4.14.2: every use returns a new refresh token, and a used
-    /// one presented again revokes the whole grant, because one of the two presenters is an attacker.
-    func refreshTokenGrant(_ request: TokenRequest, client authenticated: AuthenticatedClient, workspace: Workspace)
+/// RFC 6749 §6 with the rotation of RFC 9700 §4.14.2: every use returns a new refresh token, and a used one
+/// presented again revokes the whole grant, because one of the two presenters is an attacker.
+public struct RefreshTokenGrant: TokenGrant {
+    public let grantType = "refresh_token"
+
+    public init() {}
+
+    public func issue(_ request: TokenRequest, client authenticated: AuthenticatedClient, in workspace: Workspace, server: AuthorizationServer)
         async throws -> IssuedTokens
     {
         let client = authenticated.client
@@ -11,23 +15,23 @@ extension AuthorizationServer {
             throw OAuthError.invalidRequest("Missing parameter: \"refresh_token\" is required")
         }
         let requestedScope = try ScopeSet.parse(request["scope"])
-        let now = clock.now()
+        let now = server.clock.now()
         let invalid = OAuthError.invalidRefreshToken("The refresh token is invalid")
 
         guard OpaqueSecret.hasShape(presented, of: .refreshToken),
-            let record = try await grants.refreshToken(hash: OpaqueSecret.hash(presented)),
+            let record = try await server.grants.refreshToken(hash: OpaqueSecret.hash(presented)),
             // RFC 6749 §6: the token must have been issued to the authenticated client.
             record.clientRowID == client.id, record.workspaceID == workspace.id
         else { throw invalid }
         if record.revokedAt != nil { throw invalid }
         if record.usedAt != nil {
-            try await revokeForReuse(record, now: now)
+            try await revokeForReuse(record, server: server, now: now)
             throw invalid
         }
         if record.expiresAt <= now { throw OAuthError.invalidRefreshToken("The refresh token has expired") }
         var user: UserAccount?
         if let userID = record.userID {
-            guard let found = try await users.user(id: userID), found.isActive else { throw invalid }
+            guard let found = try await server.users.user(id: userID), found.isActive else { throw invalid }
             user = found
         }
         // RFC 6749 §6: the new access token may be narrower than the grant, never wider. The grant, and so
@@ -36,27 +40,27 @@ extension AuthorizationServer {
         guard record.scope.covers(scope) else { throw OAuthError.invalidScope }
 
         let successor = OpaqueSecret.generate(.refreshToken)
-        let rotated = try await grants.rotateRefreshToken(
+        let rotated = try await server.grants.rotateRefreshToken(
             id: record.id, grantID: record.grantID,
             successor: NewRefreshToken(
-                hash: OpaqueSecret.hash(successor), parentID: record.id, expiresAt: now + policy.refreshTokenLifetime),
+                hash: OpaqueSecret.hash(successor), parentID: record.id, expiresAt: now + server.policy.refreshTokenLifetime),
             now: now)
         guard rotated else {
             // Another request redeemed it between our read and our update: a second presentation.
-            try await revokeForReuse(record, now: now)
+            try await revokeForReuse(record, server: server, now: now)
             throw invalid
         }
-        let access = try mintAccessToken(
+        let access = try server.mintAccessToken(
             workspace: workspace, client: client, user: user, scope: scope, grantID: record.grantID, now: now)
         return IssuedTokens(
-            accessToken: access.token, expiresIn: policy.accessTokenLifetime, refreshToken: successor, scope: scope,
+            accessToken: access.token, expiresIn: server.policy.accessTokenLifetime, refreshToken: successor, scope: scope,
             claims: access.claims)
     }
 
-    private func revokeForReuse(_ record: RefreshTokenRecord, now: Int64) async throws {
-        logger.warning(
+    private func revokeForReuse(_ record: RefreshTokenRecord, server: AuthorizationServer, now: Int64) async throws {
+        server.logger.warning(
             "refresh token reuse detected; revoking its grant",
             metadata: ["grant_id": "\(record.grantID)", "client_row": "\(record.clientRowID)"])
-        try await revokeGrant(record.grantID, now: now)
+        try await server.revokeGrant(record.grantID, now: now)
     }
 }

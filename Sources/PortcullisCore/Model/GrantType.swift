@@ -8,7 +8,8 @@ public enum GrantType: String, Sendable, CaseIterable, Codable {
     case personalAccess = "personal_access"
 }
 
-/// The five switches an auth client carries (seed 004 and DESIGN.md's data section).
+/// The five switches an auth client carries (seed 004 and DESIGN.md's data section). Their names, spellings and
+/// order come from `GrantTable`.
 public struct ClientGrants: OptionSet, Sendable, Hashable {
     public let rawValue: Int
     public init(rawValue: Int) { self.rawValue = rawValue }
@@ -20,26 +21,19 @@ public struct ClientGrants: OptionSet, Sendable, Hashable {
     public static let implicit = ClientGrants(rawValue: 1 << 4)
 
     /// Names used on the command line, in JSON and in the database.
-    public static let names: [(String, ClientGrants)] = [
-        ("authorization_code", .authorizationCode),
-        ("password", .password),
-        ("personal_access", .personalAccess),
-        ("client_credentials", .clientCredentials),
-        ("implicit", .implicit),
-    ]
+    public static var names: [(String, ClientGrants)] { GrantTable.switches.compactMap { row in row.clientSwitch.map { (row.name, $0) } } }
 
     /// Parses one switch name; ProcessMaker 4's `types` spellings are accepted too.
     public init?(name: String) {
-        switch name {
-        case "authorization_code", "authorization_code_grant": self = .authorizationCode
-        case "password", "password_client": self = .password
-        case "personal_access", "personal_access_client", "personal_access_token": self = .personalAccess
-        case "client_credentials": self = .clientCredentials
-        case "implicit": self = .implicit
-        default: return nil
-        }
+        guard let row = GrantTable.switches.first(where: { $0.accepts(name) }), let grant = row.clientSwitch else { return nil }
+        self = grant
     }
 
     /// The switch names that are on, in a fixed order.
     public var names: [String] { Self.names.filter { contains($0.1) }.map(\.0) }
+
+    /// ProcessMaker 4's `types` of the switches that are on, in the same order.
+    public var pm4Types: [String] {
+        GrantTable.switches.filter { row in row.clientSwitch.map(contains) ?? false }.compactMap(\.pm4Type)
+    }
 }

@@ -90,11 +90,13 @@ struct ClientPagesController {
             "mayTrust": mayTrust, "mayIntrospect": registration.mayIntrospect,
             "heading": heading, "action": action, "name": registration.name, "description": registration.description ?? "",
             "website": registration.website ?? "", "redirect": registration.redirectURIs.joined(separator: "\n"),
-            "grants": [
-                "authorizationCode": registration.grants.contains(.authorizationCode), "password": registration.grants.contains(.password),
-                "personalAccess": registration.grants.contains(.personalAccess), "clientCredentials": registration.grants.contains(.clientCredentials),
-                "implicit": registration.grants.contains(.implicit),
-            ],
+            // Every key in each row, so that Mustache never falls back to the form's own `name`.
+            "grants": GrantTable.switches.map { row -> [String: Any] in
+                [
+                    "name": row.name, "label": row.formLabel ?? row.name, "needsRedirectURI": row.needsRedirectURI,
+                    "checked": row.clientSwitch.map(registration.grants.contains) ?? false,
+                ]
+            },
             "isPublic": !registration.isConfidential, "skipConsent": registration.skipsConsent, "hasErrors": !errors.isEmpty,
             "errors": Dictionary(errors.map { ($0.field, $0.messages) }, uniquingKeysWith: +),
         ]
@@ -111,7 +113,7 @@ struct ClientPagesController {
     /// The form's fields as a registration.
     private func registration(_ fields: [String: String]) -> ClientRegistration {
         var grants: ClientGrants = []
-        for (name, grant) in ClientGrants.names where fields["grant_\(name)"] != nil { grants.insert(grant) }
+        for row in GrantTable.switches where fields["grant_\(row.name)"] != nil { grants.insert(row.clientSwitch ?? []) }
         let uris = (fields["redirect"] ?? "").split(whereSeparator: { $0.isNewline || $0 == " " || $0 == "," }).map(String.init)
         func optional(_ name: String) -> String? {
             let value = fields[name]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""

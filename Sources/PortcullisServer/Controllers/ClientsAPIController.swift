@@ -50,16 +50,11 @@ struct ClientsAPIController {
             id: context.parameters.get("id") ?? "", for: context.user, may: may, permission: permission)
     }
 
-    static let pm4Types: [(ClientGrants, String)] = [
-        (.authorizationCode, "authorization_code_grant"), (.password, "password_client"), (.personalAccess, "personal_access_client"),
-        (.clientCredentials, "client_credentials"), (.implicit, "implicit"),
-    ]
-
     static func resource(_ client: OAuthClient, secret: String?) -> ClientResource {
         ClientResource(
             clientID: client.clientID, name: client.name, description: client.description, website: client.website,
             redirectURIs: client.redirectURIs, grants: client.grants.names,
-            types: pm4Types.filter { client.grants.contains($0.0) }.map(\.1), isPublic: !client.isConfidential,
+            types: client.grants.pm4Types, isPublic: !client.isConfidential,
             skipConsent: client.skipsConsent, mayIntrospect: client.mayIntrospect, userID: client.ownerUserID, createdAt: Responses.date(client.createdAt),
             updatedAt: Responses.date(client.updatedAt), secret: secret)
     }
@@ -142,7 +137,7 @@ struct ClientInput: Decodable {
             switches = (switches ?? []).union(grant)
         }
         if !unknown.isEmpty {
-            throw ValidationFailure([("types", ["Unknown grant types: \(unknown.joined(separator: ", ")). Use authorization_code_grant, password_client, personal_access_client, client_credentials or implicit."])])
+            throw ValidationFailure([("types", ["Unknown grant types: \(unknown.joined(separator: ", ")). Use \(GrantTable.sentence(GrantTable.pm4Types))."])])
         }
         if types != nil || grants != nil, switches == nil { switches = [] }
         var uris = redirectURIs

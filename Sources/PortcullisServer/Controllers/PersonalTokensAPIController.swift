@@ -1,9 +1,9 @@
-public import Foundation
-public import HTTPTypes
-public import Hummingbird
-public import NIOCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
 public import PortcullisCore
-public import PortcullisStore
+import PortcullisStore
 public import PortcullisWire
 
 /// Personal access tokens through the API, as ProcessMaker 4 has them: `/api/1.0/users/{id}/tokens…`, and the same

@@ -1,7 +1,7 @@
 public import Hummingbird
 public import HummingbirdAuth
-public import NIOCore
-public import PortcullisCore
+import NIOCore
+import PortcullisCore
 
 /// A signed-in browser: made at sign-in only (anonymous visitors cost no database write), bound to one
 /// workspace, carrying the CSRF token of every form and the user's token version (a password change ends it).

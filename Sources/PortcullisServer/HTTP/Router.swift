@@ -1,7 +1,7 @@
-public import HTTPTypes
+import HTTPTypes
 public import Hummingbird
-public import Logging
-public import PortcullisCore
+import Logging
+import PortcullisCore
 import Synchronization
 
 /// The HTTP application: the router plus the background services (the mirrors).

@@ -1,6 +1,6 @@
 import HummingbirdBcrypt
 public import NIOCore
-public import NIOPosix
+import NIOPosix
 public import PortcullisCore
 
 /// bcrypt on its own thread pool: a hash takes tens of milliseconds, which would stall the event loops and

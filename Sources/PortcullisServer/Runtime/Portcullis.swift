@@ -64,7 +64,10 @@ public final class Portcullis: Sendable {
             revocations: store.revocations, passwords: passwords, secrets: clientSecrets,
             codec: AccessTokenCodec(keys: keyRing, issuer: configuration.resolvedIssuer), revocationList: revocationList,
             policy: configuration.tokenPolicy, limiter: SharedAttemptLimiter(policy: configuration.throttle, repository: store.throttle), clock: clock,
-            logger: logger, codes: store.authorizationCodes, audit: store.audit)
+            logger: logger, audit: store.audit,
+            tokenGrants: AuthorizationServer.coreGrants + [
+                AuthorizationCodeGrant(codes: store.authorizationCodes),
+            ])
         self.signIn = SignIn(server: authorizationServer, audit: store.audit)
         self.personalTokens = PersonalAccessTokens(server: authorizationServer, tokens: store.personalTokens, settings: store.workspaceSettings)
         self.clientAdministration = ClientAdministration(

@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 public import PortcullisCore
-public import PortcullisStore
+import PortcullisStore
 
 /// A client just registered, with its secret: the only moment the secret exists outside the client.
 public struct RegisteredClient: Sendable {

@@ -1,4 +1,4 @@
-public import PortcullisStore
+import PortcullisStore
 public import PortcullisCore
 import Synchronization
 

@@ -1,47 +1,18 @@
 import Logging
 
-/// The authorization-code grant (RFC 6749 §4.1) with PKCE (RFC 7636), and the implicit grant (§4.2).
-public struct AuthorizationCodeService: Sendable {
-    let server: AuthorizationServer
+/// The token endpoint's `authorization_code` grant (RFC 6749 §4.1.3): redeems a code `AuthorizationCodeService`
+/// issued, once, checking what it is bound to and its PKCE challenge (RFC 7636 §4.6).
+public struct AuthorizationCodeGrant: TokenGrant {
+    public let grantType = "authorization_code"
     let codes: any AuthorizationCodeRepository
 
-    public init(server: AuthorizationServer, codes: any AuthorizationCodeRepository) {
-        self.server = server
+    public init(codes: any AuthorizationCodeRepository) {
         self.codes = codes
     }
 
-    /// Issues a code for an approved request: 256 random bits, stored only as a hash, bound to the client, the
-    /// user, the redirect URI, the scope and the PKCE challenge; single use; short-lived.
-    public func issueCode(for request: ValidatedAuthorizationRequest, user: UserAccount, in workspace: Workspace) async throws -> String {
-        let code = OpaqueSecret.generate(.authorizationCode)
-        let now = server.clock.now()
-        try await codes.store(
-            NewAuthorizationCode(
-                hash: OpaqueSecret.hash(code), workspaceID: workspace.id, clientRowID: request.client.id, userID: user.id,
-                redirectURI: request.redirectURI, redirectURIWasSent: request.redirectURIWasSent, scope: request.scope,
-                codeChallenge: request.codeChallenge, expiresAt: now + server.policy.authorizationCodeLifetime,
-                userTokenVersion: user.tokenVersion),
-            now: now)
-        return code
-    }
-
-    /// RFC 6749 §4.2: an access token straight to the browser, in the fragment; no refresh token.
-    public func issueImplicitToken(for request: ValidatedAuthorizationRequest, user: UserAccount, in workspace: Workspace) async throws
-        -> IssuedTokens
+    public func issue(_ request: TokenRequest, client authenticated: AuthenticatedClient, in workspace: Workspace, server: AuthorizationServer)
+        async throws -> IssuedTokens
     {
-        let now = server.clock.now()
-        let grantID = try await server.grants.createGrant(
-            NewGrant(workspaceID: workspace.id, clientRowID: request.client.id, userID: user.id, scope: request.scope, grantType: .implicit),
-            refreshToken: nil, now: now)
-        let access = try server.mintAccessToken(
-            workspace: workspace, client: request.client, user: user, scope: request.scope, grantID: grantID, now: now)
-        return IssuedTokens(
-            accessToken: access.token, expiresIn: server.policy.accessTokenLifetime, refreshToken: nil, scope: request.scope,
-            claims: access.claims)
-    }
-
-    /// The token endpoint's `authorization_code` grant.
-    func redeem(_ request: TokenRequest, client authenticated: AuthenticatedClient, in workspace: Workspace) async throws -> IssuedTokens {
         let client = authenticated.client
         guard client.grants.contains(.authorizationCode) else {
             throw OAuthError.unauthorizedClient("The grant type is unauthorized for this client_id")
@@ -102,15 +73,5 @@ public struct AuthorizationCodeService: Sendable {
         return IssuedTokens(
             accessToken: access.token, expiresIn: server.policy.accessTokenLifetime, refreshToken: refreshToken, scope: record.scope,
             claims: access.claims)
-    }
-}
-
-extension AuthorizationServer {
-    /// Revokes a grant in the store and in this instance's mirror at once.
-    func revokeGrant(_ grantID: Int, now: Int64) async throws {
-        try await grants.revokeGrant(id: grantID, now: now, accessTokenHorizon: now + policy.accessTokenLifetime)
-        revocationList.apply([
-            Revocation(kind: .grant, value: String(grantID), revokedAt: now, expiresAt: now + policy.accessTokenLifetime)
-        ])
     }
 }
