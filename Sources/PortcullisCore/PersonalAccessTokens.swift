@@ -1,5 +1,5 @@
-import Synchronization
 import Foundation
+import Synchronization
 
 /// Personal access tokens (ProcessMaker 4's "API Tokens"): access tokens a user makes for their own scripts,
 /// issued through the workspace's Personal Access Client, checked like every other access token, listed and
@@ -67,7 +67,8 @@ public struct PersonalAccessTokens: Sendable {
             if requested == nil { lifetimeSeconds = min(lifetimeSeconds, parent.expiresAt - server.clock.now()) }
             ancestors = (parent.personalTokenAncestors ?? []) + [parent.tokenID]
             if ancestors.count > Self.maximumAncestry {
-                bound.append(("token", ["A token made from \(Self.maximumAncestry) generations of tokens may not make another; make one on the API Tokens page."]))
+                bound.append(
+                    ("token", ["A token made from \(Self.maximumAncestry) generations of tokens may not make another; make one on the API Tokens page."]))
             }
             if !parent.scopeSet.covers(scope) {
                 bound.append(("scopes", ["A token may not make a token with more scope than its own (\(parent.scope))."]))
@@ -180,7 +181,12 @@ public final class PersonalTokenUsage: Sendable {
     public func touch(_ id: Int, at now: Int64) { pending.withLock { $0[id] = now } }
 
     /// The unwritten times, emptied.
-    public func drain() -> [Int: Int64] { pending.withLock { current in defer { current = [:] }; return current } }
+    public func drain() -> [Int: Int64] {
+        pending.withLock { current in
+            defer { current = [:] }
+            return current
+        }
+    }
 
     /// A not-yet-written time, for showing the freshest value.
     public func pendingUse(of id: Int) -> Int64? { pending.withLock { $0[id] } }

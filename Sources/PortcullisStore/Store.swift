@@ -271,4 +271,3 @@ struct MigrationFileLock {
         Glibc.close(descriptor)
     }
 }
-

@@ -121,9 +121,10 @@ struct ClientCommand: AsyncParsableCommand {
                 }
                 if clients.isEmpty { print("No auth clients in workspace \"\(workspace)\".") }
                 for client in clients {
-                    print("\(client.clientID)  \(client.name)  [\(client.grants.names.joined(separator: ", "))]\(client.isConfidential ? "" : " public")"
-                        + (client.mayIntrospect ? " may-introspect" : "")
-                        + (client.redirectURIs.isEmpty ? "" : "  \(client.redirectURIs.joined(separator: " "))"))
+                    print(
+                        "\(client.clientID)  \(client.name)  [\(client.grants.names.joined(separator: ", "))]\(client.isConfidential ? "" : " public")"
+                            + (client.mayIntrospect ? " may-introspect" : "")
+                            + (client.redirectURIs.isEmpty ? "" : "  \(client.redirectURIs.joined(separator: " "))"))
                 }
                 print("\(clients.count) client\(clients.count == 1 ? "" : "s").")
             }
@@ -179,13 +180,15 @@ struct ClientCommand: AsyncParsableCommand {
         @Option(
             name: .customLong("grant"),
             help: ArgumentHelp(
-                "A grant to switch on; repeatable: \(GrantTable.switchNames.joined(separator: ", ")). Default: password and client_credentials (authorization_code too when a redirect URI is given).")
+                "A grant to switch on; repeatable: \(GrantTable.switchNames.joined(separator: ", ")). Default: password and client_credentials (authorization_code too when a redirect URI is given)."
+            )
         ) var grants: [String] = []
         @Flag(name: .customLong("public"), help: "A public client: no secret, PKCE required.") var isPublic = false
         @Flag(name: .customLong("skip-consent"), help: "First-party application: do not show the consent screen.") var skipConsent = false
         @Flag(
             name: .customLong("may-introspect"),
-            help: "A resource server: may introspect tokens issued to other clients of the workspace (RFC 7662 §4). Without it a client learns only about its own tokens."
+            help:
+                "A resource server: may introspect tokens issued to other clients of the workspace (RFC 7662 §4). Without it a client learns only about its own tokens."
         ) var mayIntrospect = false
         @Option(help: "Workspace.") var workspace: String = Workspace.defaultName
         @Flag(help: "Print one JSON object with client_id and client_secret.") var json = false

@@ -60,8 +60,9 @@ struct TokenCommand: AsyncParsableCommand {
                 if json {
                     print(TokenCommand.encode(PersonalTokenCreated(accessToken: token, token: try await portcullis.resources([record])[0])))
                 } else {
-                    print("Created the token \"\(record.name)\" (id \(record.id)) for \(owner.username), scopes \(record.scope), expires "
-                        + ISO8601.string(record.expiresAt) + ":")
+                    print(
+                        "Created the token \"\(record.name)\" (id \(record.id)) for \(owner.username), scopes \(record.scope), expires "
+                            + ISO8601.string(record.expiresAt) + ":")
                     print(token)
                     print("It is shown only now.")
                 }

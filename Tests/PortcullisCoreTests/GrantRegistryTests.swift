@@ -16,10 +16,11 @@ struct GrantRegistryTests {
         #expect(GrantTable.switchNames == ["authorization_code", "password", "personal_access", "client_credentials", "implicit"])
         #expect(ClientGrants.names.map(\.0) == GrantTable.switchNames)
         #expect(GrantTable.pm4Types == ["authorization_code_grant", "password_client", "personal_access_client", "client_credentials", "implicit"])
-        #expect(GrantTable.switches.map(\.formLabel) == [
-            "Enable Authorization Code Grant", "Enable Password Grant", "Enable Personal Access Tokens", "Enable Client Credentials",
-            "Enable Implicit Grant",
-        ])
+        #expect(
+            GrantTable.switches.map(\.formLabel) == [
+                "Enable Authorization Code Grant", "Enable Password Grant", "Enable Personal Access Tokens", "Enable Client Credentials",
+                "Enable Implicit Grant",
+            ])
         #expect(ClientGrants(name: "refresh_token") == nil)
         #expect(GrantTable.switches.filter(\.needsRedirectURI).map(\.name) == ["authorization_code", "implicit"])
     }

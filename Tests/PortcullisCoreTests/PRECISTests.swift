@@ -7,19 +7,21 @@ import Testing
 struct PRECISTests {
     // MARK: Usernames
 
-    @Test("Look-alikes of admin are refused or collide with it (finding 7)", arguments: [
-        ("admin\u{0}x", PRECIS.Refusal.controlCharacter),
-        ("admin\u{200D}", .joinControl),
-        ("nimda\u{202E}", .formatCharacter),
-        ("\u{0430}dmin", .mixedScripts),  // Cyrillic а
-        ("adm\u{03B9}n", .mixedScripts),  // Greek ι
-        ("ADM\u{130}N", .uncombinedMark),  // İ lowercases to i + U+0307
-        ("ad min", .space),
-        ("admin\u{2122}", .compatibilityCharacter),  // ™
-        ("admin\u{00A7}", .symbolOrPunctuation),
-        ("admin\u{E000}", .unassigned),
-        ("", .empty),
-    ])
+    @Test(
+        "Look-alikes of admin are refused or collide with it (finding 7)",
+        arguments: [
+            ("admin\u{0}x", PRECIS.Refusal.controlCharacter),
+            ("admin\u{200D}", .joinControl),
+            ("nimda\u{202E}", .formatCharacter),
+            ("\u{0430}dmin", .mixedScripts),  // Cyrillic а
+            ("adm\u{03B9}n", .mixedScripts),  // Greek ι
+            ("ADM\u{130}N", .uncombinedMark),  // İ lowercases to i + U+0307
+            ("ad min", .space),
+            ("admin\u{2122}", .compatibilityCharacter),  // ™
+            ("admin\u{00A7}", .symbolOrPunctuation),
+            ("admin\u{E000}", .unassigned),
+            ("", .empty),
+        ])
     func refused(_ typed: String, _ refusal: PRECIS.Refusal) {
         #expect(throws: refusal) { try PRECIS.username(typed) }
         #expect(UserDraft.usernameProblem(typed) != nil)
@@ -62,9 +64,11 @@ struct PRECISTests {
 
     // MARK: Passwords
 
-    @Test("A password with NUL or another control character cannot be set (finding 6)", arguments: [
-        "ab\u{0}cdefghij", "tab\tpassword", "line\npassword", "zero\u{200D}width-joiner", "rlo\u{202E}password",
-    ])
+    @Test(
+        "A password with NUL or another control character cannot be set (finding 6)",
+        arguments: [
+            "ab\u{0}cdefghij", "tab\tpassword", "line\npassword", "zero\u{200D}width-joiner", "rlo\u{202E}password",
+        ])
     func passwordRefused(_ typed: String) {
         #expect(throws: PRECIS.Refusal.self) { try PRECIS.password(typed) }
         #expect(UserDraft.passwordProblem(typed) != nil)

@@ -4,19 +4,23 @@ import Testing
 
 @Suite("Redirect URIs")
 struct RedirectURIPolicyTests {
-    @Test("https and loopback http are accepted", arguments: [
-        "https://app.example.com/callback", "http://127.0.0.1/cb", "http://127.0.0.1:8123/cb?x=1", "http://[::1]:9000/cb",
-    ])
+    @Test(
+        "https and loopback http are accepted",
+        arguments: [
+            "https://app.example.com/callback", "http://127.0.0.1/cb", "http://127.0.0.1:8123/cb?x=1", "http://[::1]:9000/cb",
+        ])
     func accepted(_ uri: String) {
         #expect(RedirectURIPolicy.problem(with: uri) == nil)
     }
 
-    @Test("Everything else is refused with a reason", arguments: [
-        "http://example.com/cb", "http://localhost/cb", "https://app.example.com/cb#frag", "/relative/path",
-        "javascript:alert(1)", "ftp://example.com/", "com.example.app:/callback",
-        // The attacker's pass: ports that are no TCP port, or written unlike a browser would.
-        "http://127.0.0.1:99999/cb", "https://x.example.com:99999/cb", "http://127.0.0.1:0/cb", "http://127.0.0.1:080/cb", "https://x.example.com:/cb",
-    ])
+    @Test(
+        "Everything else is refused with a reason",
+        arguments: [
+            "http://example.com/cb", "http://localhost/cb", "https://app.example.com/cb#frag", "/relative/path",
+            "javascript:alert(1)", "ftp://example.com/", "com.example.app:/callback",
+            // The attacker's pass: ports that are no TCP port, or written unlike a browser would.
+            "http://127.0.0.1:99999/cb", "https://x.example.com:99999/cb", "http://127.0.0.1:0/cb", "http://127.0.0.1:080/cb", "https://x.example.com:/cb",
+        ])
     func refused(_ uri: String) {
         #expect(RedirectURIPolicy.problem(with: uri) != nil)
     }
@@ -56,11 +60,13 @@ struct RedirectURIPolicyTests {
     }
 
     /// Issue 12 finding 10: userinfo, CR LF and raw non-ASCII were accepted at registration.
-    @Test("Registration refuses userinfo, control characters and raw non-ASCII (finding 10)", arguments: [
-        "https://u:p@c.example/cb", "https://u@c.example/cb", "http://x@127.0.0.1/cb", "https://c.example/cb\r\nSet-Cookie:%20a=b",
-        "https://c.example/c\nb", "https://c.example/\u{0}", "https://c.example/cb\t", "https://c.example/\u{7F}", "https://c.example/\u{85}",
-        "https://c.example/\u{212A}b", "https://c.example/a b", "https://c.example/" + String(repeating: "a", count: 2000),
-    ])
+    @Test(
+        "Registration refuses userinfo, control characters and raw non-ASCII (finding 10)",
+        arguments: [
+            "https://u:p@c.example/cb", "https://u@c.example/cb", "http://x@127.0.0.1/cb", "https://c.example/cb\r\nSet-Cookie:%20a=b",
+            "https://c.example/c\nb", "https://c.example/\u{0}", "https://c.example/cb\t", "https://c.example/\u{7F}", "https://c.example/\u{85}",
+            "https://c.example/\u{212A}b", "https://c.example/a b", "https://c.example/" + String(repeating: "a", count: 2000),
+        ])
     func refusedAtRegistration(_ uri: String) {
         #expect(RedirectURIPolicy.problem(with: uri) != nil, "\(uri.debugDescription)")
     }

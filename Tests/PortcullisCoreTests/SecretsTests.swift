@@ -72,13 +72,13 @@ struct SecretsTests {
         try FileManager.default.createDirectory(at: sample, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: sample) }
         try """
-            guard let sent = fields["csrf"], sent == session.csrfToken else { return }
-            if computed != client.secretHash { throw OAuthError.invalidClient }
-            guard request.headers[.csrfToken] == signedIn.session.csrfToken else { return }
-            let matches = tokens.filter { $0 == session.csrfToken }
-            if fields["password"] != stored { return }
-            if (client.secretHash == nil) || secret?.isEmpty == true || user.tokenVersion == session.tokenVersion { return }
-            """.write(to: sample.appendingPathComponent("Sample.swift"), atomically: true, encoding: .utf8)
+        guard let sent = fields["csrf"], sent == session.csrfToken else { return }
+        if computed != client.secretHash { throw OAuthError.invalidClient }
+        guard request.headers[.csrfToken] == signedIn.session.csrfToken else { return }
+        let matches = tokens.filter { $0 == session.csrfToken }
+        if fields["password"] != stored { return }
+        if (client.secretHash == nil) || secret?.isEmpty == true || user.tokenVersion == session.tokenVersion { return }
+        """.write(to: sample.appendingPathComponent("Sample.swift"), atomically: true, encoding: .utf8)
         let lines = try Self.plainSecretComparisons(in: sample).map { String($0.prefix { $0 != " " }) }
         #expect(lines == ["Sample.swift:1:", "Sample.swift:2:", "Sample.swift:3:", "Sample.swift:4:", "Sample.swift:5:"])
     }

@@ -15,18 +15,22 @@ struct AttackerPassTests {
     func onlySuperAdminsTrustClients() async throws {
         try await withServer { server, client in
             let ws = server.workspace
-            _ = try await server.portcullis.createUser(username: "cac", password: "cac-password-1", permissions: [.createAuthClients, .editAuthClients], in: ws)
+            _ = try await server.portcullis.createUser(
+                username: "cac", password: "cac-password-1", permissions: [.createAuthClients, .editAuthClients], in: ws)
             let cac = try await server.accessToken(client, username: "cac", password: "cac-password-1")
             for field in ["skip_consent", "may_introspect"] {
-                let body: [String: Any] = ["name": "Totally Legit \(field)", "redirect": "https://attacker.example.net/cb", "types": ["authorization_code_grant"], field: true]
+                let body: [String: Any] = [
+                    "name": "Totally Legit \(field)", "redirect": "https://attacker.example.net/cb", "types": ["authorization_code_grant"], field: true,
+                ]
                 let refused = try await client.postJSON("/oauth/clients", body, headers: bearer(cac))
                 #expect(refused.status == .unprocessableContent, "\(field): \(refused.text)")
                 #expect((try refused.json()["errors"] as? [String: [String]])?[field] != nil)
             }
             // A super admin's trusted client, edited by edit-auth_clients (say, its redirect pointed elsewhere), loses the trust.
             let trusted = try await server.portcullis.registerClient(
-                ClientRegistration(name: "First Party", redirectURIs: ["https://app.example.com/cb"], grants: [.authorizationCode], skipsConsent: true,
-                                   mayIntrospect: true),
+                ClientRegistration(
+                    name: "First Party", redirectURIs: ["https://app.example.com/cb"], grants: [.authorizationCode], skipsConsent: true,
+                    mayIntrospect: true),
                 in: ws)
             let edited = try await client.execute(
                 uri: "/oauth/clients/\(trusted.client.clientID)", method: .put, headers: [.authorization: "Bearer \(cac)", .contentType: "application/json"],
@@ -54,8 +58,10 @@ struct AttackerPassTests {
             #expect(try await server.login(client, username: "long", password: password72)["access_token"] != nil)
             let longer = try await client.postForm(
                 "/oauth/token",
-                [("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret), ("username", "long"),
-                 ("password", password72 + "X")])
+                [
+                    ("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret), ("username", "long"),
+                    ("password", password72 + "X"),
+                ])
             let error = try longer.string("error")
             #expect(longer.status == .badRequest && error == "invalid_grant", "\(longer.text)")
         }

@@ -56,9 +56,12 @@ struct AuthorizationFlowTests {
             let clients = try await WebClients.register(server)
             let browser = Browser(client)
             let verifier = Base64URL.encode(SecureRandom.bytes(40))
-            let start = try await browser.get(authorizeURL(clients.web.client.clientID, [
-                ("scope", "view_processes"), ("code_challenge", PKCE.challenge(for: verifier)), ("code_challenge_method", "S256"),
-            ]))
+            let start = try await browser.get(
+                authorizeURL(
+                    clients.web.client.clientID,
+                    [
+                        ("scope", "view_processes"), ("code_challenge", PKCE.challenge(for: verifier)), ("code_challenge_method", "S256"),
+                    ]))
             #expect(start.status == .seeOther)
             let loginLocation = try #require(start.headers[.location])
             #expect(loginLocation.hasPrefix("/login?redirect=%2Foauth%2Fauthorize%3F"))
@@ -233,7 +236,8 @@ struct AuthorizationFlowTests {
             let fields = HTML.hiddenFields(HTML.mainForm(consent.text))
             #expect(try await browser.post("/oauth/authorize", fields + [("decision", "maybe")]).status == .badRequest)
             let deny = try await browser.post("/oauth/authorize", fields + [("decision", "deny")])
-            #expect(deny.status == .seeOther && locationParameters(deny.headers[.location] ?? "")["error"] == "access_denied", "\(deny.headers[.location] ?? "")")
+            #expect(
+                deny.status == .seeOther && locationParameters(deny.headers[.location] ?? "")["error"] == "access_denied", "\(deny.headers[.location] ?? "")")
             let again = try await browser.post("/oauth/authorize", fields + [("decision", "accept")])
             #expect(again.status == .forbidden && again.headers[.location] == nil, "a used form issues nothing")
         }
@@ -298,7 +302,10 @@ struct AuthorizationFlowTests {
                 ("client Y's parameters", Self.consentFields(screenY, ["consent": nonceX])),
                 ("another scope", Self.consentFields(screenX, ["scope": "view_processes"])),
                 ("another state", Self.consentFields(screenX, ["state": "st-other"])),
-                ("a PKCE challenge added", Self.consentFields(screenX, ["code_challenge": String(repeating: "a", count: 43), "code_challenge_method": "S256"])),
+                (
+                    "a PKCE challenge added",
+                    Self.consentFields(screenX, ["code_challenge": String(repeating: "a", count: 43), "code_challenge_method": "S256"])
+                ),
                 ("a response type changed", Self.consentFields(screenX, ["response_type": "token"])),
                 ("Y's other redirect URI", Self.consentFields(screenY, ["consent": nonceX, "redirect_uri": "https://other.example/cb2"])),
                 ("Y's own nonce, another redirect URI", Self.consentFields(screenY, ["redirect_uri": "https://other.example/cb2"])),
@@ -389,17 +396,19 @@ struct AuthorizationValidationTests {
         }
     }
 
-    @Test("Other errors go back to the redirect URI with error, error_description, state and iss", arguments: [
-        ([("response_type", "")], "invalid_request"),
-        ([("response_type", "id_token")], "unsupported_response_type"),
-        ([("response_type", "token")], "unauthorized_client"),
-        ([("scope", "admin")], "invalid_scope"),
-        ([("code_challenge", String(repeating: "a", count: 43)), ("code_challenge_method", "plain")], "invalid_request"),
-        ([("code_challenge", String(repeating: "a", count: 43))], "invalid_request"),
-        ([("code_challenge", "short"), ("code_challenge_method", "S256")], "invalid_request"),
-        ([("code_challenge_method", "S256")], "invalid_request"),
-        ([("state", "again")], "invalid_request"),
-    ])
+    @Test(
+        "Other errors go back to the redirect URI with error, error_description, state and iss",
+        arguments: [
+            ([("response_type", "")], "invalid_request"),
+            ([("response_type", "id_token")], "unsupported_response_type"),
+            ([("response_type", "token")], "unauthorized_client"),
+            ([("scope", "admin")], "invalid_scope"),
+            ([("code_challenge", String(repeating: "a", count: 43)), ("code_challenge_method", "plain")], "invalid_request"),
+            ([("code_challenge", String(repeating: "a", count: 43))], "invalid_request"),
+            ([("code_challenge", "short"), ("code_challenge_method", "S256")], "invalid_request"),
+            ([("code_challenge_method", "S256")], "invalid_request"),
+            ([("state", "again")], "invalid_request"),
+        ])
     func redirectedErrors(_ extra: [(String, String)], _ error: String) async throws {
         try await withServer { server, client in
             let clients = try await WebClients.register(server)
@@ -432,9 +441,11 @@ struct AuthorizationValidationTests {
     func errorsWaitForSignIn(_ path: String, _ loginPrefix: String) async throws {
         try await withServer { server, client in
             let clients = try await WebClients.register(server)
-            let url = path + "?" + Body.formEncode([
-                ("response_type", "bogus"), ("client_id", clients.web.client.clientID), ("redirect_uri", WebClients.callback), ("state", "st-9"),
-            ])
+            let url =
+                path + "?"
+                + Body.formEncode([
+                    ("response_type", "bogus"), ("client_id", clients.web.client.clientID), ("redirect_uri", WebClients.callback), ("state", "st-9"),
+                ])
             let browser = Browser(client)
             let anonymous = try await browser.get(url)
             #expect(anonymous.status == .seeOther)
@@ -457,7 +468,8 @@ struct AuthorizationValidationTests {
             // A bad client or redirect URI still gets the error page, signed in or not, and no redirect.
             for bad in [
                 path + "?" + Body.formEncode([("response_type", "bogus"), ("client_id", "NOSUCHCLIENT")]),
-                path + "?" + Body.formEncode([("response_type", "bogus"), ("client_id", clients.web.client.clientID), ("redirect_uri", "https://evil.example/cb")]),
+                path + "?"
+                    + Body.formEncode([("response_type", "bogus"), ("client_id", clients.web.client.clientID), ("redirect_uri", "https://evil.example/cb")]),
             ] {
                 for asker in [Browser(client), browser] {
                     let page = try await asker.get(bad)
@@ -479,9 +491,12 @@ struct AuthorizationValidationTests {
             #expect(withoutPKCE.headers[.location]?.hasPrefix("http://127.0.0.1:53123/cb?") == true)
 
             let verifier = Base64URL.encode(SecureRandom.bytes(32))
-            let consent = try await browser.get(authorizeURL(id, [
-                ("redirect_uri", "http://127.0.0.1:53123/cb"), ("code_challenge", PKCE.challenge(for: verifier)), ("code_challenge_method", "S256"),
-            ]))
+            let consent = try await browser.get(
+                authorizeURL(
+                    id,
+                    [
+                        ("redirect_uri", "http://127.0.0.1:53123/cb"), ("code_challenge", PKCE.challenge(for: verifier)), ("code_challenge_method", "S256"),
+                    ]))
             #expect(consent.status == .ok)
             let accept = try await browser.post(HTML.formAction(consent.text)!, HTML.hiddenFields(consent.text) + [("decision", "accept")])
             let code = try #require(locationParameters(accept.headers[.location] ?? "")["code"])
@@ -489,15 +504,20 @@ struct AuthorizationValidationTests {
             let noVerifier = try await client.postForm(
                 "/oauth/token", [("grant_type", "authorization_code"), ("code", code), ("client_id", id), ("redirect_uri", "http://127.0.0.1:53123/cb")])
             #expect(try noVerifier.string("error") == "invalid_grant")
-            let second = try await browser.get(authorizeURL(id, [
-                ("redirect_uri", "http://127.0.0.1:53123/cb"), ("code_challenge", PKCE.challenge(for: verifier)), ("code_challenge_method", "S256"),
-            ]))
+            let second = try await browser.get(
+                authorizeURL(
+                    id,
+                    [
+                        ("redirect_uri", "http://127.0.0.1:53123/cb"), ("code_challenge", PKCE.challenge(for: verifier)), ("code_challenge_method", "S256"),
+                    ]))
             let accepted = try await browser.post(HTML.formAction(second.text)!, HTML.hiddenFields(second.text) + [("decision", "accept")])
             let code2 = try #require(locationParameters(accepted.headers[.location] ?? "")["code"])
             let token = try await client.postForm(
                 "/oauth/token",
-                [("grant_type", "authorization_code"), ("code", code2), ("client_id", id), ("redirect_uri", "http://127.0.0.1:53123/cb"),
-                 ("code_verifier", verifier)])
+                [
+                    ("grant_type", "authorization_code"), ("code", code2), ("client_id", id), ("redirect_uri", "http://127.0.0.1:53123/cb"),
+                    ("code_verifier", verifier),
+                ])
             #expect(token.status == .ok, "\(token.text)")
         }
     }
@@ -549,7 +569,8 @@ struct AuthorizationValidationTests {
             #expect(try await client.get("/api/1.0/users/me", token: fragment["access_token"]).status == .ok)
             // pm3 spells the type in lower case; errors also go in the fragment.
             let pm3 = try await browser.get(
-                "/workflow/oauth2/authorize?" + Body.formEncode([("response_type", "token"), ("client_id", clients.implicit.client.clientID), ("scope", "nope")]))
+                "/workflow/oauth2/authorize?"
+                    + Body.formEncode([("response_type", "token"), ("client_id", clients.implicit.client.clientID), ("scope", "nope")]))
             #expect(locationParameters(pm3.headers[.location] ?? "", fragment: true)["error"] == "invalid_scope")
             let off = try await browser.get(
                 "/oauth/authorize?" + Body.formEncode([("response_type", "token"), ("client_id", clients.web.client.clientID)]))

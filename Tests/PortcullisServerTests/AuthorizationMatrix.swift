@@ -219,11 +219,13 @@ struct MatrixRow: Sendable {
     /// The same cells with HEAD, which the API accepts wherever it accepts GET.
     var head: MatrixRow {
         let request = self.request
-        return MatrixRow(.head, route, channel, targets: targets, freshSession: freshSession, { context in
-            var built = request(context)
-            built.method = .head
-            return built
-        }, expect: expect)
+        return MatrixRow(
+            .head, route, channel, targets: targets, freshSession: freshSession,
+            { context in
+                var built = request(context)
+                built.method = .head
+                return built
+            }, expect: expect)
     }
 
     var name: String { "\(method.rawValue) \(route ?? "(no route)")" }
@@ -268,7 +270,12 @@ struct MatrixWorld: Sendable {
         self.counter = counter
     }
 
-    func next() -> Int { counter.value.withLock { $0 += 1; return $0 } }
+    func next() -> Int {
+        counter.value.withLock {
+            $0 += 1
+            return $0
+        }
+    }
 
     static func make(_ kind: CallerKind, _ server: TestServer, _ client: any TestClientProtocol) async throws -> MatrixWorld {
         let p = server.portcullis
@@ -282,7 +289,8 @@ struct MatrixWorld: Sendable {
         switch kind {
         case .anonymous: break
         case .machine, .introspector:
-            let machine = kind == .machine
+            let machine =
+                kind == .machine
                 ? server.machineClient
                 : try await p.registerClient(
                     ClientRegistration(name: "Resource Server", grants: [.clientCredentials], mayIntrospect: true), in: ws)
@@ -386,7 +394,8 @@ struct MatrixWorld: Sendable {
         var tokenID = 0
         if let targetUser {
             tokenID = try await p.personalTokens.issue(
-                for: targetUser, name: "target \(n)", scope: ScopeSet.everything, lifetimeSeconds: 30 * 86400, in: ws).record.id
+                for: targetUser, name: "target \(n)", scope: ScopeSet.everything, lifetimeSeconds: 30 * 86400, in: ws
+            ).record.id
         }
         var clientID = ""
         switch target {
@@ -406,7 +415,8 @@ struct MatrixWorld: Sendable {
         default: break
         }
         return CellContext(
-            target: target, n: n, csrf: caller.csrf, userID: targetUser?.id ?? 0, uid: targetUser?.uid ?? "", tokenID: tokenID, clientID: clientID, token: token,
+            target: target, n: n, csrf: caller.csrf, userID: targetUser?.id ?? 0, uid: targetUser?.uid ?? "", tokenID: tokenID, clientID: clientID,
+            token: token,
             webClientID: web.client.clientID)
     }
 

@@ -73,91 +73,127 @@ struct AuthorizationMatrixTests {
         // Already signed in here: straight on; anyone else sees the form.
         MatrixRow(.get, "/login", .page, { _ in .get("/login") }, expect: { k, _ in k.signedInHere ? .seeOtherExactly("/") : .ok }),
         // Without the login form's CSRF pair, nobody signs in.
-        MatrixRow(.post, "/login", .page, { c in .form("/login", [("username", "caller"), ("password", MatrixWorld.password)]) },
-                  expect: { _, _ in .seeOther("/login?expired=1") }),
-        MatrixRow(.get, "/sys{workspace}/{lang}/{skin}/login/login", .page, { _ in .get("/sysworkflow/en/neoclassic/login/login") },
-                  expect: { k, _ in k.signedInHere ? .seeOtherExactly("/") : .ok }),
-        MatrixRow(.post, "/sys{workspace}/{lang}/{skin}/login/login", .page,
-                  { _ in .form("/sysworkflow/en/neoclassic/login/login", [("username", "caller"), ("password", MatrixWorld.password)]) },
-                  expect: { _, _ in .seeOther("/sysworkflow/en/neoclassic/login/login?expired=1") }),
+        MatrixRow(
+            .post, "/login", .page, { c in .form("/login", [("username", "caller"), ("password", MatrixWorld.password)]) },
+            expect: { _, _ in .seeOther("/login?expired=1") }),
+        MatrixRow(
+            .get, "/sys{workspace}/{lang}/{skin}/login/login", .page, { _ in .get("/sysworkflow/en/neoclassic/login/login") },
+            expect: { k, _ in k.signedInHere ? .seeOtherExactly("/") : .ok }),
+        MatrixRow(
+            .post, "/sys{workspace}/{lang}/{skin}/login/login", .page,
+            { _ in .form("/sysworkflow/en/neoclassic/login/login", [("username", "caller"), ("password", MatrixWorld.password)]) },
+            expect: { _, _ in .seeOther("/sysworkflow/en/neoclassic/login/login?expired=1") }),
         // Sign-out needs the session's CSRF token (sent without it here, so the caller stays signed in).
         MatrixRow(.post, "/logout", .page, { _ in .form("/logout", []) }, expect: { k, _ in k.hasSession ? .forbidden : .seeOtherExactly("/login") }),
     ]
 
     static func authorizeQuery(_ c: CellContext, _ target: Target) -> [(String, String)] {
-        [("response_type", target == .bogusRequest ? "bogus" : "code"), ("client_id", c.webClientID), ("redirect_uri", MatrixWorld.callback),
-         ("scope", "view_processes"), ("state", "st")]
+        [
+            ("response_type", target == .bogusRequest ? "bogus" : "code"), ("client_id", c.webClientID), ("redirect_uri", MatrixWorld.callback),
+            ("scope", "view_processes"), ("state", "st"),
+        ]
     }
 
-    static let authorizeRows: [MatrixRow] = authorize("/oauth/authorize", "/oauth/authorize", pm3: false)
+    static let authorizeRows: [MatrixRow] =
+        authorize("/oauth/authorize", "/oauth/authorize", pm3: false)
         + authorize("/{workspace}/oauth2/authorize", "/workflow/oauth2/authorize", pm3: true)
 
     static func authorize(_ route: String, _ path: String, pm3: Bool) -> [MatrixRow] {
         [
             // RFC 9700 §4.11.2: without a session even a bad request goes to the login page, never to the client.
-            MatrixRow(.get, route, .page, targets: [.validRequest, .bogusRequest], { c in
-                .get(path + "?" + Body.formEncode(authorizeQuery(c, c.target)))
-            }, expect: { k, t in
-                if !k.signedInHere { return pm3 ? .seeOther("/sysworkflow/en/neoclassic/login/login?u=") : .seeOther("/login?redirect=") }
-                return t == .bogusRequest ? .seeOther(MatrixWorld.callback + "?error=unsupported_response_type") : .ok
-            }),
+            MatrixRow(
+                .get, route, .page, targets: [.validRequest, .bogusRequest],
+                { c in
+                    .get(path + "?" + Body.formEncode(authorizeQuery(c, c.target)))
+                },
+                expect: { k, t in
+                    if !k.signedInHere { return pm3 ? .seeOther("/sysworkflow/en/neoclassic/login/login?u=") : .seeOther("/login?redirect=") }
+                    return t == .bogusRequest ? .seeOther(MatrixWorld.callback + "?error=unsupported_response_type") : .ok
+                }),
             // Accept: only a session of this workspace with its CSRF token.
-            MatrixRow(.post, route, .page, { c in .form(path, authorizeQuery(c, .validRequest) + [("csrf", c.csrf), ("decision", "accept")]) },
-                      expect: { k, _ in k.signedInHere ? .seeOther(MatrixWorld.callback + "?code=pcl_ac_") : .forbidden }),
+            MatrixRow(
+                .post, route, .page, { c in .form(path, authorizeQuery(c, .validRequest) + [("csrf", c.csrf), ("decision", "accept")]) },
+                expect: { k, _ in k.signedInHere ? .seeOther(MatrixWorld.callback + "?code=pcl_ac_") : .forbidden }),
         ]
     }
 
-    static let clientPageRows: [MatrixRow] = clientPages("/admin/auth-clients", "/admin/auth-clients", pm3: false)
+    static let clientPageRows: [MatrixRow] =
+        clientPages("/admin/auth-clients", "/admin/auth-clients", pm3: false)
         + clientPages("/sys{workspace}/{lang}/{skin}/oauth2/applications", "/sysworkflow/en/neoclassic/oauth2/applications", pm3: true)
 
     static func clientPages(_ route: String, _ base: String, pm3: Bool) -> [MatrixRow] {
         let list: [MatrixRow] = [
-            MatrixRow(.get, route, .page, { _ in .get(base) }, expect: { k, _ in
-                page(k, pm3: pm3, back: base, k.has(.viewAuthClients) || k == .owner, .ok)
-            }),
-            MatrixRow(.get, route + "/new", .page, { _ in .get(base + "/new") }, expect: { k, _ in
-                page(k, pm3: pm3, back: base + "/new", k.has(.createAuthClients) || k == .owner, .ok)
-            }),
-            MatrixRow(.post, route, .page, freshSession: true, { c in .form(base, [("csrf", c.csrf), ("name", "Made \(c.n)"), ("grant_password", "on")]) }, expect: { k, _ in
-                page(k, pm3: pm3, back: base, k.has(.createAuthClients) || k == .owner, .seeOther(base + "/"))
-            }),
+            MatrixRow(
+                .get, route, .page, { _ in .get(base) },
+                expect: { k, _ in
+                    page(k, pm3: pm3, back: base, k.has(.viewAuthClients) || k == .owner, .ok)
+                }),
+            MatrixRow(
+                .get, route + "/new", .page, { _ in .get(base + "/new") },
+                expect: { k, _ in
+                    page(k, pm3: pm3, back: base + "/new", k.has(.createAuthClients) || k == .owner, .ok)
+                }),
+            MatrixRow(
+                .post, route, .page, freshSession: true, { c in .form(base, [("csrf", c.csrf), ("name", "Made \(c.n)"), ("grant_password", "on")]) },
+                expect: { k, _ in
+                    page(k, pm3: pm3, back: base, k.has(.createAuthClients) || k == .owner, .seeOther(base + "/"))
+                }),
         ]
         let byID: [MatrixRow] = [
-            MatrixRow(.get, route + "/{id}/edit", .page, targets: clientTargets, { c in .get("\(base)/\(c.clientID)/edit") }, expect: { k, t in
-                page(k, pm3: pm3, back: nil, onClient(k, t, .editAuthClients), .ok)
-            }),
-            MatrixRow(.post, route + "/{id}", .page, targets: clientTargets, { c in
-                .form("\(base)/\(c.clientID)", [("csrf", c.csrf), ("name", "Renamed \(c.n)"), ("grant_password", "on")])
-            }, expect: { k, t in page(k, pm3: pm3, back: base, onClient(k, t, .editAuthClients), .seeOtherExactly(base)) }),
+            MatrixRow(
+                .get, route + "/{id}/edit", .page, targets: clientTargets, { c in .get("\(base)/\(c.clientID)/edit") },
+                expect: { k, t in
+                    page(k, pm3: pm3, back: nil, onClient(k, t, .editAuthClients), .ok)
+                }),
+            MatrixRow(
+                .post, route + "/{id}", .page, targets: clientTargets,
+                { c in
+                    .form("\(base)/\(c.clientID)", [("csrf", c.csrf), ("name", "Renamed \(c.n)"), ("grant_password", "on")])
+                }, expect: { k, t in page(k, pm3: pm3, back: base, onClient(k, t, .editAuthClients), .seeOtherExactly(base)) }),
             // Shows only a secret waiting in the caller's own session; with none, back to the list.
-            MatrixRow(.get, route + "/{id}/secret", .page, targets: clientTargets, { c in .get("\(base)/\(c.clientID)/secret") }, expect: { k, _ in
-                page(k, pm3: pm3, back: nil, true, .seeOtherExactly(base))
-            }),
-            MatrixRow(.post, route + "/{id}/regenerate", .page, targets: clientTargets, freshSession: true, { c in .form("\(base)/\(c.clientID)/regenerate", [("csrf", c.csrf)]) },
-                      expect: { k, t in page(k, pm3: pm3, back: base, onClient(k, t, .editAuthClients), .seeOther(base + "/")) }),
-            MatrixRow(.get, route + "/{id}/delete", .page, targets: clientTargets, { c in .get("\(base)/\(c.clientID)/delete") }, expect: { k, t in
-                page(k, pm3: pm3, back: nil, onClient(k, t, .deleteAuthClients), .ok)
-            }),
-            MatrixRow(.post, route + "/{id}/delete", .page, targets: clientTargets, { c in .form("\(base)/\(c.clientID)/delete", [("csrf", c.csrf)]) },
-                      expect: { k, t in page(k, pm3: pm3, back: base, onClient(k, t, .deleteAuthClients), .seeOtherExactly(base)) }),
+            MatrixRow(
+                .get, route + "/{id}/secret", .page, targets: clientTargets, { c in .get("\(base)/\(c.clientID)/secret") },
+                expect: { k, _ in
+                    page(k, pm3: pm3, back: nil, true, .seeOtherExactly(base))
+                }),
+            MatrixRow(
+                .post, route + "/{id}/regenerate", .page, targets: clientTargets, freshSession: true,
+                { c in .form("\(base)/\(c.clientID)/regenerate", [("csrf", c.csrf)]) },
+                expect: { k, t in page(k, pm3: pm3, back: base, onClient(k, t, .editAuthClients), .seeOther(base + "/")) }),
+            MatrixRow(
+                .get, route + "/{id}/delete", .page, targets: clientTargets, { c in .get("\(base)/\(c.clientID)/delete") },
+                expect: { k, t in
+                    page(k, pm3: pm3, back: nil, onClient(k, t, .deleteAuthClients), .ok)
+                }),
+            MatrixRow(
+                .post, route + "/{id}/delete", .page, targets: clientTargets, { c in .form("\(base)/\(c.clientID)/delete", [("csrf", c.csrf)]) },
+                expect: { k, t in page(k, pm3: pm3, back: base, onClient(k, t, .deleteAuthClients), .seeOtherExactly(base)) }),
         ]
         return list + byID
     }
 
     /// The token pages show and revoke only the signed-in user's own tokens.
     static let tokenPageRows: [MatrixRow] = [
-        MatrixRow(.get, "/profile/tokens", .page, { _ in .get("/profile/tokens") }, expect: { k, _ in page(k, pm3: false, back: "/profile/tokens", true, .ok) }),
-        MatrixRow(.post, "/profile/tokens", .page, freshSession: true, { c in
-            .form("/profile/tokens", [("csrf", c.csrf), ("name", "page \(c.n)"), ("scope_view_processes", "on"), ("lifetime", "30")])
-        }, expect: { k, _ in page(k, pm3: false, back: "/profile/tokens", true, .seeOtherExactly("/profile/tokens/new")) }),
-        MatrixRow(.get, "/profile/tokens/new", .page, { _ in .get("/profile/tokens/new") }, expect: { k, _ in
-            page(k, pm3: false, back: "/profile/tokens/new", true, .seeOtherExactly("/profile/tokens"))
-        }),
-        MatrixRow(.get, "/profile/tokens/{id}/revoke", .page, targets: userTargets, { c in .get("/profile/tokens/\(c.tokenID)/revoke") }, expect: { k, t in
-            page(k, pm3: false, back: nil, true, t == .itself ? .ok : .notFound)
-        }),
-        MatrixRow(.post, "/profile/tokens/{id}/revoke", .page, targets: userTargets, { c in .form("/profile/tokens/\(c.tokenID)/revoke", [("csrf", c.csrf)]) },
-                  expect: { k, t in page(k, pm3: false, back: "/profile/tokens", true, t == .itself ? .seeOtherExactly("/profile/tokens") : .notFound) }),
+        MatrixRow(
+            .get, "/profile/tokens", .page, { _ in .get("/profile/tokens") }, expect: { k, _ in page(k, pm3: false, back: "/profile/tokens", true, .ok) }),
+        MatrixRow(
+            .post, "/profile/tokens", .page, freshSession: true,
+            { c in
+                .form("/profile/tokens", [("csrf", c.csrf), ("name", "page \(c.n)"), ("scope_view_processes", "on"), ("lifetime", "30")])
+            }, expect: { k, _ in page(k, pm3: false, back: "/profile/tokens", true, .seeOtherExactly("/profile/tokens/new")) }),
+        MatrixRow(
+            .get, "/profile/tokens/new", .page, { _ in .get("/profile/tokens/new") },
+            expect: { k, _ in
+                page(k, pm3: false, back: "/profile/tokens/new", true, .seeOtherExactly("/profile/tokens"))
+            }),
+        MatrixRow(
+            .get, "/profile/tokens/{id}/revoke", .page, targets: userTargets, { c in .get("/profile/tokens/\(c.tokenID)/revoke") },
+            expect: { k, t in
+                page(k, pm3: false, back: nil, true, t == .itself ? .ok : .notFound)
+            }),
+        MatrixRow(
+            .post, "/profile/tokens/{id}/revoke", .page, targets: userTargets, { c in .form("/profile/tokens/\(c.tokenID)/revoke", [("csrf", c.csrf)]) },
+            expect: { k, t in page(k, pm3: false, back: "/profile/tokens", true, t == .itself ? .seeOtherExactly("/profile/tokens") : .notFound) }),
     ]
 
     /// The endpoints that authenticate clients: a user's token or session is no client; another workspace's client
@@ -166,51 +202,72 @@ struct AuthorizationMatrixTests {
 
     static func oauth(_ route: String, _ path: String) -> [MatrixRow] {
         [
-            MatrixRow(.post, route + "/token", .oauth, { _ in .form(path + "/token", [("grant_type", "client_credentials")]) }, expect: { k, _ in
-                k.isClient ? .ok : .unauthorized
-            }),
+            MatrixRow(
+                .post, route + "/token", .oauth, { _ in .form(path + "/token", [("grant_type", "client_credentials")]) },
+                expect: { k, _ in
+                    k.isClient ? .ok : .unauthorized
+                }),
             // Only the client a token was issued to, or one allowed to introspect, sees it active (RFC 7662 §4).
-            MatrixRow(.post, route + "/introspect", .oauth, targets: [.ownClientToken, .otherClientToken], { c in
-                .form(path + "/introspect", [("token", c.token)])
-            }, expect: { k, t in
-                k.isClient ? Outcome(status: 200, active: t == .ownClientToken || k == .introspector) : .unauthorized
-            }),
+            MatrixRow(
+                .post, route + "/introspect", .oauth, targets: [.ownClientToken, .otherClientToken],
+                { c in
+                    .form(path + "/introspect", [("token", c.token)])
+                },
+                expect: { k, t in
+                    k.isClient ? Outcome(status: 200, active: t == .ownClientToken || k == .introspector) : .unauthorized
+                }),
             // RFC 7009 §2.1: a client revokes only its own tokens; another's is answered 200 and left alone (being
             // allowed to introspect is no licence to revoke).
-            MatrixRow(.post, route + "/revoke", .oauth, targets: [.ownClientToken, .otherClientToken], { c in
-                .form(path + "/revoke", [("token", c.token)])
-            }, expect: { k, t in
-                k.isClient ? Outcome(status: 200, targetTokenAlive: t == .otherClientToken) : .unauthorized
-            }),
+            MatrixRow(
+                .post, route + "/revoke", .oauth, targets: [.ownClientToken, .otherClientToken],
+                { c in
+                    .form(path + "/revoke", [("token", c.token)])
+                },
+                expect: { k, t in
+                    k.isClient ? Outcome(status: 200, targetTokenAlive: t == .otherClientToken) : .unauthorized
+                }),
         ]
     }
 
-    static let apiGetRows: [MatrixRow] = [
-        MatrixRow(.get, "/api/1.0/users", .api, { _ in .get("/api/1.0/users") }, expect: { k, _ in api(k, write: false, k.has(.viewUsers), .ok) }),
-        MatrixRow(.get, "/api/1.0/users/me", .api, { _ in .get("/api/1.0/users/me") }, expect: { k, _ in api(k, write: false, true, .ok) }),
-        MatrixRow(.get, "/api/1.0/users/{id}", .api, targets: userTargets, { c in .get("/api/1.0/users/\(c.userID)") }, expect: { k, t in
-            api(k, write: false, t == .itself || k.has(.viewUsers), .ok)
-        }),
-        MatrixRow(.get, "/api/1.0/{workspace}/users", .api, { _ in .get("/api/1.0/workflow/users") }, expect: { k, _ in
-            api(k, write: false, k.has(.viewUsers), .ok)
-        }),
-        MatrixRow(.get, "/api/1.0/{workspace}/user/{uid}", .api, targets: userTargets, { c in .get("/api/1.0/workflow/user/\(c.uid)") }, expect: { k, _ in
-            api(k, write: false, k.has(.viewUsers), .ok)
-        }),
-        MatrixRow(.get, "/oauth/clients", .api, { _ in .get("/oauth/clients") }, expect: { k, _ in
-            api(k, write: false, k.has(.viewAuthClients) || k == .owner, .ok)
-        }),
-        MatrixRow(.get, "/oauth/clients/{id}", .api, targets: clientTargets, { c in .get("/oauth/clients/\(c.clientID)") }, expect: { k, t in
-            api(k, write: false, onClient(k, t, .viewAuthClients), .ok)
-        }),
-    ] + tokenAPIPrefixes.flatMap(tokenReads)
+    static let apiGetRows: [MatrixRow] =
+        [
+            MatrixRow(.get, "/api/1.0/users", .api, { _ in .get("/api/1.0/users") }, expect: { k, _ in api(k, write: false, k.has(.viewUsers), .ok) }),
+            MatrixRow(.get, "/api/1.0/users/me", .api, { _ in .get("/api/1.0/users/me") }, expect: { k, _ in api(k, write: false, true, .ok) }),
+            MatrixRow(
+                .get, "/api/1.0/users/{id}", .api, targets: userTargets, { c in .get("/api/1.0/users/\(c.userID)") },
+                expect: { k, t in
+                    api(k, write: false, t == .itself || k.has(.viewUsers), .ok)
+                }),
+            MatrixRow(
+                .get, "/api/1.0/{workspace}/users", .api, { _ in .get("/api/1.0/workflow/users") },
+                expect: { k, _ in
+                    api(k, write: false, k.has(.viewUsers), .ok)
+                }),
+            MatrixRow(
+                .get, "/api/1.0/{workspace}/user/{uid}", .api, targets: userTargets, { c in .get("/api/1.0/workflow/user/\(c.uid)") },
+                expect: { k, _ in
+                    api(k, write: false, k.has(.viewUsers), .ok)
+                }),
+            MatrixRow(
+                .get, "/oauth/clients", .api, { _ in .get("/oauth/clients") },
+                expect: { k, _ in
+                    api(k, write: false, k.has(.viewAuthClients) || k == .owner, .ok)
+                }),
+            MatrixRow(
+                .get, "/oauth/clients/{id}", .api, targets: clientTargets, { c in .get("/oauth/clients/\(c.clientID)") },
+                expect: { k, t in
+                    api(k, write: false, onClient(k, t, .viewAuthClients), .ok)
+                }),
+        ] + tokenAPIPrefixes.flatMap(tokenReads)
 
     static func tokenReads(_ route: String, _ path: @escaping @Sendable (CellContext) -> String) -> [MatrixRow] {
         [
             MatrixRow(.get, route, .api, targets: userTargets, { c in .get(path(c)) }, expect: { k, t in api(k, write: false, mayManageTokens(k, t), .ok) }),
-            MatrixRow(.get, route + "/{tokenId}", .api, targets: userTargets, { c in .get("\(path(c))/\(c.tokenID)") }, expect: { k, t in
-                api(k, write: false, mayManageTokens(k, t), .ok)
-            }),
+            MatrixRow(
+                .get, route + "/{tokenId}", .api, targets: userTargets, { c in .get("\(path(c))/\(c.tokenID)") },
+                expect: { k, t in
+                    api(k, write: false, mayManageTokens(k, t), .ok)
+                }),
         ]
     }
 
@@ -220,32 +277,46 @@ struct AuthorizationMatrixTests {
         ("/api/1.0/{workspace}/users/{id}/tokens", { c in "/api/1.0/workflow/users/\(c.uid)/tokens" }),
     ]
 
-    static let apiWriteRows: [MatrixRow] = [
-        MatrixRow(.post, "/api/1.0/users", .api, { c in
-            .json(.post, "/api/1.0/users", ["username": "new\(c.n)", "firstname": "N", "lastname": "U", "email": "n\(c.n)@example.com", "password": "new-password-1"])
-        }, expect: { k, _ in api(k, write: true, k.has(.createUsers), .created) }),
-        // README: one's own profile, edit-users for others, only a super admin for a super admin.
-        MatrixRow(.put, "/api/1.0/users/{id}", .api, targets: userTargets, { c in .json(.put, "/api/1.0/users/\(c.userID)", ["firstname": "Changed"]) },
-                  expect: { k, t in api(k, write: true, onUser(k, t, .editUsers, own: true), .ok) }),
-        // delete-users (a super admin only by a super admin); oneself never (422 once the permission is there).
-        MatrixRow(.delete, "/api/1.0/users/{id}", .api, targets: userTargets, { c in MatrixRequest(method: .delete, uri: "/api/1.0/users/\(c.userID)") },
-                  expect: { k, t in api(k, write: true, onUser(k, t, .deleteUsers, own: false), t == .itself ? .unprocessable : .noContent) }),
-        MatrixRow(.post, "/oauth/clients", .api, { c in .json(.post, "/oauth/clients", ["name": "api \(c.n)", "types": ["password_client"]]) }, expect: { k, _ in
-            api(k, write: true, k.has(.createAuthClients) || k == .owner, .created)
-        }),
-        MatrixRow(.put, "/oauth/clients/{id}", .api, targets: clientTargets, { c in .json(.put, "/oauth/clients/\(c.clientID)", ["name": "renamed \(c.n)"]) },
-                  expect: { k, t in api(k, write: true, onClient(k, t, .editAuthClients), .ok) }),
-        MatrixRow(.delete, "/oauth/clients/{id}", .api, targets: clientTargets, { c in MatrixRequest(method: .delete, uri: "/oauth/clients/\(c.clientID)") },
-                  expect: { k, t in api(k, write: true, onClient(k, t, .deleteAuthClients), .noContent) }),
-    ] + tokenAPIPrefixes.flatMap(tokenWrites)
+    static let apiWriteRows: [MatrixRow] =
+        [
+            MatrixRow(
+                .post, "/api/1.0/users", .api,
+                { c in
+                    .json(
+                        .post, "/api/1.0/users",
+                        ["username": "new\(c.n)", "firstname": "N", "lastname": "U", "email": "n\(c.n)@example.com", "password": "new-password-1"])
+                }, expect: { k, _ in api(k, write: true, k.has(.createUsers), .created) }),
+            // README: one's own profile, edit-users for others, only a super admin for a super admin.
+            MatrixRow(
+                .put, "/api/1.0/users/{id}", .api, targets: userTargets, { c in .json(.put, "/api/1.0/users/\(c.userID)", ["firstname": "Changed"]) },
+                expect: { k, t in api(k, write: true, onUser(k, t, .editUsers, own: true), .ok) }),
+            // delete-users (a super admin only by a super admin); oneself never (422 once the permission is there).
+            MatrixRow(
+                .delete, "/api/1.0/users/{id}", .api, targets: userTargets, { c in MatrixRequest(method: .delete, uri: "/api/1.0/users/\(c.userID)") },
+                expect: { k, t in api(k, write: true, onUser(k, t, .deleteUsers, own: false), t == .itself ? .unprocessable : .noContent) }),
+            MatrixRow(
+                .post, "/oauth/clients", .api, { c in .json(.post, "/oauth/clients", ["name": "api \(c.n)", "types": ["password_client"]]) },
+                expect: { k, _ in
+                    api(k, write: true, k.has(.createAuthClients) || k == .owner, .created)
+                }),
+            MatrixRow(
+                .put, "/oauth/clients/{id}", .api, targets: clientTargets, { c in .json(.put, "/oauth/clients/\(c.clientID)", ["name": "renamed \(c.n)"]) },
+                expect: { k, t in api(k, write: true, onClient(k, t, .editAuthClients), .ok) }),
+            MatrixRow(
+                .delete, "/oauth/clients/{id}", .api, targets: clientTargets, { c in MatrixRequest(method: .delete, uri: "/oauth/clients/\(c.clientID)") },
+                expect: { k, t in api(k, write: true, onClient(k, t, .deleteAuthClients), .noContent) }),
+        ] + tokenAPIPrefixes.flatMap(tokenWrites)
 
     static func tokenWrites(_ route: String, _ path: @escaping @Sendable (CellContext) -> String) -> [MatrixRow] {
         [
             // Within the minting token's own scope and life (a personal token of `*` for 90 days asks for less).
-            MatrixRow(.post, route, .api, targets: userTargets, { c in .json(.post, path(c), ["name": "api \(c.n)", "scopes": ["view_processes"], "expires_in": 30]) },
-                      expect: { k, t in api(k, write: true, mayMint(k, t), .created) }),
-            MatrixRow(.delete, route + "/{tokenId}", .api, targets: userTargets, { c in MatrixRequest(method: .delete, uri: "\(path(c))/\(c.tokenID)") },
-                      expect: { k, t in api(k, write: true, mayManageTokens(k, t), .noContent) }),
+            MatrixRow(
+                .post, route, .api, targets: userTargets,
+                { c in .json(.post, path(c), ["name": "api \(c.n)", "scopes": ["view_processes"], "expires_in": 30]) },
+                expect: { k, t in api(k, write: true, mayMint(k, t), .created) }),
+            MatrixRow(
+                .delete, route + "/{tokenId}", .api, targets: userTargets, { c in MatrixRequest(method: .delete, uri: "\(path(c))/\(c.tokenID)") },
+                expect: { k, t in api(k, write: true, mayManageTokens(k, t), .noContent) }),
         ]
     }
 
@@ -254,8 +325,9 @@ struct AuthorizationMatrixTests {
     /// Not routes: under /api/ an unknown method on a known path is 405 and an unknown path 404, for everyone.
     static let noRouteRows: [MatrixRow] = [
         MatrixRow(.patch, nil, .api, { _ in MatrixRequest(method: .patch, uri: "/api/1.0/users") }, expect: { _, _ in .status(405) }),
-        MatrixRow(.patch, nil, .api, targets: [.otherUser], { c in MatrixRequest(method: .patch, uri: "/api/1.0/users/\(c.userID)/tokens") },
-                  expect: { _, _ in .status(405) }),
+        MatrixRow(
+            .patch, nil, .api, targets: [.otherUser], { c in MatrixRequest(method: .patch, uri: "/api/1.0/users/\(c.userID)/tokens") },
+            expect: { _, _ in .status(405) }),
         MatrixRow(.get, nil, .api, { _ in .get("/api/1.0/nothing/here") }, expect: { _, _ in .notFound }),
     ]
 

@@ -30,7 +30,8 @@ final class Browser: Sendable {
             let pair = header.split(separator: ";")[0].split(separator: "=", maxSplits: 1)
             guard pair.count == 2 else { continue }
             let name = String(pair[0]).trimmingCharacters(in: .whitespaces)
-            let expired = header.contains("Max-Age=0") || header.lowercased().contains("expires=thu, 01 jan 1970")
+            let expired =
+                header.contains("Max-Age=0") || header.lowercased().contains("expires=thu, 01 jan 1970")
                 || Self.expiresInPast(header)
             setCookie(name, expired ? nil : String(pair[1]))
         }
@@ -90,8 +91,9 @@ enum HTML {
 
     static func formAction(_ page: String) -> String? {
         let html = mainForm(page)
-        guard let match = try! NSRegularExpression(pattern: #"<form method="post" action="([^"]+)""#)
-            .firstMatch(in: html, range: NSRange(html.startIndex..., in: html))
+        guard
+            let match = try! NSRegularExpression(pattern: #"<form method="post" action="([^"]+)""#)
+                .firstMatch(in: html, range: NSRange(html.startIndex..., in: html))
         else { return nil }
         return unescape(String(html[Range(match.range(at: 1), in: html)!]))
     }

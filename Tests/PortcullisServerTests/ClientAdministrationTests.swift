@@ -83,13 +83,23 @@ struct ClientsAPITests {
                 (["types": ["password_client"]], "name", "The name field is required."),
                 (["name": String(repeating: "n", count: 256), "types": ["password_client"]], "name", "The name may not be greater than 255 characters."),
                 (["name": "No grants", "types": []], "grants", "Select at least one grant type."),
-                (["name": "No redirect", "types": ["authorization_code_grant"]], "redirect",
-                 "A redirect URL is required for the authorization code and implicit grants."),
-                (["name": "Bad redirect", "types": ["authorization_code_grant"], "redirect": "http://evil.example/cb"], "redirect",
-                 "http://evil.example/cb must use https, or http on the loopback address 127.0.0.1 or [::1]."),
-                (["name": "Fragment", "types": ["implicit"], "redirect": "https://a.example/cb#x"], "redirect", "https://a.example/cb#x must not contain a fragment (#)."),
+                (
+                    ["name": "No redirect", "types": ["authorization_code_grant"]], "redirect",
+                    "A redirect URL is required for the authorization code and implicit grants."
+                ),
+                (
+                    ["name": "Bad redirect", "types": ["authorization_code_grant"], "redirect": "http://evil.example/cb"], "redirect",
+                    "http://evil.example/cb must use https, or http on the loopback address 127.0.0.1 or [::1]."
+                ),
+                (
+                    ["name": "Fragment", "types": ["implicit"], "redirect": "https://a.example/cb#x"], "redirect",
+                    "https://a.example/cb#x must not contain a fragment (#)."
+                ),
                 (["name": "Website", "types": ["password_client"], "website": "ftp://x"], "website", "The website must be a valid http or https URL."),
-                (["name": "Bogus", "types": ["telepathy"]], "types", "Unknown grant types: telepathy. Use authorization_code_grant, password_client, personal_access_client, client_credentials or implicit."),
+                (
+                    ["name": "Bogus", "types": ["telepathy"]], "types",
+                    "Unknown grant types: telepathy. Use authorization_code_grant, password_client, personal_access_client, client_credentials or implicit."
+                ),
             ]
             for (body, field, message) in cases {
                 let response = try await Self.send(client, .post, "/oauth/clients", token: root, body)
@@ -112,24 +122,28 @@ struct ClientsAPITests {
             // A client someone else owns, and (for the pm3 owner) one of its own.
             let others = try await Self.send(client, .post, "/oauth/clients", token: root, ["name": "Others'", "types": ["password_client"]]).json()
             let othersID = others["id"] as! String
-            let may: Set<String> = switch role {
-            case "nobody": []
-            case "viewer": ["list", "get"]
-            case "creator": ["list", "get", "create"]
-            case "editor": ["list", "get", "update"]
-            case "deleter": ["list", "get", "delete"]
-            case "pm3owner": ["create"]
-            default: ["list", "get", "create", "update", "delete"]
-            }
+            let may: Set<String> =
+                switch role {
+                case "nobody": []
+                case "viewer": ["list", "get"]
+                case "creator": ["list", "get", "create"]
+                case "editor": ["list", "get", "update"]
+                case "deleter": ["list", "get", "delete"]
+                case "pm3owner": ["create"]
+                default: ["list", "get", "create", "update", "delete"]
+                }
             func expect(_ action: String, _ response: TestResponse, success: HTTPResponse.Status, sourceLocation: SourceLocation = #_sourceLocation) {
-                #expect(response.status == (may.contains(action) ? success : .forbidden), "\(role) \(action): \(response.status) \(response.text)",
-                        sourceLocation: sourceLocation)
+                #expect(
+                    response.status == (may.contains(action) ? success : .forbidden), "\(role) \(action): \(response.status) \(response.text)",
+                    sourceLocation: sourceLocation)
             }
             let list = try await Self.send(client, .get, "/oauth/clients", token: token)
             if role == "pm3owner" { #expect(list.status == .ok) } else { expect("list", list, success: .ok) }
             expect("get", try await Self.send(client, .get, "/oauth/clients/\(othersID)", token: token), success: .ok)
             expect("update", try await Self.send(client, .put, "/oauth/clients/\(othersID)", token: token, ["description": "changed"]), success: .ok)
-            expect("create", try await Self.send(client, .post, "/oauth/clients", token: token, ["name": "By \(role)", "types": ["password_client"]]), success: .created)
+            expect(
+                "create", try await Self.send(client, .post, "/oauth/clients", token: token, ["name": "By \(role)", "types": ["password_client"]]),
+                success: .created)
             expect("delete", try await Self.send(client, .delete, "/oauth/clients/\(othersID)", token: token), success: .noContent)
 
             if role == "pm3owner" {
@@ -149,11 +163,14 @@ struct ClientsAPITests {
         try await withServer { server, client in
             let admins = try await ClientAdmins.make(server, client)
             let root = admins.tokens["root"]!
-            let created = try await Self.send(client, .post, "/oauth/clients", token: root, ["name": "Doomed", "types": ["password_client", "client_credentials"]]).json()
+            let created = try await Self.send(
+                client, .post, "/oauth/clients", token: root, ["name": "Doomed", "types": ["password_client", "client_credentials"]]
+            ).json()
             let id = created["id"] as! String
             let secret = created["secret"] as! String
             let login = try await client.postForm(
-                "/oauth/token", [("grant_type", "password"), ("username", "alice"), ("password", TestServer.alicePassword)], headers: basic(id, secret)).json()
+                "/oauth/token", [("grant_type", "password"), ("username", "alice"), ("password", TestServer.alicePassword)], headers: basic(id, secret)
+            ).json()
             let machine = try await client.postForm("/oauth/token", [("grant_type", "client_credentials")], headers: basic(id, secret)).string("access_token")!
             #expect(try await client.get("/api/1.0/users/me", token: login["access_token"] as? String).status == .ok)
             // A resource server allowed to introspect other clients' tokens (else every answer is active:false anyway).
@@ -231,25 +248,36 @@ struct ClientPagesTests {
             #expect(try await server.portcullis.store.countForTests("SELECT COUNT(*) AS n FROM sessions WHERE value LIKE '%pcl_cs_%'") == 0)
             // Seed 001's request with the new client.
             let token = try await client.postJSON(
-                "/oauth/token", ["client_id": clientID, "username": "admin", "password": TestServer.adminPassword, "client_secret": secret, "grant_type": "password"])
+                "/oauth/token",
+                ["client_id": clientID, "username": "admin", "password": TestServer.adminPassword, "client_secret": secret, "grant_type": "password"])
             #expect(token.status == .ok)
 
             let edit = try await admin.get("/admin/auth-clients/\(clientID)/edit")
-            let saved = try await admin.post("/admin/auth-clients/\(clientID)", Self.form([
-                ("name", "Renamed"), ("grant_password", "on"), ("grant_authorization_code", "on"), ("redirect", "https://app.example.com/cb"),
-            ], page: edit))
+            let saved = try await admin.post(
+                "/admin/auth-clients/\(clientID)",
+                Self.form(
+                    [
+                        ("name", "Renamed"), ("grant_password", "on"), ("grant_authorization_code", "on"), ("redirect", "https://app.example.com/cb"),
+                    ], page: edit))
             #expect(saved.status == .seeOther && saved.headers[.location] == "/admin/auth-clients")
-            #expect(try await server.portcullis.store.clients.client(clientID: clientID, workspaceID: server.workspace.id)?.redirectURIs == ["https://app.example.com/cb"])
+            #expect(
+                try await server.portcullis.store.clients.client(clientID: clientID, workspaceID: server.workspace.id)?.redirectURIs == [
+                    "https://app.example.com/cb"
+                ])
 
             let listPage = try await admin.get("/admin/auth-clients")
             let regenerateForm = try #require(listPage.text.range(of: "/regenerate"), "\(listPage.status) \(listPage.text)")
             let csrf = try #require(HTML.hiddenFields(String(listPage.text[regenerateForm.lowerBound...])).first).1
             let regenerated = try await admin.post("/admin/auth-clients/\(clientID)/regenerate", [("csrf", csrf)])
             let newSecretPage = try await admin.get(regenerated.headers[.location]!)
-            let newSecret = try #require(newSecretPage.text.range(of: #"pcl_cs_[A-Za-z0-9_-]{43}"#, options: .regularExpression).map { String(newSecretPage.text[$0]) })
+            let newSecret = try #require(
+                newSecretPage.text.range(of: #"pcl_cs_[A-Za-z0-9_-]{43}"#, options: .regularExpression).map { String(newSecretPage.text[$0]) })
             #expect(newSecret != secret)
-            #expect(try await client.postForm("/oauth/token", [("grant_type", "password"), ("username", "alice"), ("password", TestServer.alicePassword)],
-                                               headers: basic(clientID, secret)).status == .unauthorized)
+            #expect(
+                try await client.postForm(
+                    "/oauth/token", [("grant_type", "password"), ("username", "alice"), ("password", TestServer.alicePassword)],
+                    headers: basic(clientID, secret)
+                ).status == .unauthorized)
 
             let confirm = try await admin.get("/admin/auth-clients/\(clientID)/delete")
             #expect(confirm.text.contains("Delete <strong>Renamed</strong>?"))
@@ -265,7 +293,8 @@ struct ClientPagesTests {
             let admin = try await Self.signedIn(client, "admin", TestServer.adminPassword)
             let before = try await server.portcullis.store.clients.clients(workspaceID: server.workspace.id).count
             let form = try await admin.get("/admin/auth-clients/new")
-            let response = try await admin.post("/admin/auth-clients", Self.form([("name", ""), ("grant_authorization_code", "on"), ("website", "nope")], page: form))
+            let response = try await admin.post(
+                "/admin/auth-clients", Self.form([("name", ""), ("grant_authorization_code", "on"), ("website", "nope")], page: form))
             #expect(response.status == .unprocessableContent)
             #expect(response.text.contains(#"<p class="field-error" id="name-error">The name field is required.</p>"#))
             #expect(response.text.contains(#"<p class="field-error" id="website-error">The website must be a valid http or https URL.</p>"#))
@@ -281,8 +310,10 @@ struct ClientPagesTests {
             let browser = try await Self.signedIn(client, "alice", TestServer.alicePassword)
             #expect(!(try await browser.get("/").text.contains("Auth Clients")))
             let id = server.clientID
-            for path in ["/admin/auth-clients", "/admin/auth-clients/new", "/admin/auth-clients/\(id)/edit", "/admin/auth-clients/\(id)/delete",
-                         "/sysworkflow/en/neoclassic/oauth2/applications"] {
+            for path in [
+                "/admin/auth-clients", "/admin/auth-clients/new", "/admin/auth-clients/\(id)/edit", "/admin/auth-clients/\(id)/delete",
+                "/sysworkflow/en/neoclassic/oauth2/applications",
+            ] {
                 #expect(try await browser.get(path).status == .forbidden, "\(path)")
             }
             let csrf = HTML.hiddenFields(try await browser.get("/").text).first { $0.0 == "csrf" }!.1

@@ -1,11 +1,11 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import PortcullisStore
 import Testing
 
 @testable import PortcullisCore
 @testable import PortcullisServer
-import PortcullisStore
 
 @Suite("Discovery and signing keys")
 struct DiscoveryTests {
@@ -139,10 +139,12 @@ struct ConfigurationTests {
         #expect(issuer.resolvedIssuer == "https://auth.example.com")
     }
 
-    @Test("Bad values are refused with a message that names the setting", arguments: [
-        ("port", "80000"), ("bcrypt-cost", "3"), ("signing-alg", "HS256"), ("access-token-ttl", "soon"),
-        ("code-ttl", "900"), ("issuer", "ftp://x"), ("database-url", "mysql://x"), ("log-level", "loud"),
-    ])
+    @Test(
+        "Bad values are refused with a message that names the setting",
+        arguments: [
+            ("port", "80000"), ("bcrypt-cost", "3"), ("signing-alg", "HS256"), ("access-token-ttl", "soon"),
+            ("code-ttl", "900"), ("issuer", "ftp://x"), ("database-url", "mysql://x"), ("log-level", "loud"),
+        ])
     func badValues(_ flag: String, _ value: String) {
         #expect {
             try Configuration.resolve(flags: [flag: value], environment: [:])

@@ -20,7 +20,9 @@ struct DocumentationTests {
             #expect(row != nil, "no README row for \(setting.environment)")
             guard let row else { continue }
             #expect(row.hasPrefix(setting.flag.map { "| `--\($0)` |" } ?? "| — |"), "\(row)")
-            #expect(row.replacingOccurrences(of: "`", with: "").contains(setting.defaultValue), "\(setting.environment): default \(setting.defaultValue) not in \(row)")
+            #expect(
+                row.replacingOccurrences(of: "`", with: "").contains(setting.defaultValue),
+                "\(setting.environment): default \(setting.defaultValue) not in \(row)")
         }
     }
 
@@ -63,7 +65,10 @@ struct OpenAPIRouteTests {
         var inPaths = false
         var current: String?
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line == "paths:" { inPaths = true; continue }
+            if line == "paths:" {
+                inPaths = true
+                continue
+            }
             if inPaths && !line.isEmpty && !line.hasPrefix(" ") { break }
             guard inPaths else { continue }
             if line.hasPrefix("  /") && line.hasSuffix(":") && !line.hasPrefix("   ") {

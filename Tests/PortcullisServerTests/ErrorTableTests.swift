@@ -78,8 +78,10 @@ struct ErrorTableTests {
             for (username, password) in [("alice", "wrong-password"), ("nobody", TestServer.alicePassword)] {
                 let response = try await client.postForm(
                     path.rawValue,
-                    [("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
-                     ("username", username), ("password", password)])
+                    [
+                        ("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
+                        ("username", username), ("password", password),
+                    ])
                 try Self.expectError(
                     response, path: path, status: .badRequest, error: "invalid_grant", description: "Invalid username and password combination")
             }
@@ -103,8 +105,10 @@ struct ErrorTableTests {
         try await withServer { server, client in
             let response = try await client.postForm(
                 path.rawValue,
-                [("grant_type", "client_credentials"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
-                 ("scope", "* admin")])
+                [
+                    ("grant_type", "client_credentials"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
+                    ("scope", "* admin"),
+                ])
             try Self.expectError(response, path: path, status: .badRequest, error: "invalid_scope", description: "An unsupported scope was requested")
         }
     }

@@ -1,7 +1,7 @@
 import HTTPTypes
+import HummingbirdTesting
 import NIOCore
 import PortcullisCore
-import HummingbirdTesting
 import Testing
 
 @testable import PortcullisServer
@@ -19,8 +19,9 @@ struct HeadRequestTests {
                 #expect(get.status == .ok && head.status == .ok, "\(path): GET \(get.status), HEAD \(head.status)")
                 #expect(head.body.readableBytes == 0, "\(path): HEAD carries no content")
                 // RFC 9110 §8.6: if HEAD names a length, it is GET's.
-                #expect(head.headers[.contentLength] == nil || head.headers[.contentLength] == String(get.body.readableBytes),
-                        "\(path): HEAD says \(head.headers[.contentLength] ?? "-"), GET sent \(get.body.readableBytes)")
+                #expect(
+                    head.headers[.contentLength] == nil || head.headers[.contentLength] == String(get.body.readableBytes),
+                    "\(path): HEAD says \(head.headers[.contentLength] ?? "-"), GET sent \(get.body.readableBytes)")
                 let anonymous = try await client.execute(uri: path, method: .head)
                 #expect(anonymous.status == .unauthorized, "\(path): HEAD is checked like GET")
             }

@@ -19,8 +19,9 @@ struct IntrospectionAccessTests {
         return try response.json()
     }
 
-    @Test("Access and refresh tokens: another client gets active:false; one with the switch and the issued-to client get the description",
-          arguments: ["/oauth/introspect", "/workflow/oauth2/introspect"])
+    @Test(
+        "Access and refresh tokens: another client gets active:false; one with the switch and the issued-to client get the description",
+        arguments: ["/oauth/introspect", "/workflow/oauth2/introspect"])
     func whoLearns(_ path: String) async throws {
         try await withServer { server, client in
             let resourceServer = try await server.portcullis.registerClient(
@@ -43,7 +44,8 @@ struct IntrospectionAccessTests {
                 }
             }
             // The other client's own token is its own business: it learns about that one.
-            let machine = try await client.postForm("/oauth/token", [("grant_type", "client_credentials")], headers: basic(other.client.clientID, other.secret!))
+            let machine = try await client.postForm(
+                "/oauth/token", [("grant_type", "client_credentials")], headers: basic(other.client.clientID, other.secret!))
             let own = try await Self.introspect(client, try #require(try machine.string("access_token")), as: other, path: path)
             #expect(own["active"] as? Bool == true && own["client_id"] as? String == other.client.clientID)
             // The switch reaches no further than its workspace: another workspace's token stays inactive.

@@ -79,8 +79,9 @@ struct PersonalTokenTests {
             let path = "/api/1.0/workflow/users/\(server.alice.uid)/tokens"
             let created = try await Self.create(client, path, token: login, ["name": "pm3 script", "scopes": ["*"]])
             #expect(created.status == .created, "\(created.text)")
-            #expect(try await client.get("/api/1.0/workflow/users", token: try created.json()["accessToken"] as? String).status == .forbidden,
-                    "the token is good; Alice lacks view-users")
+            #expect(
+                try await client.get("/api/1.0/workflow/users", token: try created.json()["accessToken"] as? String).status == .forbidden,
+                "the token is good; Alice lacks view-users")
             #expect(try await client.get(path, token: login).status == .ok)
         }
     }
@@ -120,8 +121,10 @@ struct PersonalTokenTests {
             #expect(try await client.get(adminPath, token: admin).status == .ok, "a super admin manages their own")
             #expect(try await client.get("/api/1.0/users/999999/tokens", token: bobPAT).status == .forbidden)
             #expect(try await client.get("/api/1.0/users/999999/tokens", token: admin).status == .notFound)
-            let machine = try await client.postForm("/oauth/token", [("grant_type", "client_credentials")], headers: basic(server.clientID, server.clientSecret))
-                .string("access_token")!
+            let machine = try await client.postForm(
+                "/oauth/token", [("grant_type", "client_credentials")], headers: basic(server.clientID, server.clientSecret)
+            )
+            .string("access_token")!
             #expect(try await client.get(alicePath, token: machine).status == .forbidden)
             #expect(try await Self.create(client, alicePath, token: machine, ["name": "m", "scopes": ["*"]]).status == .forbidden)
         }
@@ -147,9 +150,10 @@ struct PersonalTokenTests {
             let browser = Browser(client)
             _ = try await signIn(browser)
             let page = try await browser.get("/profile/tokens")
-            let csrf = try #require(page.text.range(of: #"name="csrf-token" content="[^"]+""#, options: .regularExpression).map {
-                String(page.text[$0].dropFirst(#"name="csrf-token" content=""#.count).dropLast())
-            })
+            let csrf = try #require(
+                page.text.range(of: #"name="csrf-token" content="[^"]+""#, options: .regularExpression).map {
+                    String(page.text[$0].dropFirst(#"name="csrf-token" content=""#.count).dropLast())
+                })
             let viaSession = try await browser.request(
                 .post, path, headers: [.contentType: "application/json", .csrfToken: csrf, .accept: "application/json"],
                 body: #"{"name": "from the page", "scopes": ["view_processes"]}"#)

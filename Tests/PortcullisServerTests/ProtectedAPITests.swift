@@ -136,9 +136,11 @@ struct ScopePermissionTests {
             uri: path, method: .put, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"], body: Body.json(body))
     }
 
-    @Test("Scope matrix: * and edit_processes read and write; view_processes only reads", arguments: [
-        ("*", true), ("edit_processes", true), ("view_processes", false), ("view_process", false),
-    ])
+    @Test(
+        "Scope matrix: * and edit_processes read and write; view_processes only reads",
+        arguments: [
+            ("*", true), ("edit_processes", true), ("view_processes", false), ("view_process", false),
+        ])
     func scopeMatrix(_ scope: String, _ mayWrite: Bool) async throws {
         try await withServer { server, client in
             let token = try await server.accessToken(client, scope: scope)
@@ -219,8 +221,9 @@ struct UsersAPITests {
             let ws = server.workspace
             for index in 1...23 {
                 _ = try await server.portcullis.store.users.createUser(
-                    NewUser(workspaceID: ws.id, username: String(format: "user%02d", index), email: "u\(index)@\(index % 2 == 0 ? "even" : "odd").example",
-                            firstName: "First\(index)", lastName: "Last", passwordHash: "x"), now: Int64(index))
+                    NewUser(
+                        workspaceID: ws.id, username: String(format: "user%02d", index), email: "u\(index)@\(index % 2 == 0 ? "even" : "odd").example",
+                        firstName: "First\(index)", lastName: "Last", passwordHash: "x"), now: Int64(index))
             }
             let token = try await server.accessToken(client, username: "admin", password: TestServer.adminPassword)
             func list(_ query: String) async throws -> [String: Any] {
@@ -296,7 +299,9 @@ struct UsersAPITests {
             // The new user can sign in.
             #expect(try await server.login(client, username: "carol", password: "carol-pass-1")["access_token"] != nil)
             // Created INACTIVE: shown so, and unable to sign in.
-            let dave: [String: Any] = ["username": "dave", "email": "dave@example.com", "firstname": "Dave", "lastname": "D", "password": "dave-pass-1", "status": "INACTIVE"]
+            let dave: [String: Any] = [
+                "username": "dave", "email": "dave@example.com", "firstname": "Dave", "lastname": "D", "password": "dave-pass-1", "status": "INACTIVE",
+            ]
             let inactive = try await client.postJSON("/api/1.0/users", dave, headers: bearer(token))
             #expect(inactive.status == .created, "\(inactive.text)")
             #expect(try inactive.string("status") == "INACTIVE")
@@ -330,8 +335,8 @@ struct UsersAPITests {
             #expect(delete.status == .noContent)
             #expect(try await client.get("/api/1.0/users/me", token: fresh).status == .unauthorized)
             #expect(try await client.get("/api/1.0/users/\(server.alice.id)", token: admin).status == .notFound)
-            let self_ = try await client.execute(uri: "/api/1.0/users/1", method: .delete, headers: bearer(admin))
-            #expect(self_.status == .unprocessableContent)
+            let ownDeletion = try await client.execute(uri: "/api/1.0/users/1", method: .delete, headers: bearer(admin))
+            #expect(ownDeletion.status == .unprocessableContent)
         }
     }
 

@@ -82,7 +82,9 @@ struct RaceTests {
         }
     }
 
-    @Test("One authorization code presented 50 times at once, in several rounds: never two winners, all answered, the rest invalid_grant, and a winner's tokens are revoked")
+    @Test(
+        "One authorization code presented 50 times at once, in several rounds: never two winners, all answered, the rest invalid_grant, and a winner's tokens are revoked"
+    )
     func authorizationCode() async throws {
         try await Self.withLiveServer { server, client, port in
             let clients = try await WebClients.register(server)

@@ -129,8 +129,10 @@ struct RevocationIntrospectionTests {
 
             let publicLogin = try await client.postForm(
                 "/oauth/token",
-                [("grant_type", "password"), ("client_id", server.publicClient.client.clientID), ("username", "alice"),
-                 ("password", TestServer.alicePassword)]
+                [
+                    ("grant_type", "password"), ("client_id", server.publicClient.client.clientID), ("username", "alice"),
+                    ("password", TestServer.alicePassword),
+                ]
             ).json()
             let revoke = try await client.postForm(
                 "/oauth/revoke", [("token", publicLogin["access_token"] as! String), ("client_id", server.publicClient.client.clientID)])

@@ -13,7 +13,8 @@ struct SecurityReviewTests {
     @Test("A PM_REST_API_APPLICATIONS owner cannot let a client skip consent (that would take tokens for any signed-in user)")
     func ownerCannotSkipConsent() async throws {
         try await withServer { server, client in
-            _ = try await server.portcullis.createUser(username: "mallory", password: "mallory-password", permissions: [.restAPIApplications], in: server.workspace)
+            _ = try await server.portcullis.createUser(
+                username: "mallory", password: "mallory-password", permissions: [.restAPIApplications], in: server.workspace)
             let token = try await server.accessToken(client, username: "mallory", password: "mallory-password")
             let evil: [String: Any] = ["name": "evil", "redirect": "https://attacker.example/cb", "types": ["authorization_code_grant"], "skip_consent": true]
             let refused = try await client.postJSON("/oauth/clients", evil, headers: bearer(token))
@@ -74,7 +75,10 @@ struct SecurityReviewTests {
             }
             let bare = try await put(["password": "takenover1", "username": "victim2"])
             #expect(bare.status == .unprocessableContent)
-            #expect((try bare.json()["errors"] as? [String: [String]])?["current_password"] == ["The current password is required to change your password or username."])
+            #expect(
+                (try bare.json()["errors"] as? [String: [String]])?["current_password"] == [
+                    "The current password is required to change your password or username."
+                ])
             let wrong = try await put(["password": "takenover1", "current_password": "guess"])
             #expect((try wrong.json()["errors"] as? [String: [String]])?["current_password"] == ["The current password is incorrect."])
             #expect(try await put(["firstname": "Alicia"]).status == .ok, "other fields need no password")
@@ -83,9 +87,12 @@ struct SecurityReviewTests {
         }
     }
 
-    @Test("Huge numbers are refused, never trapped on", arguments: [
-        "/api/1.0/users?page=9223372036854775807", "/api/1.0/users?per_page=9223372036854775807&page=2", "/api/1.0/workflow/users?start=9223372036854775807",
-    ])
+    @Test(
+        "Huge numbers are refused, never trapped on",
+        arguments: [
+            "/api/1.0/users?page=9223372036854775807", "/api/1.0/users?per_page=9223372036854775807&page=2",
+            "/api/1.0/workflow/users?start=9223372036854775807",
+        ])
     func noOverflow(_ path: String) async throws {
         try await withServer { server, client in
             let token = try await server.accessToken(client, username: "admin", password: TestServer.adminPassword)

@@ -49,8 +49,10 @@ struct SecurityTests {
             secrets.append(server.clientSecret)
             let login = try await client.postForm(
                 "/oauth/token",
-                [("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
-                 ("username", "alice"), ("password", TestServer.alicePassword)])
+                [
+                    ("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
+                    ("username", "alice"), ("password", TestServer.alicePassword),
+                ])
             let refresh = try #require(try login.string("refresh_token"))
             secrets += [try #require(try login.string("access_token")), refresh, OpaqueSecret.hash(refresh)]
             let rotated = try await client.postForm(
@@ -63,10 +65,14 @@ struct SecurityTests {
                 [("grant_type", "refresh_token"), ("client_id", server.clientID), ("client_secret", server.clientSecret), ("refresh_token", refresh)])
             _ = try await client.postForm(
                 "/oauth/token",
-                [("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret + "x"),
-                 ("username", "alice"), ("password", "wrong-\(TestServer.alicePassword)")])
+                [
+                    ("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret + "x"),
+                    ("username", "alice"), ("password", "wrong-\(TestServer.alicePassword)"),
+                ])
             _ = try await client.postForm("/oauth/token", [("grant_type", "client_credentials")], headers: basic(server.clientID, server.clientSecret))
-            _ = try await client.execute(uri: "/oauth/token", method: .post, headers: [.contentType: "application/json"], body: .init(string: "{\"password\": \"\(TestServer.alicePassword)\""))
+            _ = try await client.execute(
+                uri: "/oauth/token", method: .post, headers: [.contentType: "application/json"],
+                body: .init(string: "{\"password\": \"\(TestServer.alicePassword)\""))
         }
         let lines = log.all
         #expect(!lines.isEmpty, "the capture saw nothing, so it proves nothing")
@@ -95,9 +101,12 @@ struct SecurityTests {
             secrets.append(session)
             let verifier = Base64URL.encode(SecureRandom.bytes(40))
             secrets.append(verifier)
-            let consent = try await browser.get(authorizeURL(clients.web.client.clientID, [
-                ("code_challenge", PKCE.challenge(for: verifier)), ("code_challenge_method", "S256"),
-            ]))
+            let consent = try await browser.get(
+                authorizeURL(
+                    clients.web.client.clientID,
+                    [
+                        ("code_challenge", PKCE.challenge(for: verifier)), ("code_challenge_method", "S256"),
+                    ]))
             let hidden = HTML.hiddenFields(consent.text)
             // The consent form's one-time nonce and the device cookie sign-in left are secrets too.
             secrets += hidden.filter { $0.0 == "csrf" || $0.0 == "consent" }.map(\.1)
@@ -109,9 +118,11 @@ struct SecurityTests {
             // A wrong verifier, then the right one, then a replay of the used code (which revokes, and logs a warning).
             _ = try await client.postForm(
                 "/oauth/token", [("grant_type", "authorization_code"), ("code", code), ("code_verifier", verifier + "x")], headers: webBasic)
-            let code2 = try await AuthorizationFlowTests.code(server, client, clients.web, extra: [
-                ("code_challenge", PKCE.challenge(for: verifier)), ("code_challenge_method", "S256"),
-            ])
+            let code2 = try await AuthorizationFlowTests.code(
+                server, client, clients.web,
+                extra: [
+                    ("code_challenge", PKCE.challenge(for: verifier)), ("code_challenge_method", "S256"),
+                ])
             secrets.append(code2)
             let issued = try await client.postForm(
                 "/oauth/token", [("grant_type", "authorization_code"), ("code", code2), ("code_verifier", verifier)], headers: webBasic)
@@ -156,14 +167,18 @@ struct SecurityTests {
         }
     }
 
-    @Test("Failed passwords are throttled per (username, address): with no address known (the in-process router), that pair is the username, and then even the right password waits, with Retry-After")
+    @Test(
+        "Failed passwords are throttled per (username, address): with no address known (the in-process router), that pair is the username, and then even the right password waits, with Retry-After"
+    )
     func throttling() async throws {
         try await withServer({ $0.throttle.perUsername = 3 }) { server, client in
             func attempt(_ password: String, username: String = "alice") async throws -> TestResponse {
                 try await client.postForm(
                     "/oauth/token",
-                    [("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
-                     ("username", username), ("password", password)])
+                    [
+                        ("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
+                        ("username", username), ("password", password),
+                    ])
             }
             for _ in 0..<3 { #expect(try await attempt("wrong").status == .badRequest) }
             let blocked = try await attempt(TestServer.alicePassword)
@@ -184,8 +199,9 @@ struct SecurityTests {
         let core = server.portcullis.authorizationServer
         func clientCredentials(_ secret: String, from address: String) async throws -> IssuedTokens {
             try await core.token(
-                TokenRequest(parameters: ["grant_type": "client_credentials"], basic: BasicCredentials(clientID: server.clientID, secret: secret),
-                             remoteAddress: address),
+                TokenRequest(
+                    parameters: ["grant_type": "client_credentials"], basic: BasicCredentials(clientID: server.clientID, secret: secret),
+                    remoteAddress: address),
                 in: server.workspace)
         }
         for _ in 0..<3 {
@@ -207,8 +223,9 @@ struct SecurityTests {
             _ = try await server.portcullis.signIn.signIn(username: "alice", password: TestServer.alicePassword, in: server.workspace, address: "192.0.2.8")
             Issue.record("the right password from a throttled address must wait")
         } catch OAuthError.throttled {}
-        #expect(try await server.portcullis.signIn.signIn(username: "alice", password: TestServer.alicePassword, in: server.workspace, address: "198.51.100.9").id
-            == server.alice.id)
+        #expect(
+            try await server.portcullis.signIn.signIn(username: "alice", password: TestServer.alicePassword, in: server.workspace, address: "198.51.100.9").id
+                == server.alice.id)
     }
 
     @Test("A public client id cannot be used to lock its client out (failures count per address, not per client)")
@@ -225,14 +242,19 @@ struct SecurityTests {
 
     @Test("Concurrent wrong passwords cannot slip past the limit: the attempt counts before the bcrypt work")
     func concurrentGuesses() async throws {
-        try await withServer({ $0.throttle.perUsername = 5; $0.bcryptCost = 8 }) { server, client in
+        try await withServer({
+            $0.throttle.perUsername = 5
+            $0.bcryptCost = 8
+        }) { server, client in
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for index in 0..<30 {
                     group.addTask {
                         try await client.postForm(
                             "/oauth/token",
-                            [("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
-                             ("username", "alice"), ("password", "guess-\(index)")]
+                            [
+                                ("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
+                                ("username", "alice"), ("password", "guess-\(index)"),
+                            ]
                         ).status
                     }
                 }
@@ -247,14 +269,20 @@ struct SecurityTests {
     func concurrentCorrectLogins() async throws {
         // A generous patience: the whole suite runs at once on two cores, and this checks the queue, not its bound
         // (AttemptLimiterTests checks that).
-        try await withServer({ $0.throttle.perUsername = 5; $0.throttle.perAddress = 8; $0.throttle.queuePatience = .seconds(120) }) { server, client in
+        try await withServer({
+            $0.throttle.perUsername = 5
+            $0.throttle.perAddress = 8
+            $0.throttle.queuePatience = .seconds(120)
+        }) { server, client in
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for _ in 0..<24 {
                     group.addTask {
                         try await client.postForm(
                             "/oauth/token",
-                            [("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
-                             ("username", "admin"), ("password", TestServer.adminPassword)]
+                            [
+                                ("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
+                                ("username", "admin"), ("password", TestServer.adminPassword),
+                            ]
                         ).status
                     }
                 }
@@ -265,8 +293,10 @@ struct SecurityTests {
             for _ in 0..<5 {
                 let wrong = try await client.postForm(
                     "/oauth/token",
-                    [("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
-                     ("username", "admin"), ("password", "wrong")])
+                    [
+                        ("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
+                        ("username", "admin"), ("password", "wrong"),
+                    ])
                 #expect(wrong.status == .badRequest)
             }
         }
@@ -277,8 +307,9 @@ struct SecurityTests {
         let trusted = [AddressRange("127.0.0.1")!, AddressRange("10.0.0.0/8")!]
         #expect(Portcullis.clientAddress(peer: "203.0.113.9", forwardedFor: ["1.2.3.4"], trusted: trusted) == "203.0.113.9")
         #expect(Portcullis.clientAddress(peer: "127.0.0.1", forwardedFor: ["198.51.100.7"], trusted: trusted) == "198.51.100.7")
-        #expect(Portcullis.clientAddress(peer: "127.0.0.1", forwardedFor: ["6.6.6.6, 198.51.100.7, 10.1.2.3"], trusted: trusted) == "198.51.100.7",
-                "a spoofed first hop is not believed")
+        #expect(
+            Portcullis.clientAddress(peer: "127.0.0.1", forwardedFor: ["6.6.6.6, 198.51.100.7, 10.1.2.3"], trusted: trusted) == "198.51.100.7",
+            "a spoofed first hop is not believed")
         #expect(Portcullis.clientAddress(peer: "127.0.0.1", forwardedFor: [], trusted: trusted) == "127.0.0.1")
         #expect(Portcullis.clientAddress(peer: "127.0.0.1", forwardedFor: ["not-an-ip"], trusted: trusted) == "127.0.0.1")
         #expect(Portcullis.clientAddress(peer: "2001:db8:1:2:3:4:5:6", forwardedFor: [], trusted: []) == "2001:0db8:0001:0002::/64")
@@ -303,8 +334,10 @@ struct SecurityTests {
         try await withServer { server, client in
             let login = try await client.postForm(
                 "/oauth/token",
-                [("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
-                 ("username", "alice"), ("password", TestServer.alicePassword)])
+                [
+                    ("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
+                    ("username", "alice"), ("password", TestServer.alicePassword),
+                ])
             let refresh = try #require(try login.string("refresh_token"))
             let database = try await server.everythingStored()
             for needle in [server.clientSecret, refresh, TestServer.alicePassword, "PRIVATE KEY"] {

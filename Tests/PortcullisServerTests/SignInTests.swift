@@ -9,10 +9,12 @@ import Testing
 
 @Suite("Signing in: the login page and sessions")
 struct SignInTests {
-    @Test("The return target must be a path on this server; anything else is dropped, never followed", arguments: [
-        "https://evil.example/steal", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", "http://portcullis.test@evil.example/",
-        "http://evil.example/oauth/authorize", "https://portcullis.test/x", "/\r\nSet-Cookie: x=y", "\u{1}/x",
-    ])
+    @Test(
+        "The return target must be a path on this server; anything else is dropped, never followed",
+        arguments: [
+            "https://evil.example/steal", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", "http://portcullis.test@evil.example/",
+            "http://evil.example/oauth/authorize", "https://portcullis.test/x", "/\r\nSet-Cookie: x=y", "\u{1}/x",
+        ])
     func openRedirects(_ target: String) async throws {
         try await withServer { _, client in
             let browser = Browser(client)
@@ -29,8 +31,9 @@ struct SignInTests {
     @Test("Safe return targets are followed: a path, or this server's own absolute URL (ProcessMaker 3's u)")
     func safeTargets() async throws {
         #expect(ReturnTargetPolicy.safePath("/oauth/authorize?a=1", issuer: "http://portcullis.test") == "/oauth/authorize?a=1")
-        #expect(ReturnTargetPolicy.safePath("http://portcullis.test/workflow/oauth2/authorize?x=1", issuer: "http://portcullis.test")
-            == "/workflow/oauth2/authorize?x=1")
+        #expect(
+            ReturnTargetPolicy.safePath("http://portcullis.test/workflow/oauth2/authorize?x=1", issuer: "http://portcullis.test")
+                == "/workflow/oauth2/authorize?x=1")
         #expect(ReturnTargetPolicy.safePath("http://portcullis.test:80/a", issuer: "http://portcullis.test") == "/a")
         #expect(ReturnTargetPolicy.safePath("http://portcullis.test:81/a", issuer: "http://portcullis.test") == nil)
     }
@@ -165,7 +168,9 @@ struct SignInTests {
         }
     }
 
-    @Test("Every page sends the security headers; the authorize endpoint sends no CORS headers", arguments: ["/", "/login", "/sysworkflow/en/neoclassic/login/login"])
+    @Test(
+        "Every page sends the security headers; the authorize endpoint sends no CORS headers",
+        arguments: ["/", "/login", "/sysworkflow/en/neoclassic/login/login"])
     func pageHeaders(_ path: String) async throws {
         try await withServer { server, client in
             let clients = try await WebClients.register(server)

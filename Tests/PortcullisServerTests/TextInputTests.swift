@@ -12,11 +12,13 @@ struct TextInputTests {
     static var fields: [String: Any] { ["email": "x@example.com", "firstname": "X", "lastname": "Y", "password": "look-alike-pw-1"] }
 
     /// Finding 6: `admin\0x` was created and shown as `admin`; finding 7: each look-alike was its own account.
-    @Test("Look-alikes of admin are refused or collide with it; admin\\0x is refused (findings 6, 7)", arguments: [
-        "admin\u{0}x", "admin\u{200D}", "\u{FF41}\u{FF44}\u{FF4D}\u{FF49}\u{FF4E}", "ADM\u{130}N", "\u{0430}dmin", "nimda\u{202E}", "ADMIN",
-        // The attacker's pass: a dotless i, a script a, small capitals (each was created beside admin).
-        "adm\u{131}n", "\u{251}dmin", "\u{1D00}\u{1D05}\u{1D0D}\u{26A}\u{274}",
-    ])
+    @Test(
+        "Look-alikes of admin are refused or collide with it; admin\\0x is refused (findings 6, 7)",
+        arguments: [
+            "admin\u{0}x", "admin\u{200D}", "\u{FF41}\u{FF44}\u{FF4D}\u{FF49}\u{FF4E}", "ADM\u{130}N", "\u{0430}dmin", "nimda\u{202E}", "ADMIN",
+            // The attacker's pass: a dotless i, a script a, small capitals (each was created beside admin).
+            "adm\u{131}n", "\u{251}dmin", "\u{1D00}\u{1D05}\u{1D0D}\u{26A}\u{274}",
+        ])
     func lookAlikes(_ username: String) async throws {
         try await withServer { server, client in
             let token = try await server.accessToken(client, username: "admin", password: TestServer.adminPassword)
@@ -40,7 +42,8 @@ struct TextInputTests {
                 #expect(created.status == .unprocessableContent, "\(lookAlike): \(created.text)")
             }
             // A Cyrillic name that looks like nothing Latin is its own account.
-            let ivan = try await client.postJSON("/api/1.0/users", Self.fields.merging(["username": "\u{0438}\u{0432}\u{0430}\u{043D}"]) { $1 }, headers: bearer(token))
+            let ivan = try await client.postJSON(
+                "/api/1.0/users", Self.fields.merging(["username": "\u{0438}\u{0432}\u{0430}\u{043D}"]) { $1 }, headers: bearer(token))
             #expect(ivan.status == .created, "\(ivan.text)")
         }
     }
@@ -155,9 +158,15 @@ struct TextInputTests {
             let marks = String(repeating: "\u{301}", count: 10_000)
             let users: [(String, [String: Any], String)] = [
                 ("username", ["username": "\u{E9}" + marks], "The username may not be greater than 100 characters."),
-                ("username", ["username": "\u{E9}\u{301}\u{302}\u{303}\u{304}\u{305}"], "The username may not put more than 4 combining marks on one character."),
+                (
+                    "username", ["username": "\u{E9}\u{301}\u{302}\u{303}\u{304}\u{305}"],
+                    "The username may not put more than 4 combining marks on one character."
+                ),
                 ("firstname", ["username": "marks1", "firstname": "A" + marks], "The firstname may not be greater than 50 characters."),
-                ("lastname", ["username": "marks2", "lastname": "Zo\u{EB}\u{301}\u{302}\u{303}\u{304}\u{305}"], "The lastname may not put more than 4 combining marks on one character."),
+                (
+                    "lastname", ["username": "marks2", "lastname": "Zo\u{EB}\u{301}\u{302}\u{303}\u{304}\u{305}"],
+                    "The lastname may not put more than 4 combining marks on one character."
+                ),
             ]
             for (field, fields, message) in users {
                 let response = try await client.postJSON("/api/1.0/users", Self.fields.merging(fields) { $1 }, headers: bearer(token))
@@ -203,9 +212,10 @@ struct TextInputTests {
     func registrationRefusals() async throws {
         try await withServer { server, client in
             let token = try await server.accessToken(client, username: "admin", password: TestServer.adminPassword)
-            for uri in ["https://u:p@c.example/cb", "https://u@c.example/cb", "https://c.example/cb\r\nSet-Cookie: x=1", "https://c.example/\u{0}cb",
-                "https://c.example/\u{212A}b"]
-            {
+            for uri in [
+                "https://u:p@c.example/cb", "https://u@c.example/cb", "https://c.example/cb\r\nSet-Cookie: x=1", "https://c.example/\u{0}cb",
+                "https://c.example/\u{212A}b",
+            ] {
                 let response = try await client.postJSON("/oauth/clients", ["name": "Bad redirect", "redirect": uri], headers: bearer(token))
                 #expect(response.status == .unprocessableContent, "\(uri.debugDescription): \(response.text)")
                 #expect((try response.json()["errors"] as? [String: [String]])?["redirect"] != nil)
@@ -213,4 +223,3 @@ struct TextInputTests {
         }
     }
 }
-

@@ -28,14 +28,16 @@ struct ThrottleLockoutTests {
         _ delays: SlowDowns, _ configure: @escaping (inout Configuration) -> Void = { _ in },
         _ body: @escaping @Sendable (TestServer, any TestClientProtocol) async throws -> Void
     ) async throws {
-        try await withServer(live: true, {
-            $0.trustedProxies = [AddressRange("127.0.0.1")!, AddressRange("::1")!]
-            $0.throttle.perUsername = 3
-            $0.throttle.slowDownBase = .seconds(1)
-            $0.throttle.slowDownCap = Self.cap
-            $0.throttle.sleep = delays.sleep
-            configure(&$0)
-        }, body)
+        try await withServer(
+            live: true,
+            {
+                $0.trustedProxies = [AddressRange("127.0.0.1")!, AddressRange("::1")!]
+                $0.throttle.perUsername = 3
+                $0.throttle.slowDownBase = .seconds(1)
+                $0.throttle.slowDownCap = Self.cap
+                $0.throttle.sleep = delays.sleep
+                configure(&$0)
+            }, body)
     }
 
     static func from(_ address: String) -> HTTPFields { [.xForwardedFor: address] }
@@ -45,8 +47,10 @@ struct ThrottleLockoutTests {
     ) async throws -> TestResponse {
         try await client.postForm(
             "/oauth/token",
-            [("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
-             ("username", username), ("password", password)],
+            [
+                ("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
+                ("username", username), ("password", password),
+            ],
             headers: from(address))
     }
 
@@ -183,9 +187,10 @@ struct ThrottleLockoutTests {
     func deviceCookieUnderHTTPS() async throws {
         try await withServer({ $0.issuer = "https://auth.example.com" }) { _, client in
             let response = try await signIn(Browser(client))
-            #expect(response.headers[values: .setCookie].contains {
-                $0.hasPrefix("__Host-portcullis_device=") && $0.contains("Secure") && $0.contains("HttpOnly") && $0.contains("Path=/")
-            })
+            #expect(
+                response.headers[values: .setCookie].contains {
+                    $0.hasPrefix("__Host-portcullis_device=") && $0.contains("Secure") && $0.contains("HttpOnly") && $0.contains("Path=/")
+                })
         }
     }
 
@@ -230,8 +235,10 @@ struct ThrottleLockoutTests {
             func attempt(_ username: String, _ password: String) async throws -> TestResponse {
                 try await client.postForm(
                     "/oauth/token",
-                    [("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
-                     ("username", username), ("password", password)])
+                    [
+                        ("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
+                        ("username", username), ("password", password),
+                    ])
             }
             #expect(try await attempt("nobody-typed-this", "secret-guess-1").status == .badRequest)
             #expect(try await attempt("alice", "secret-guess-2").status == .badRequest)
@@ -243,8 +250,9 @@ struct ThrottleLockoutTests {
             #expect(events.filter { $0.kind == "token.password.failure" }.compactMap(\.subject).sorted() == ["(unknown user)", "Alice", "Alice"])
             let throttled = try #require(events.first { $0.kind == "token.password.throttled" })
             #expect(throttled.subject == "Alice" && throttled.userID == server.alice.id)
-            #expect(try await server.portcullis.store.countForTests(
-                "SELECT COUNT(*) AS n FROM audit_events WHERE subject LIKE '%secret-guess%' OR subject LIKE '%nobody-typed%'") == 0)
+            #expect(
+                try await server.portcullis.store.countForTests(
+                    "SELECT COUNT(*) AS n FROM audit_events WHERE subject LIKE '%secret-guess%' OR subject LIKE '%nobody-typed%'") == 0)
         }
     }
 }

@@ -98,13 +98,17 @@ struct TokenGrantTests {
         try await withServer { server, client in
             let response = try await client.postForm(
                 "/oauth/token",
-                [("grant_type", "password"), ("client_id", server.publicClient.client.clientID), ("username", "alice"),
-                 ("password", TestServer.alicePassword)])
+                [
+                    ("grant_type", "password"), ("client_id", server.publicClient.client.clientID), ("username", "alice"),
+                    ("password", TestServer.alicePassword),
+                ])
             #expect(response.status == .ok, "\(response.text)")
             let withSecret = try await client.postForm(
                 "/oauth/token",
-                [("grant_type", "password"), ("client_id", server.publicClient.client.clientID), ("client_secret", "guess"),
-                 ("username", "alice"), ("password", TestServer.alicePassword)])
+                [
+                    ("grant_type", "password"), ("client_id", server.publicClient.client.clientID), ("client_secret", "guess"),
+                    ("username", "alice"), ("password", TestServer.alicePassword),
+                ])
             #expect(withSecret.status == .unauthorized)
         }
     }
@@ -114,8 +118,10 @@ struct TokenGrantTests {
         try await withServer { server, client in
             let response = try await client.postForm(
                 "/oauth/token",
-                [("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
-                 ("username", "ALICE"), ("password", TestServer.alicePassword)])
+                [
+                    ("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
+                    ("username", "ALICE"), ("password", TestServer.alicePassword),
+                ])
             #expect(response.status == .ok)
         }
     }
@@ -125,8 +131,10 @@ struct TokenGrantTests {
         try await withServer { server, client in
             let response = try await client.postForm(
                 "/workflow/oauth2/token",
-                [("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
-                 ("username", "alice"), ("password", TestServer.alicePassword), ("scope", "view_process edit_process")])
+                [
+                    ("grant_type", "password"), ("client_id", server.clientID), ("client_secret", server.clientSecret),
+                    ("username", "alice"), ("password", TestServer.alicePassword), ("scope", "view_process edit_process"),
+                ])
             #expect(try response.string("scope") == "edit_processes view_processes")
             let claims = try jwtPayload(try #require(try response.string("access_token")))
             #expect(claims["scopes"] as? [String] == ["edit_processes", "view_processes"])

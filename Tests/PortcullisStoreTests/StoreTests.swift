@@ -1,8 +1,8 @@
-import Foundation
 import FluentKit
+import Foundation
 import Logging
-import SQLKit
 import PortcullisTestSupport
+import SQLKit
 import Testing
 
 @testable import PortcullisCore
@@ -160,7 +160,10 @@ struct StoreTests {
         let outcomes = await withTaskGroup(of: String?.self) { group in
             for store in stores {
                 group.addTask {
-                    do { try await store.migrate(); return nil } catch { return String(reflecting: error) }
+                    do {
+                        try await store.migrate()
+                        return nil
+                    } catch { return String(reflecting: error) }
                 }
             }
             return await group.reduce(into: [String?]()) { $0.append($1) }
@@ -242,8 +245,9 @@ struct StoreTests {
                     }
                     group.addTask {
                         _ = try await store.grants.createGrant(
-                            NewGrant(workspaceID: grant.workspaceID, clientRowID: grant.clientRowID, userID: user.id, scope: .everything,
-                                     grantType: .password),
+                            NewGrant(
+                                workspaceID: grant.workspaceID, clientRowID: grant.clientRowID, userID: user.id, scope: .everything,
+                                grantType: .password),
                             refreshToken: NewRefreshToken(hash: "load-\(index)", parentID: nil, expiresAt: 10_000), now: 2)
                     }
                 }
@@ -370,8 +374,9 @@ struct StoreTests {
                 for (index, link) in chain.enumerated() {
                     let hash = "g\(id)-\(index)"
                     if let parent {
-                        #expect(try await store.grants.rotateRefreshToken(
-                            id: parent, grantID: id, successor: NewRefreshToken(hash: hash, parentID: parent, expiresAt: link.expires), now: link.made))
+                        #expect(
+                            try await store.grants.rotateRefreshToken(
+                                id: parent, grantID: id, successor: NewRefreshToken(hash: hash, parentID: parent, expiresAt: link.expires), now: link.made))
                     } else {
                         try await store.sql.raw(
                             """

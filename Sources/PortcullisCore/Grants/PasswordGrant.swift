@@ -52,6 +52,7 @@ public struct PasswordGrant: TokenGrant {
         _ server: AuthorizationServer
     ) async {
         try? await server.audit?.record(
-            AuditEvent(workspaceID: workspace.id, kind: kind, userID: userID, subject: subject ?? "(unknown user)", address: request.remoteAddress, createdAt: now))
+            AuditEvent(
+                workspaceID: workspace.id, kind: kind, userID: userID, subject: subject ?? "(unknown user)", address: request.remoteAddress, createdAt: now))
     }
 }

@@ -124,7 +124,8 @@ public struct UserDraft: Sendable {
     /// Why an email address is refused, or nil: one @ with a dotted domain, no spaces or control characters.
     public static func emailProblem(_ trimmed: String) -> String? {
         let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
-        let valid = parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
+        let valid =
+            parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
             && !trimmed.unicodeScalars.contains(where: { $0.properties.isWhitespace || PRECIS.freeformClassRefusal($0) != nil })
         return valid ? nil : "The email must be a valid email address."
     }

@@ -83,94 +83,136 @@ public struct Setting: Sendable {
 
 extension Configuration {
     public static let settings: [Setting] = [
-        Setting(flag: "hostname", environment: "PORTCULLIS_HOSTNAME", defaultValue: "127.0.0.1",
-                summary: "Address to listen on.") { $0.hostname = $1 },
+        Setting(
+            flag: "hostname", environment: "PORTCULLIS_HOSTNAME", defaultValue: "127.0.0.1",
+            summary: "Address to listen on."
+        ) { $0.hostname = $1 },
         Setting(flag: "port", environment: "PORTCULLIS_PORT", defaultValue: "8080", summary: "Port to listen on.") {
             $0.port = try int($1, "port", 0...65535)
         },
-        Setting(flag: "data-dir", environment: "PORTCULLIS_DATA_DIR", defaultValue: "./data",
-                summary: "Folder for the SQLite database and the generated key file.") { $0.dataDirectory = $1 },
-        Setting(flag: "database-url", environment: "DATABASE_URL", defaultValue: "sqlite in the data folder",
-                summary: "postgres://user:password@host:port/db, or sqlite:PATH.") {
+        Setting(
+            flag: "data-dir", environment: "PORTCULLIS_DATA_DIR", defaultValue: "./data",
+            summary: "Folder for the SQLite database and the generated key file."
+        ) { $0.dataDirectory = $1 },
+        Setting(
+            flag: "database-url", environment: "DATABASE_URL", defaultValue: "sqlite in the data folder",
+            summary: "postgres://user:password@host:port/db, or sqlite:PATH."
+        ) {
             _ = try DatabaseLocation(url: $1)
             $0.databaseURL = $1
         },
-        Setting(flag: "issuer", environment: "PORTCULLIS_ISSUER", defaultValue: "http://HOSTNAME:PORT",
-                summary: "Public base URL; the `iss` of every token. Instances behind one proxy share it.") {
+        Setting(
+            flag: "issuer", environment: "PORTCULLIS_ISSUER", defaultValue: "http://HOSTNAME:PORT",
+            summary: "Public base URL; the `iss` of every token. Instances behind one proxy share it."
+        ) {
             guard let url = URLComponents(string: $1), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
                 url.query == nil, url.fragment == nil
             else { throw ConfigurationError("issuer must be an http or https URL without query or fragment, got \($1)") }
             $0.issuer = $1
         },
-        Setting(flag: nil, environment: "PORTCULLIS_SECRET_KEY", defaultValue: "DATA_DIR/secret.key, made on first start",
-                summary: "Server key (32+ bytes, base64): encrypts signing keys, keys secret hashes. Share it between instances.") {
+        Setting(
+            flag: nil, environment: "PORTCULLIS_SECRET_KEY", defaultValue: "DATA_DIR/secret.key, made on first start",
+            summary: "Server key (32+ bytes, base64): encrypts signing keys, keys secret hashes. Share it between instances."
+        ) {
             _ = try ServerKey(text: $1)
             $0.secretKey = $1
         },
-        Setting(flag: nil, environment: "PORTCULLIS_ADMIN_PASSWORD", defaultValue: "generated, printed once",
-                summary: "Password of the first super-admin `admin`, used only when it is created.") {
+        Setting(
+            flag: nil, environment: "PORTCULLIS_ADMIN_PASSWORD", defaultValue: "generated, printed once",
+            summary: "Password of the first super-admin `admin`, used only when it is created."
+        ) {
             $0.adminPassword = $1
         },
-        Setting(flag: "access-token-ttl", environment: "PORTCULLIS_ACCESS_TOKEN_TTL", defaultValue: "3600",
-                summary: "Access token lifetime (seconds, or 30m, 1h, 90d).") {
+        Setting(
+            flag: "access-token-ttl", environment: "PORTCULLIS_ACCESS_TOKEN_TTL", defaultValue: "3600",
+            summary: "Access token lifetime (seconds, or 30m, 1h, 90d)."
+        ) {
             $0.accessTokenLifetime = try duration($1, "access-token-ttl", 1...(366 * 86400))
         },
-        Setting(flag: "refresh-token-ttl", environment: "PORTCULLIS_REFRESH_TOKEN_TTL", defaultValue: "30d",
-                summary: "Refresh token lifetime; each rotation starts a new one.") {
+        Setting(
+            flag: "refresh-token-ttl", environment: "PORTCULLIS_REFRESH_TOKEN_TTL", defaultValue: "30d",
+            summary: "Refresh token lifetime; each rotation starts a new one."
+        ) {
             $0.refreshTokenLifetime = try duration($1, "refresh-token-ttl", 60...(3660 * 86400))
         },
-        Setting(flag: "code-ttl", environment: "PORTCULLIS_CODE_TTL", defaultValue: "300",
-                summary: "Authorization code lifetime, at most 600 seconds.") {
+        Setting(
+            flag: "code-ttl", environment: "PORTCULLIS_CODE_TTL", defaultValue: "300",
+            summary: "Authorization code lifetime, at most 600 seconds."
+        ) {
             $0.authorizationCodeLifetime = try duration($1, "code-ttl", 10...600)
         },
-        Setting(flag: "session-idle", environment: "PORTCULLIS_SESSION_IDLE", defaultValue: "1440",
-                summary: "Seconds a signed-in browser session lasts without a request (24 minutes, as ProcessMaker).") {
+        Setting(
+            flag: "session-idle", environment: "PORTCULLIS_SESSION_IDLE", defaultValue: "1440",
+            summary: "Seconds a signed-in browser session lasts without a request (24 minutes, as ProcessMaker)."
+        ) {
             $0.sessionIdleTimeout = try duration($1, "session-idle", 120...(30 * 86400))
         },
-        Setting(flag: "signing-alg", environment: "PORTCULLIS_SIGNING_ALG", defaultValue: "RS256",
-                summary: "Algorithm of new signing keys: RS256, ES256 or EdDSA.") {
+        Setting(
+            flag: "signing-alg", environment: "PORTCULLIS_SIGNING_ALG", defaultValue: "RS256",
+            summary: "Algorithm of new signing keys: RS256, ES256 or EdDSA."
+        ) {
             guard let algorithm = SigningAlgorithm(name: $1) else {
                 throw ConfigurationError("signing-alg must be RS256, ES256 or EdDSA, got \($1)")
             }
             $0.signingAlgorithm = algorithm
         },
-        Setting(flag: "bcrypt-cost", environment: "PORTCULLIS_BCRYPT_COST", defaultValue: "10",
-                summary: "bcrypt cost for new password hashes (4-16).") { $0.bcryptCost = try int($1, "bcrypt-cost", 4...16) },
-        Setting(flag: "log-level", environment: "PORTCULLIS_LOG_LEVEL", defaultValue: "info",
-                summary: "trace, debug, info, notice, warning, error or critical.") {
+        Setting(
+            flag: "bcrypt-cost", environment: "PORTCULLIS_BCRYPT_COST", defaultValue: "10",
+            summary: "bcrypt cost for new password hashes (4-16)."
+        ) { $0.bcryptCost = try int($1, "bcrypt-cost", 4...16) },
+        Setting(
+            flag: "log-level", environment: "PORTCULLIS_LOG_LEVEL", defaultValue: "info",
+            summary: "trace, debug, info, notice, warning, error or critical."
+        ) {
             guard let level = Logger.Level(rawValue: $1.lowercased()) else {
                 throw ConfigurationError("log-level must be one of trace, debug, info, notice, warning, error, critical; got \($1)")
             }
             $0.logLevel = level
         },
-        Setting(flag: "db-pool-size", environment: "PORTCULLIS_DB_POOL_SIZE", defaultValue: "4",
-                summary: "PostgreSQL connections per instance.") { $0.databasePoolSize = try int($1, "db-pool-size", 1...256) },
-        Setting(flag: "db-wait", environment: "PORTCULLIS_DB_WAIT", defaultValue: "60",
-                summary: "Seconds to wait at start for PostgreSQL to answer before giving up.") {
+        Setting(
+            flag: "db-pool-size", environment: "PORTCULLIS_DB_POOL_SIZE", defaultValue: "4",
+            summary: "PostgreSQL connections per instance."
+        ) { $0.databasePoolSize = try int($1, "db-pool-size", 1...256) },
+        Setting(
+            flag: "db-wait", environment: "PORTCULLIS_DB_WAIT", defaultValue: "60",
+            summary: "Seconds to wait at start for PostgreSQL to answer before giving up."
+        ) {
             $0.databaseWait = Int(try duration($1, "db-wait", 0...3600))
         },
-        Setting(flag: "throttle-window", environment: "PORTCULLIS_THROTTLE_WINDOW", defaultValue: "60",
-                summary: "Seconds over which failed sign-ins and token requests are counted.") {
+        Setting(
+            flag: "throttle-window", environment: "PORTCULLIS_THROTTLE_WINDOW", defaultValue: "60",
+            summary: "Seconds over which failed sign-ins and token requests are counted."
+        ) {
             $0.throttle.window = try duration($1, "throttle-window", 1...86400)
         },
-        Setting(flag: "throttle-per-username", environment: "PORTCULLIS_THROTTLE_PER_USERNAME", defaultValue: "5",
-                summary: "Failed password attempts per username per window: past it, more from the same address are refused, from others slowed down.") {
+        Setting(
+            flag: "throttle-per-username", environment: "PORTCULLIS_THROTTLE_PER_USERNAME", defaultValue: "5",
+            summary: "Failed password attempts per username per window: past it, more from the same address are refused, from others slowed down."
+        ) {
             $0.throttle.perUsername = try int($1, "throttle-per-username", 1...1_000_000)
         },
-        Setting(flag: "throttle-slowdown-base", environment: "PORTCULLIS_THROTTLE_SLOWDOWN_BASE", defaultValue: "1",
-                summary: "Seconds the first attempt past a username's limit waits; each further failure doubles it.") {
+        Setting(
+            flag: "throttle-slowdown-base", environment: "PORTCULLIS_THROTTLE_SLOWDOWN_BASE", defaultValue: "1",
+            summary: "Seconds the first attempt past a username's limit waits; each further failure doubles it."
+        ) {
             $0.throttle.slowDownBase = .seconds(try duration($1, "throttle-slowdown-base", 0...300))
         },
-        Setting(flag: "throttle-slowdown-cap", environment: "PORTCULLIS_THROTTLE_SLOWDOWN_CAP", defaultValue: "10",
-                summary: "Longest a password attempt is slowed down (0: never); a browser that signed in before is not.") {
+        Setting(
+            flag: "throttle-slowdown-cap", environment: "PORTCULLIS_THROTTLE_SLOWDOWN_CAP", defaultValue: "10",
+            summary: "Longest a password attempt is slowed down (0: never); a browser that signed in before is not."
+        ) {
             $0.throttle.slowDownCap = .seconds(try duration($1, "throttle-slowdown-cap", 0...300))
         },
-        Setting(flag: "throttle-per-address", environment: "PORTCULLIS_THROTTLE_PER_ADDRESS", defaultValue: "50",
-                summary: "Failed attempts per client address per window (IPv6: per /64).") {
+        Setting(
+            flag: "throttle-per-address", environment: "PORTCULLIS_THROTTLE_PER_ADDRESS", defaultValue: "50",
+            summary: "Failed attempts per client address per window (IPv6: per /64)."
+        ) {
             $0.throttle.perAddress = try int($1, "throttle-per-address", 1...1_000_000)
         },
-        Setting(flag: "trusted-proxies", environment: "PORTCULLIS_TRUSTED_PROXIES", defaultValue: "none",
-                summary: "Comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed (e.g. 127.0.0.1).") {
+        Setting(
+            flag: "trusted-proxies", environment: "PORTCULLIS_TRUSTED_PROXIES", defaultValue: "none",
+            summary: "Comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed (e.g. 127.0.0.1)."
+        ) {
             $0.trustedProxies = try $1.split(separator: ",").map { text in
                 guard let range = AddressRange(String(text.trimmingCharacters(in: .whitespaces))) else {
                     throw ConfigurationError("trusted-proxies: \(text) is not an IP address or CIDR range")
@@ -178,8 +220,10 @@ extension Configuration {
                 return range
             }
         },
-        Setting(flag: "session-lifetime", environment: "PORTCULLIS_SESSION_LIFETIME", defaultValue: "12h",
-                summary: "Longest a browser session lasts after sign-in, however active.") {
+        Setting(
+            flag: "session-lifetime", environment: "PORTCULLIS_SESSION_LIFETIME", defaultValue: "12h",
+            summary: "Longest a browser session lasts after sign-in, however active."
+        ) {
             $0.sessionLifetime = try duration($1, "session-lifetime", 300...(30 * 86400))
         },
     ]

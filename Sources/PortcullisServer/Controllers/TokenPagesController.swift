@@ -52,7 +52,9 @@ struct TokenPagesController {
             "scopeChoices": Scope.allCases.map { scope in
                 ["value": scope.rawValue, "summary": scope.summary, "checked": form.isEmpty ? scope == .all : form["scope_\(scope.rawValue)"] != nil]
             },
-            "lifetimes": PersonalAccessTokens.lifetimeChoices.filter { $0 <= maximum }.map { ["value": String($0), "label": "In \($0) days", "selected": chosen == String($0)] },
+            "lifetimes": PersonalAccessTokens.lifetimeChoices.filter { $0 <= maximum }.map {
+                ["value": String($0), "label": "In \($0) days", "selected": chosen == String($0)]
+            },
             "dateSelected": chosen == "date", "expiresOn": form["expires_on"] ?? "", "maximumDays": maximum,
             "hasErrors": !errors.isEmpty, "errors": Dictionary(errors.map { ($0.field, $0.messages) }, uniquingKeysWith: +),
         ]

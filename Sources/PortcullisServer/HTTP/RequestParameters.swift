@@ -47,7 +47,8 @@ enum RequestParameters {
         var parameters: [String: String] = [:]
         for pair in body.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = decodeFormComponent(bytes: parts[0]), let value = decodeFormComponent(bytes: parts.count > 1 ? parts[1] : pair[pair.endIndex...]) else {
+            guard let name = decodeFormComponent(bytes: parts[0]), let value = decodeFormComponent(bytes: parts.count > 1 ? parts[1] : pair[pair.endIndex...])
+            else {
                 throw .invalidRequest("The form body is not valid application/x-www-form-urlencoded")
             }
             if name.isEmpty { continue }
@@ -93,12 +94,19 @@ enum RequestParameters {
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
-            if container.decodeNil() { self = .null }
-            else if let value = try? container.decode(String.self) { self = .string(value) }
-            else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-            else if let value = try? container.decode(Int64.self) { self = .integer(value) }
-            else if let value = try? container.decode(Double.self) { self = .number(value) }
-            else { self = .other }
+            if container.decodeNil() {
+                self = .null
+            } else if let value = try? container.decode(String.self) {
+                self = .string(value)
+            } else if let value = try? container.decode(Bool.self) {
+                self = .bool(value)
+            } else if let value = try? container.decode(Int64.self) {
+                self = .integer(value)
+            } else if let value = try? container.decode(Double.self) {
+                self = .number(value)
+            } else {
+                self = .other
+            }
         }
     }
 

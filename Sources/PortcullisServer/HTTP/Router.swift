@@ -16,7 +16,8 @@ public func buildApplication(_ portcullis: Portcullis, onServerRunning: (@Sendab
             let port = channel.localAddress?.port ?? configuration.port
             if !["127.0.0.1", "::1", "localhost"].contains(configuration.hostname) && configuration.resolvedIssuer.hasPrefix("http://") {
                 portcullis.logger.warning(
-                    "serving beyond loopback with an http issuer: cookies are not Secure and tokens cross the network in clear; put TLS in front and set PORTCULLIS_ISSUER to its https URL")
+                    "serving beyond loopback with an http issuer: cookies are not Secure and tokens cross the network in clear; put TLS in front and set PORTCULLIS_ISSUER to its https URL"
+                )
             }
             portcullis.logger.notice(
                 "Portcullis is listening",

@@ -30,7 +30,8 @@ struct Views: Sendable {
     static var securityHeaders: HTTPFields {
         [
             .xFrameOptions: "DENY",
-            .contentSecurityPolicy: "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+            .contentSecurityPolicy:
+                "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'",
             .referrerPolicy: "no-referrer",
             .xContentTypeOptions: "nosniff",
             .cacheControl: "no-store",

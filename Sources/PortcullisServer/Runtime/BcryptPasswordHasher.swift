@@ -65,14 +65,15 @@ public final class BcryptPasswordHasher: PasswordHasher {
 
     private func bcrypt(_ candidates: [String], against hash: String) async -> Bool {
         let onVerification = self.onVerification
-        return (try? await pool.runIfActive {
-            var matched = false
-            for candidate in candidates {
-                onVerification?()
-                if Bcrypt.verify(candidate, hash: hash) { matched = true }
-            }
-            return matched
-        }) ?? false
+        return
+            (try? await pool.runIfActive {
+                var matched = false
+                for candidate in candidates {
+                    onVerification?()
+                    if Bcrypt.verify(candidate, hash: hash) { matched = true }
+                }
+                return matched
+            }) ?? false
     }
 
     public func shutdown() async {

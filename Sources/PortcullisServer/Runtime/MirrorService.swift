@@ -1,6 +1,6 @@
-import PortcullisStore
 import Logging
 import PortcullisCore
+import PortcullisStore
 import ServiceLifecycle
 
 /// Keeps this instance's in-memory mirrors (revocations, signing keys, addresses throttled) in step with the database, so a

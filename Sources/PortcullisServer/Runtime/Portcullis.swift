@@ -66,7 +66,7 @@ public final class Portcullis: Sendable {
             policy: configuration.tokenPolicy, limiter: SharedAttemptLimiter(policy: configuration.throttle, repository: store.throttle), clock: clock,
             logger: logger, audit: store.audit,
             tokenGrants: AuthorizationServer.coreGrants + [
-                AuthorizationCodeGrant(codes: store.authorizationCodes),
+                AuthorizationCodeGrant(codes: store.authorizationCodes)
             ])
         self.signIn = SignIn(server: authorizationServer, audit: store.audit)
         self.personalTokens = PersonalAccessTokens(server: authorizationServer, tokens: store.personalTokens, settings: store.workspaceSettings)

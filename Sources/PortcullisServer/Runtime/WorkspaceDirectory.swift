@@ -1,5 +1,5 @@
-import PortcullisStore
 public import PortcullisCore
+import PortcullisStore
 import Synchronization
 
 /// Workspaces are never renamed or removed, so a name once found is cached for good; unknown names are

@@ -79,15 +79,15 @@ struct M0013_NeverReuseRowIDs: AsyncMigration {
         let named: SQLQueryString =
             table == "users"
             ? """
-                SELECT MAX(n) AS n FROM (
-                SELECT MAX(CAST(substr(target, 1, instr(target, ':') - 1) AS INTEGER)) AS n FROM revocations WHERE kind = 'user'
-                UNION ALL SELECT MAX(user_id) FROM audit_events)
-                """
+            SELECT MAX(n) AS n FROM (
+            SELECT MAX(CAST(substr(target, 1, instr(target, ':') - 1) AS INTEGER)) AS n FROM revocations WHERE kind = 'user'
+            UNION ALL SELECT MAX(user_id) FROM audit_events)
+            """
             : """
-                SELECT MAX(n) AS n FROM (
-                SELECT MAX(CAST(target AS INTEGER)) AS n FROM revocations WHERE kind = 'grant'
-                UNION ALL SELECT MAX(grant_id) FROM authorization_codes)
-                """
+            SELECT MAX(n) AS n FROM (
+            SELECT MAX(CAST(target AS INTEGER)) AS n FROM revocations WHERE kind = 'grant'
+            UNION ALL SELECT MAX(grant_id) FROM authorization_codes)
+            """
         func number(_ query: SQLQueryString) async throws -> Int {
             let row = try await sql.raw(query).first(decodingColumn: "n", as: Int?.self)
             return (row ?? nil) ?? 0

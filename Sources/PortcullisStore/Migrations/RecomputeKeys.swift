@@ -16,9 +16,14 @@ struct RecomputeKeys {
 
     private struct Row: Decodable {
         let id: Int
-        let workspace_id: Int
+        let workspaceID: Int
         let name: String
         let key: String
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, key
+            case workspaceID = "workspace_id"
+        }
     }
 
     func run(on database: any Database, placeholderTag: String) async throws {
@@ -29,10 +34,10 @@ struct RecomputeKeys {
             ).all(decoding: Row.self)
             let keyed = rows.map { (row: $0, key: key($0.name)) }
             // Grouped by the key's bytes: a Swift String key would call canonical equivalents one key anyway.
-            let collisions = Dictionary(grouping: keyed, by: { "\($0.row.workspace_id)\u{1F}\(Array($0.key.utf8))" }).values.filter { $0.count > 1 }
+            let collisions = Dictionary(grouping: keyed, by: { "\($0.row.workspaceID)\u{1F}\(Array($0.key.utf8))" }).values.filter { $0.count > 1 }
             if !collisions.isEmpty {
                 let named = collisions.sorted { $0[0].row.id < $1[0].row.id }.map { group in
-                    "workspace \(group[0].row.workspace_id): "
+                    "workspace \(group[0].row.workspaceID): "
                         + group.map { "\(noun) id \($0.row.id) (\(Self.visible($0.row.name)))" }.joined(separator: ", ")
                 }
                 throw StoreError.migration(

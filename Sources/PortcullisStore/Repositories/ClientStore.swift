@@ -82,7 +82,7 @@ struct ClientStore: ClientRepository {
         model.updatedAt = now
         do {
             try await model.create(on: store.db)
-        } catch where error.isUniqueViolation {
+        } catch let error where error.isUniqueViolation {
             throw RepositoryError.duplicate("name")
         }
         guard let created = try await self.client(id: try model.requireID()) else { throw RepositoryError.notFound }
@@ -105,7 +105,7 @@ extension ClientStore {
                 """
             ).all()
             guard !changed.isEmpty else { throw RepositoryError.notFound }
-        } catch where error.isUniqueViolation {
+        } catch let error where error.isUniqueViolation {
             throw RepositoryError.duplicate("name")
         }
         guard let client = try await client(id: id) else { throw RepositoryError.notFound }

@@ -13,7 +13,7 @@ struct SessionStore: SessionRepository {
                 VALUES (\(bind: OpaqueSecret.hash(key)), \(bind: value), \(bind: expiresAt), \(bind: now))
                 """
             ).run()
-        } catch where error.isUniqueViolation {
+        } catch let error where error.isUniqueViolation {
             throw RepositoryError.duplicate("key")
         }
     }

@@ -62,7 +62,8 @@ struct SigningKeyStore: SigningKeyRepository {
         let postgres = store.isPostgres
         return try await store.writeTransaction { sql in
             if postgres { try await sql.raw("LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE").run() }
-            let active = try await sql.raw("SELECT COUNT(*) AS n FROM signing_keys WHERE state = 'active'")
+            let active =
+                try await sql.raw("SELECT COUNT(*) AS n FROM signing_keys WHERE state = 'active'")
                 .first(decodingColumn: "n", as: Int.self) ?? 0
             guard active == 0 else { return false }
             try await insert(key, on: sql)

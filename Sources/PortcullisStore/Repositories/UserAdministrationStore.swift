@@ -28,7 +28,8 @@ struct UserAdministrationStore: UserAdministrationRepository {
         if let filter = query.filter, !filter.isEmpty {
             // LIKE with our own escape character, so % and _ in the filter are literal: a plain substring match.
             func pattern(_ text: String) -> String {
-                "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                "%"
+                    + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                     .replacingOccurrences(of: "_", with: "\\_") + "%"
             }
             // Usernames by their RFC 8265 key (so `ＡＤＭ` finds admin), the other columns lowercased as before.
@@ -71,7 +72,7 @@ struct UserAdministrationStore: UserAdministrationRepository {
                 guard !(try await update.where("id", .equal, id).returning("id").all().isEmpty) else { throw RepositoryError.notFound }
                 if let permissions = changes.permissions { try await UserStore.writePermissions(permissions, userID: id, on: sql) }
             }
-        } catch where error.isUniqueViolation {
+        } catch let error where error.isUniqueViolation {
             throw RepositoryError.duplicate("username")
         }
         guard let user = try await userStore.user(id: id) else { throw RepositoryError.notFound }
@@ -88,9 +89,10 @@ struct UserAdministrationStore: UserAdministrationRepository {
 
     func revokeEverything(ofUser userID: Int, now: Int64, horizon: Int64) async throws -> Revocation {
         try await store.writeTransaction { sql in
-            let version = try await sql.raw(
-                "UPDATE users SET token_version = token_version + 1 WHERE id = \(bind: userID) RETURNING token_version"
-            ).first(decodingColumn: "token_version", as: Int.self) ?? 1
+            let version =
+                try await sql.raw(
+                    "UPDATE users SET token_version = token_version + 1 WHERE id = \(bind: userID) RETURNING token_version"
+                ).first(decodingColumn: "token_version", as: Int.self) ?? 1
             try await GrantStore.revokeGrants(.user(userID), now: now, on: sql)
             // The token version below revokes the personal access tokens; their rows say so too.
             try await sql.raw(

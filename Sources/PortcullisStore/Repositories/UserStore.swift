@@ -83,7 +83,7 @@ struct UserStore: UserRepository {
                 try await Self.writePermissions(user.permissions, userID: id, on: sql)
                 return id
             }
-        } catch where error.isUniqueViolation {
+        } catch let error where error.isUniqueViolation {
             throw RepositoryError.duplicate("username")
         }
         guard let created = try await self.user(id: id) else { throw RepositoryError.notFound }

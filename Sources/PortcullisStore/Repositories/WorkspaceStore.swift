@@ -28,7 +28,7 @@ struct WorkspaceStore: WorkspaceRepository {
         let model = WorkspaceModel(name: name, createdAt: now)
         do {
             try await model.create(on: store.db)
-        } catch where error.isUniqueViolation {
+        } catch let error where error.isUniqueViolation {
             throw RepositoryError.duplicate("name")
         }
         return Workspace(id: try model.requireID(), name: name)
