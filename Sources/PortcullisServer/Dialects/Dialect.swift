@@ -76,7 +76,7 @@ enum Dialects {
     /// (`/api/1.0/{workspace}/…`) where ProcessMaker 4's have a resource name.
     static func forUnmatched(_ path: String, isWorkspace: (String) async -> Bool) async -> any Dialect {
         let segments = path.split(separator: "/")
-        guard segments.count >= 3, await isWorkspace(String(segments[2])) else { return all[0] }
+        guard path.hasPrefix("/api/"), segments.count >= 3, await isWorkspace(String(segments[2])) else { return all[0] }
         return all[1]
     }
 }

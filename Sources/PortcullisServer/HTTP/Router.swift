@@ -96,12 +96,19 @@ final class RouteCatalog: Sendable {
         routes.withLock { $0 = list.map { ($0.0, $0.1.split(separator: "/")) } }
     }
 
-    /// The methods registered for paths that match `path`.
+    /// The methods of the routes `path` reaches. The router prefers a literal segment to a parameter, from the left
+    /// (`/users/me` is not `/users/{id}`), so only the most literal matching patterns count.
     func methods(matching path: String) -> [HTTPRequest.Method] {
         let segments = path.split(separator: "/")
-        return routes.withLock { routes in
-            routes.filter { Self.matches($0.segments, segments) }.map(\.method)
-        }.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+        let matching = routes.withLock { routes in routes.filter { Self.matches($0.segments, segments) } }
+        let literalness = { (pattern: [Substring]) in pattern.map { Self.isParameter($0) ? 0 : 1 } }
+        guard let best = matching.map({ literalness($0.segments) }).max(by: { $0.lexicographicallyPrecedes($1) }) else { return [] }
+        return matching.filter { literalness($0.segments) == best }.map(\.method)
+            .reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+    }
+
+    private static func isParameter(_ segment: Substring) -> Bool {
+        segment.hasPrefix(":") || segment.contains("{") || segment == "*"
     }
 
     static func matches(_ pattern: [Substring], _ path: [Substring]) -> Bool {

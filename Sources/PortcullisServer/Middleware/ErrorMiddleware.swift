@@ -33,8 +33,8 @@ struct ErrorMiddleware<Context: PortcullisRequestContext>: RouterMiddleware {
     }
 }
 
-/// What no route matched, and anything thrown outside a dialect's group: under `/api/` JSON (404 or 405 with
-/// `Allow`) in the dialect the path belongs to; elsewhere an unexpected error becomes a page for a browser and an
+/// What no route matched, and anything thrown outside a dialect's group: under `/api/` and `/oauth/` (the clients
+/// API, the token endpoints) JSON (404 or 405 with `Allow`) in the dialect the path belongs to; elsewhere an unexpected error becomes a page for a browser and an
 /// OAuth error body for anyone else.
 struct FallbackMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
@@ -47,7 +47,7 @@ struct FallbackMiddleware: RouterMiddleware {
         if request.uri.path.contains("//") { return Response(status: .notFound) }
         do {
             return try await next(request, context)
-        } catch let error as HTTPError where error.status == .notFound && request.uri.path.hasPrefix("/api/") {
+        } catch let error as HTTPError where error.status == .notFound && Self.answersJSON(request.uri.path) {
             let dialect = await Dialects.forUnmatched(request.uri.path) { name in
                 (try? await portcullis.resolveWorkspace(named: name)) != nil
             }
@@ -63,6 +63,10 @@ struct FallbackMiddleware: RouterMiddleware {
             return rendering.response(for: error, surface: surface, dialect: context.dialect, request: request, signedIn: nil)
         }
     }
+}
+
+extension FallbackMiddleware {
+    static func answersJSON(_ path: String) -> Bool { path.hasPrefix("/api/") || path.hasPrefix("/oauth/") }
 }
 
 /// RFC 9110 §9.3.2: a HEAD answer is the GET answer without its content, and its Content-Length is GET's (§8.6);
