@@ -218,7 +218,7 @@ struct RefreshTokenTests {
                 return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
             }
             #expect(statuses.filter { $0 == .ok }.count == 1)
-            #expect(statuses.filter { $0 == .badRequest }.count == 19)
+            #expect(statuses.filter { $0 == .badRequest }.count == 19, "\(statuses)")
         }
     }
 
