@@ -58,9 +58,8 @@ struct FallbackMiddleware: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             throw error
         } catch {
-            let rendering = ErrorRendering(portcullis: portcullis, logger: context.logger)
-            let surface: ErrorSurface = request.headers[.accept]?.contains("text/html") == true ? .page : .oauth
-            return rendering.response(for: error, surface: surface, dialect: context.dialect, request: request, signedIn: nil)
+            return ErrorRendering(portcullis: portcullis, logger: context.logger).response(
+                for: error, surface: .page, dialect: context.dialect, request: request, signedIn: nil)
         }
     }
 }
@@ -112,7 +111,7 @@ struct ErrorRendering {
         switch surface {
         case .oauth: oauth(oauthError(for: error), dialect: dialect, request: request)
         case .api: api(error, dialect: dialect)
-        case .page: page(error, signedIn: signedIn)
+        case .page: page(error, signedIn: signedIn, request: request, dialect: dialect)
         }
     }
 
@@ -219,7 +218,9 @@ struct ErrorRendering {
 
     // MARK: The pages
 
-    func page(_ error: any Error, signedIn: SignedIn?) -> Response {
+    /// A failure no page rule names (the database away, a server error) is a page for a browser and the OAuth error
+    /// body for a script, which asked for no HTML.
+    func page(_ error: any Error, signedIn: SignedIn?, request: Request, dialect: any Dialect) -> Response {
         let views = portcullis.views
         let layout = signedIn.map(portcullis.layoutContext) ?? [:]
         switch error {
@@ -238,6 +239,7 @@ struct ErrorRendering {
                 AuthorizationRedirect.error(oauth, to: uri, state: state, fragment: fragment, issuer: portcullis.configuration.resolvedIssuer))
         default:
             let oauth = oauthError(for: error)
+            if request.headers[.accept]?.contains("text/html") != true { return self.oauth(oauth, dialect: dialect, request: request) }
             let unavailable = oauth == .temporarilyUnavailable
             var response = views.error(
                 unavailable ? "Back in a moment" : "Something went wrong", oauth.description, code: oauth.code, status: Self.status(oauth),
