@@ -1,8 +1,6 @@
 /// What a route needs of its caller, declared where the route is registered (`.requiring(.permission(.viewUsers))`)
 /// and decided here, in Core, once. The server only asks; it never decides who may do what.
 public enum Requirement: Sendable, Equatable {
-    /// Any active user of the workspace.
-    case signedIn
     /// The user holds this permission (a super admin holds every one).
     case permission(Permission)
     /// May see the auth clients list: `view-auth_clients`, or `PM_REST_API_APPLICATIONS` for one's own.
@@ -13,7 +11,6 @@ public enum Requirement: Sendable, Equatable {
     /// Whether `user` meets the requirement.
     public func isMet(by user: UserAccount) -> Bool {
         switch self {
-        case .signedIn: true
         case .permission(let permission): user.has(permission)
         case .seeClients: ClientAdministration.visibility(for: user) != .none
         case .createClients: ClientAdministration.mayCreate(user)
@@ -24,7 +21,6 @@ public enum Requirement: Sendable, Equatable {
     public func check(_ user: UserAccount) throws(PermissionDenied) {
         guard !isMet(by: user) else { return }
         switch self {
-        case .signedIn: throw PermissionDenied("This action needs a signed-in user")
         case .permission(let permission): throw PermissionDenied("This action needs the permission \(permission.rawValue)")
         case .seeClients: throw PermissionDenied("This action needs the permission view-auth_clients")
         case .createClients: throw PermissionDenied("This action needs the permission create-auth_clients")

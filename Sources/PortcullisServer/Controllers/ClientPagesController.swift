@@ -40,13 +40,12 @@ struct ClientPagesController {
     }
 
     /// The `{id}` client that the signed-in user may act on (Core's rule), or why not.
+    /// The `{id}` client that the signed-in user may act on (Core's rule), or why not.
     private func target(_ context: PageRequestContext, may: (OAuthClient, UserAccount) -> Bool, permission: Permission) async throws
         -> OAuthClient
     {
-        let id = context.parameters.get("id") ?? ""
-        return try ClientAdministration.target(
-            try await portcullis.clientAdministration.client(id: id, in: context.workspace), id: id, for: context.user, may: may,
-            permission: permission)
+        try await portcullis.clientAdministration.target(
+            id: context.parameters.get("id") ?? "", in: context.workspace, for: context.user, may: may, permission: permission)
     }
 
     /// Reads and clears the session's notice.

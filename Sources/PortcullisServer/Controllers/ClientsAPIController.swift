@@ -45,9 +45,8 @@ struct ClientsAPIController {
     private func target(
         _ context: APIRequestContext, may: (OAuthClient, UserAccount) -> Bool, permission: Permission
     ) async throws -> OAuthClient {
-        try await ClientAdministration.target(
-            portcullis.clientAdministration.client(id: context.parameters.get("id") ?? "", in: context.workspace),
-            id: context.parameters.get("id") ?? "", for: context.user, may: may, permission: permission)
+        try await portcullis.clientAdministration.target(
+            id: context.parameters.get("id") ?? "", in: context.workspace, for: context.user, may: may, permission: permission)
     }
 
     static func resource(_ client: OAuthClient, secret: String?) -> ClientResource {
