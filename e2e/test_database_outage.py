@@ -1,5 +1,6 @@
 """Issue 8: with PostgreSQL, the server waits for the database at start (bounded, saying so), answers 503 while it is
-unreachable, and recovers without a restart when it returns."""
+unreachable, and recovers without a restart when it returns. Issue 14: what only checks a token (the protected call,
+introspection, client credentials) goes on from the in-memory mirrors while the database is away."""
 
 import pathlib
 import shutil
@@ -86,20 +87,34 @@ def test_503_while_unreachable_and_recovery_without_restart(postgres):
         client = server.create_client(None, "--grant", "client_credentials", "--grant", "password")
         auth = (client["client_id"], client["client_secret"])
         assert requests.post(server.url + "/oauth/token", data={"grant_type": "client_credentials"}, auth=auth).status_code == 200
-        bearer = {"Authorization": "Bearer " + password_login(server, client)["access_token"]}
+        issued = password_login(server, client)
+        bearer = {"Authorization": "Bearer " + issued["access_token"]}
+        assert requests.get(server.url + "/api/1.0/users/me", headers=bearer).status_code == 200
         postgres.stop()
-        during = requests.post(server.url + "/oauth/token", data={"grant_type": "client_credentials"}, auth=auth, timeout=30)
+        # What needs the database answers 503: a password grant (it reads the user's password hash and writes a grant).
+        during = requests.post(server.url + "/oauth/token", data={"grant_type": "password", "username": "admin", "password": "whatever"},
+                               auth=auth, timeout=30)
         assert during.status_code == 503
         assert during.headers["Retry-After"] == "5"
         assert during.json()["error"] == "temporarily_unavailable"
         check_documented(during)
-        for path, form in (("/oauth/introspect", {"token": "x"}), ("/oauth/revoke", {"token": "x"}),
-                           ("/workflow/oauth2/token", {"grant_type": "client_credentials"})):
+        for path, form in (("/oauth/revoke", {"token": issued["access_token"]}), ("/oauth/token", {"grant_type": "refresh_token",
+                           "refresh_token": issued["refresh_token"]}), ("/workflow/oauth2/token", {"grant_type": "password",
+                           "username": "admin", "password": "whatever"})):
             answer = check_documented(requests.post(server.url + path, data=form, auth=auth, timeout=30))
             assert answer.status_code == 503 and answer.headers["Retry-After"] == "5", f"{path}: {answer.status_code}"
-        # The API reads the token's user: 503 too, in each dialect's error shape.
+        # Issue 14: checking a token never reads the database. The user and the client were read once, before; the
+        # protected call, introspection and client credentials (in both dialects) go on from the mirrors.
         me = check_documented(requests.get(server.url + "/api/1.0/users/me", headers=bearer, timeout=30))
-        assert me.status_code == 503 and me.headers["Retry-After"] == "5" and me.json()["error"] == "Service Unavailable"
+        assert me.status_code == 200 and me.json()["username"] == "admin", me.text
+        looked = check_documented(requests.post(server.url + "/oauth/introspect", data={"token": issued["access_token"]}, auth=auth, timeout=30))
+        assert looked.status_code == 200 and looked.json()["active"] is True, looked.text
+        for path in ("/oauth/token", "/workflow/oauth2/token"):
+            machine = requests.post(server.url + path, data={"grant_type": "client_credentials"}, auth=auth, timeout=30)
+            assert machine.status_code == 200, f"{path}: {machine.status_code}"
+        # A list of users is a database read: 503, in each dialect's error shape.
+        listed = check_documented(requests.get(server.url + "/api/1.0/users", headers=bearer, timeout=30))
+        assert listed.status_code == 503 and listed.headers["Retry-After"] == "5" and listed.json()["error"] == "Service Unavailable"
         pm3 = check_documented(requests.get(server.url + "/api/1.0/workflow/users", headers=bearer, timeout=30))
         assert pm3.status_code == 503 and pm3.json()["error"]["code"] == 503, pm3.text
         # Pages that need the database answer an error page with Retry-After (the login form itself needs none).
@@ -125,7 +140,7 @@ def test_503_while_unreachable_and_recovery_without_restart(postgres):
         keys = requests.get(server.url + "/oauth/jwks")
         assert keys.status_code == 200 and keys.json()["keys"], "resource servers can still check tokens themselves"
         postgres.start()
-        assert wait_for(lambda: requests.post(server.url + "/oauth/token", data={"grant_type": "client_credentials"}, auth=auth,
+        assert wait_for(lambda: requests.post(server.url + "/oauth/revoke", data={"token": issued["access_token"]}, auth=auth,
                                               timeout=30).status_code == 200, 30, 0.5), "recovers without a restart"
     finally:
         server.stop()

@@ -54,7 +54,7 @@ extension Store {
     }
 
     /// A short, password-free description of a connection failure.
-    static func summary(of error: any Error) -> String {
+    public static func summary(of error: any Error) -> String {
         if let error = error as? PSQLError {
             return "\(error.code)" + (error.serverInfo?[.message].map { ": \($0)" } ?? "")
         }

@@ -168,6 +168,29 @@ struct AttemptLimiterTests {
         // A password attempt from the address on the second instance counts in the database too: refused at once.
         await #expect(throws: OAuthError.self) { try await two.begin([.pair("bob", "192.0.2.9"), address], now: 101) }
     }
+
+    @Test("Shared: a mirror that read an address full in passing (attempts since refunded) does not refuse; the database decides")
+    func staleFullMirror() async throws {
+        let repository = CountingThrottleRepository()
+        let policy = ThrottlePolicy(perUsername: 5, perAddress: 2, queuePatience: .zero)
+        let one = SharedAttemptLimiter(policy: policy, repository: repository)
+        let two = SharedAttemptLimiter(policy: policy, repository: repository)
+        let address = ThrottleKey(.address, "192.0.2.10")
+        // Two correct sign-ins run at once on instance one: the address counts 2, full for a moment.
+        let first = try await one.begin([.pair("alice", "192.0.2.10"), address], now: 100)
+        let second = try await one.begin([.pair("bob", "192.0.2.10"), address], now: 100)
+        // Instance two's mirror refreshes in that moment; then both succeed and are refunded.
+        try await two.refreshShared(now: 100)
+        await one.finished(first, succeeded: true, now: 100)
+        await one.finished(second, succeeded: true, now: 100)
+        // Until its next refresh, instance two's mirror still says full; the check asks the database before refusing.
+        try await two.check(address, now: 100)
+        // Really full (two failures): refused as before.
+        await one.recordFailure(address, now: 100)
+        await one.recordFailure(address, now: 100)
+        try await two.refreshShared(now: 100)
+        await #expect(throws: OAuthError.throttled(retryAfter: 60)) { try await two.check(address, now: 100) }
+    }
 }
 
 /// `ThrottleRepository` in memory, counting reads of single keys.

@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 @testable import PortcullisCore
@@ -32,6 +33,18 @@ struct RefreshTokenGrantCoreTests {
         await #expect(throws: Self.invalid) { try await world.refresh(second.refreshToken) }
         #expect(try await world.introspect(second.accessToken) == .inactive)
         #expect(try await world.introspect(first.accessToken) == .inactive)
+    }
+
+    @Test("Losers of a redemption race that read the token before the winner committed: the first revokes, the rest write nothing")
+    func losersRevokeOnce() async throws {
+        let world = try await CoreWorld()
+        let first = try await world.passwordGrant()
+        _ = try await world.refresh(first.refreshToken)
+        let grantID = try #require(first.claims.grantID.flatMap { Int($0) })
+        world.repositories.staleRefreshReads.withLock { $0 = true }
+        for _ in 0..<5 { await #expect(throws: Self.invalid) { try await world.refresh(first.refreshToken) } }
+        #expect(world.repositories.isRevoked(grant: grantID))
+        #expect(world.repositories.grantRevocationCount(grantID) == 1)
     }
 
     @Test("A missing refresh token is invalid_request; an unknown or malformed one is invalid_grant")

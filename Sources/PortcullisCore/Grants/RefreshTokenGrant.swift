@@ -58,6 +58,10 @@ public struct RefreshTokenGrant: TokenGrant {
     }
 
     private func revokeForReuse(_ record: RefreshTokenRecord, server: AuthorizationServer, now: Int64) async throws {
+        // Twenty presentations at once make nineteen losers; the first to get here revokes, the rest find it done (the
+        // mirror holds a grant's revocation only once it is committed) and write nothing. Each of them used to queue a
+        // transaction behind the first one's row lock, which under load held the pool long enough to answer a 503.
+        guard !server.revocationList.isGrantRevoked(record.grantID) else { return }
         server.logger.warning(
             "refresh token reuse detected; revoking its grant",
             metadata: ["grant_id": "\(record.grantID)", "client_row": "\(record.clientRowID)"])

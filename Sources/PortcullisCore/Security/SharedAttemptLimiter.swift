@@ -105,13 +105,21 @@ public final class SharedAttemptLimiter: AttemptLimiter {
 
     public func check(_ key: ThrottleKey, now: Int64) async throws {
         guard let limit = policy.limit(for: key.kind) else { return }
-        let known: (count: Int, windowStart: Int64)?
+        func refuses(_ known: (count: Int, windowStart: Int64)?) -> Bool { known.map { $0.count - queue.running(key) >= limit } ?? false }
+        var known: (count: Int, windowStart: Int64)?
         if key.kind == .address {
             known = addresses.withLock { $0[key.digest] }.flatMap { now < $0.windowStart + policy.window ? $0 : nil }
+            // The mirror may have read a count in passing: attempts that were running then and have since been
+            // refunded (`refreshShared` can land between an increment and its refund). Before refusing, the database
+            // decides; a read only when the mirror says full, so a check still costs none.
+            if refuses(known) {
+                known = try await repository.count(key.digest, now: now, window: policy.window)
+                addresses.withLock { $0[key.digest] = known }
+            }
         } else {
             known = try await repository.count(key.digest, now: now, window: policy.window)
         }
-        if let known, known.count - queue.running(key) >= limit {
+        if let known, refuses(known) {
             throw OAuthError.throttled(retryAfter: policy.retryAfter(known.windowStart, now: now))
         }
     }

@@ -79,6 +79,9 @@ public final class RevocationList: Sendable {
         }
     }
 
+    /// Whether a revocation of the whole grant has been applied here (it is applied only once committed).
+    public func isGrantRevoked(_ grantID: Int) -> Bool { state.withLock { $0.grants[String(grantID)] != nil } }
+
     /// Drops rows whose tokens have all expired, so the mirror stays small.
     public func prune(now: Int64) {
         state.withLock { s in

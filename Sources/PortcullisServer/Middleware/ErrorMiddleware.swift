@@ -123,7 +123,7 @@ struct ErrorRendering {
         case let error as ValidationFailure: return .invalidRequest(error.description)
         case RepositoryError.unavailable: return .temporarilyUnavailable
         case let error where Store.isUnavailable(error):
-            logger.warning("the database is unreachable; answering 503")
+            logger.warning("the database is unreachable; answering 503", metadata: ["error": "\(Store.summary(of: error))"])
             return .temporarilyUnavailable
         default:
             logger.error("request failed", metadata: ["error": "\(String(describing: type(of: error))): \(error)"])

@@ -54,6 +54,7 @@ extension Portcullis {
         try await keyManager.ensureActiveKey()
         try await keyManager.reload()
         revocationList.apply(try await store.revocations.activeRevocations(now: now))
+        try await mirrors.follow(store.changes)
         return report
     }
 

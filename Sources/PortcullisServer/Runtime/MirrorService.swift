@@ -3,7 +3,7 @@ import PortcullisCore
 import PortcullisStore
 import ServiceLifecycle
 
-/// Keeps this instance's in-memory mirrors (revocations, signing keys, addresses throttled) in step with the database, so a
+/// Keeps this instance's in-memory mirrors (revocations, users and clients, signing keys, addresses throttled) in step with the database, so a
 /// revoke or a key rotation made anywhere is seen here within a second.
 struct MirrorService: Service {
     let portcullis: Portcullis
@@ -37,6 +37,7 @@ struct MirrorService: Service {
                 let rows = try await portcullis.store.revocations.revocations(recordedSince: since - 5, now: now)
                 portcullis.revocationList.apply(rows)
                 since = now
+                try await portcullis.mirrors.follow(portcullis.store.changes)
                 try await portcullis.keyManager.reload()
                 // The addresses full of failures, from every instance: the token endpoint checks them in memory.
                 try await portcullis.authorizationServer.limiter.refreshShared(now: now)

@@ -11,6 +11,8 @@ public final class Portcullis: Sendable {
     public let serverKey: ServerKey
     public let keyRing: KeyRing
     public let revocationList: RevocationList
+    /// Users and clients as last read, followed through the change feed (MirrorService).
+    public let mirrors: RecordMirrors
     public let passwords: BcryptPasswordHasher
     public let keyManager: SigningKeyManager
     public let authorizationServer: AuthorizationServer
@@ -54,13 +56,17 @@ public final class Portcullis: Sendable {
         self.clock = clock
         self.keyRing = KeyRing()
         self.revocationList = RevocationList()
+        let mirrors = RecordMirrors()
+        self.mirrors = mirrors
+        let users = MirroredUsers(store.users, mirror: mirrors.users)
+        let clients = MirroredClients(store.clients, mirror: mirrors.clients)
         self.passwords = BcryptPasswordHasher(cost: configuration.bcryptCost)
         self.clientSecrets = ClientSecretHasher(serverKey: serverKey)
         self.keyManager = SigningKeyManager(
             repository: store.signingKeys, sealer: KeySealer(serverKey: serverKey), ring: keyRing,
             algorithm: configuration.signingAlgorithm, retiredKeyLifetime: Self.tokenHorizon(configuration), clock: clock)
         self.authorizationServer = AuthorizationServer(
-            workspaces: store.workspaces, users: store.users, clients: store.clients, grants: store.grants,
+            workspaces: store.workspaces, users: users, clients: clients, grants: store.grants,
             revocations: store.revocations, passwords: passwords, secrets: clientSecrets,
             codec: AccessTokenCodec(keys: keyRing, issuer: configuration.resolvedIssuer), revocationList: revocationList,
             policy: configuration.tokenPolicy, limiter: SharedAttemptLimiter(policy: configuration.throttle, repository: store.throttle), clock: clock,
@@ -71,11 +77,12 @@ public final class Portcullis: Sendable {
         self.signIn = SignIn(server: authorizationServer, audit: store.audit)
         self.personalTokens = PersonalAccessTokens(server: authorizationServer, tokens: store.personalTokens, settings: store.workspaceSettings)
         self.clientAdministration = ClientAdministration(
-            clients: store.clients, secrets: clientSecrets, revocationList: revocationList,
+            clients: clients, secrets: clientSecrets, revocationList: revocationList,
             tokenHorizon: Self.tokenHorizon(configuration), clock: clock)
         self.authorizationCodes = AuthorizationCodeService(server: authorizationServer, codes: store.authorizationCodes)
         self.userAdministration = UserAdministration(
-            users: store.users, administration: store.userAdministration, passwords: passwords, revocationList: revocationList,
+            users: users, administration: MirroredUserAdministration(store.userAdministration, mirror: mirrors.users), passwords: passwords,
+            revocationList: revocationList,
             tokenHorizon: Self.tokenHorizon(configuration), clock: clock, server: authorizationServer)
     }
 

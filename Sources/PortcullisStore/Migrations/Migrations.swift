@@ -22,6 +22,7 @@ enum PortcullisMigrations {
         M0016_AddThrottleKind(),
         M0017_CreateConsentDecisions(),
         M0018_ClientNameKeys(),
+        M0019_CreateMirrorChanges(),
     ]
 }
 

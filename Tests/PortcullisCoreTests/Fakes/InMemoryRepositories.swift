@@ -50,6 +50,9 @@ final class InMemoryRepositories: Sendable {
         }
     }
     let state = Mutex(State())
+    /// Refresh-token reads answer as they would have before any rotation or revocation committed: what the losers of a
+    /// race read while the winner's transaction is open.
+    let staleRefreshReads = Mutex(false)
 
     var workspaces: any WorkspaceRepository { Workspaces(base: self) }
     var users: any UserRepository { Users(base: self) }
@@ -72,6 +75,9 @@ final class InMemoryRepositories: Sendable {
     }
 
     /// Whether the grant is revoked.
+    func grantRevocationCount(_ id: Int) -> Int {
+        state.withLock { $0.revocations.filter { $0.0.kind == .grant && $0.0.value == String(id) }.count }
+    }
     func isRevoked(grant id: Int) -> Bool { state.withLock { $0.grants[id]?.revokedAt != nil } }
 
     var auditKinds: [String] { state.withLock { $0.audit.map(\.kind) } }
@@ -194,6 +200,11 @@ extension InMemoryRepositories {
         func refreshToken(hash: String) async throws -> RefreshTokenRecord? {
             base.state.withLock { state in
                 guard let token = state.refreshTokens.first(where: { $0.hash == hash }), let row = state.grants[token.grantID] else { return nil }
+                if base.staleRefreshReads.withLock({ $0 }) {
+                    return RefreshTokenRecord(
+                        id: token.id, grantID: token.grantID, workspaceID: row.grant.workspaceID, clientRowID: row.grant.clientRowID,
+                        userID: row.grant.userID, scope: row.grant.scope, expiresAt: token.expiresAt, usedAt: nil, revokedAt: nil)
+                }
                 return RefreshTokenRecord(
                     id: token.id, grantID: token.grantID, workspaceID: row.grant.workspaceID, clientRowID: row.grant.clientRowID,
                     userID: row.grant.userID, scope: row.grant.scope, expiresAt: token.expiresAt, usedAt: token.usedAt,

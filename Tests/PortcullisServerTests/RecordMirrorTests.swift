@@ -1,0 +1,76 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import PortcullisStore
+import Testing
+
+@testable import PortcullisCore
+@testable import PortcullisServer
+
+/// Issue 14: users and clients are mirrored in memory, so checking a token reads no database; a change made anywhere
+/// (another instance, the CLI, SQL typed into the database) is in force here within a second.
+@Suite("Record mirrors: user and client state within a second everywhere")
+struct RecordMirrorTests {
+    /// Polls `probe` until it answers `expected`, for at most three seconds; returns how long that took.
+    static func time(until expected: HTTPResponse.Status, _ probe: () async throws -> HTTPResponse.Status) async throws -> Duration? {
+        let started = ContinuousClock.now
+        while ContinuousClock.now - started < .seconds(3) {
+            if try await probe() == expected { return ContinuousClock.now - started }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        return nil
+    }
+
+    /// Another process on the same database, as `portcullis` CLI commands are.
+    static func otherInstance(of server: TestServer) async throws -> Portcullis {
+        let other = try await Portcullis.open(server.portcullis.configuration, logger: TestServer.quietLogger)
+        _ = try await other.bootstrap()
+        return other
+    }
+
+    @Test("A permission given by another process is in force here within a second, with no revocation to carry it", .timeLimit(.minutes(5)))
+    func permissionAcrossInstances() async throws {
+        try await withServer { server, client in
+            let token = try await server.accessToken(client)
+            #expect(try await client.get("/api/1.0/users", token: token).status == .forbidden)
+            let other = try await Self.otherInstance(of: server)
+            _ = try await other.store.userAdministration.updateUser(
+                id: server.alice.id, changes: UserChanges(permissions: [.viewUsers]), now: other.clock.now())
+            await other.close()
+            let took = try await Self.time(until: .ok) { try await client.get("/api/1.0/users", token: token).status }
+            #expect(took != nil && took! < .seconds(1), "took \(String(describing: took))")
+        }
+    }
+
+    @Test("A user deleted by another process: its token stops here within a second", .timeLimit(.minutes(5)))
+    func deletionAcrossInstances() async throws {
+        try await withServer { server, client in
+            let token = try await server.accessToken(client)
+            #expect(try await client.get("/api/1.0/users/me", token: token).status == .ok)
+            let other = try await Self.otherInstance(of: server)
+            // The bare row delete, without the revocation the administration records: the mirror alone must carry it.
+            #expect(try await other.store.userAdministration.deleteUser(id: server.alice.id))
+            await other.close()
+            let took = try await Self.time(until: .unauthorized) { try await client.get("/api/1.0/users/me", token: token).status }
+            #expect(took != nil && took! < .seconds(1), "took \(String(describing: took))")
+        }
+    }
+
+    @Test("A client secret replaced by another process stops authenticating here within a second", .timeLimit(.minutes(5)))
+    func secretAcrossInstances() async throws {
+        try await withServer { server, client in
+            let token = try await server.accessToken(client)
+            func introspect() async throws -> HTTPResponse.Status {
+                try await client.postForm("/oauth/introspect", [("token", token)], headers: basic(server.clientID, server.clientSecret)).status
+            }
+            #expect(try await introspect() == .ok)
+            let other = try await Self.otherInstance(of: server)
+            let fresh = try await other.clientAdministration.regenerateSecret(of: server.client.client)
+            await other.close()
+            let took = try await Self.time(until: .unauthorized, introspect)
+            #expect(took != nil && took! < .seconds(1), "took \(String(describing: took))")
+            let response = try await client.postForm("/oauth/introspect", [("token", token)], headers: basic(server.clientID, fresh))
+            #expect(response.status == .ok)
+        }
+    }
+}
