@@ -142,6 +142,36 @@ def test_a_revoke_at_one_is_refused_at_the_others_within_a_second(cluster):
         assert took is not None and took < 1.0, f"{url} took {took}"
 
 
+def test_a_user_made_admin_at_one_is_admin_at_all_within_a_second(cluster):
+    """Issue 14: the user's state is mirrored in memory (no database read per check); a change at one instance is in
+    force at every instance within a second, with no revocation to carry it (a promotion revokes nothing)."""
+    app = cluster.client("password")
+    name = "mirror-" + os.urandom(3).hex()
+    cluster.cli("user", "create", "--username", name, "--password", "mirror-password-1")
+    bearer = {"Authorization": "Bearer " + token(cluster.instances[0], app, grant_type="password", username=name,
+                                                 password="mirror-password-1").json()["access_token"]}
+    for url in cluster.instances:
+        assert requests.get(url + "/api/1.0/users", headers=bearer).status_code == 403  # read: now mirrored everywhere
+    admin = {"Authorization": "Bearer " + token(cluster.instances[0], app, grant_type="password", username="admin",
+                                                password=ADMIN_PASSWORD).json()["access_token"]}
+    me = requests.get(cluster.instances[0] + "/api/1.0/users", headers=admin, params={"filter": name}).json()["data"][0]
+    promoted = requests.put(cluster.instances[0] + f"/api/1.0/users/{me['id']}", headers=admin, json={"is_administrator": True})
+    assert promoted.status_code in (200, 204), promoted.text
+    for url in cluster.instances:
+        took = wait_until(lambda: requests.get(url + "/api/1.0/users", headers=bearer).status_code == 200)
+        assert took is not None and took < 1.0, f"{url} took {took}"
+
+
+def test_a_secret_rotated_by_the_cli_stops_at_every_instance_within_a_second(cluster):
+    app = cluster.client("client_credentials")
+    for url in cluster.instances:
+        assert token(url, app, grant_type="client_credentials").status_code == 200  # the client is now mirrored
+    cluster.cli("client", "rotate-secret", app["client_id"])
+    for url in cluster.instances:
+        took = wait_until(lambda: token(url, app, grant_type="client_credentials").status_code == 401)
+        assert took is not None and took < 1.0, f"{url} took {took}"
+
+
 def test_a_key_rotated_at_one_is_used_by_all_within_a_second(cluster):
     app = cluster.client("client_credentials")
     # The new kid comes from the CLI, not from an instance's JWKS: read at once, an instance may not have

@@ -72,6 +72,8 @@ public final class Store: Sendable {
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
     let writeGate = WriteGate()
+    /// SQLite's write transactions, grouped into one commit each while others are committing.
+    let groupCommit = GroupCommit()
 
     public var isPostgres: Bool {
         if case .postgres = location { return true }
@@ -190,7 +192,9 @@ public final class Store: Sendable {
     func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let postgres = isPostgres
         if postgres { return try await runTransaction(postgres: true, body) }
-        return try await writeGate.withLock { try await self.runTransaction(postgres: false, body) }
+        return try await groupCommit.run(body) { batch in
+            try await self.writeGate.withLock { try await self.runTransaction(postgres: false, batch) }
+        }
     }
 
     private func runTransaction<T: Sendable>(postgres: Bool, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
