@@ -54,6 +54,7 @@ public struct SigningKeyMaterial: Sendable {
         let collection = JWTKeyCollection()
         let identifier = JWKIdentifier(string: kid)
         var jwk: [String: String] = ["kid": kid, "use": "sig", "alg": algorithm.rawValue]
+        var systemSigner: SystemRSASigner?
         switch algorithm {
         case .rs256:
             let key = try Insecure.RSA.PrivateKey(pem: privateKey)
@@ -62,6 +63,7 @@ public struct SigningKeyMaterial: Sendable {
             jwk["n"] = Base64URL.encode(primitives.modulus)
             jwk["e"] = Base64URL.encode(primitives.publicExponent)
             await collection.add(rsa: key, digestAlgorithm: .sha256, kid: identifier)
+            systemSigner = SystemRSASigner(pem: privateKey, environment: ProcessInfo.processInfo.environment)
         case .es256:
             let key = try ES256PrivateKey(pem: privateKey)
             // rawRepresentation of a P-256 public key is x ‖ y, 32 bytes each (RFC 7518 §6.2.1).
@@ -80,7 +82,7 @@ public struct SigningKeyMaterial: Sendable {
             await collection.add(eddsa: EdDSA.PrivateKey(backing: backing), kid: identifier)
         }
         let signer = try await collection.getKey(for: identifier)
-        return LoadedSigningKey(kid: kid, algorithm: algorithm, signer: signer, publicJWK: jwk)
+        return LoadedSigningKey(kid: kid, algorithm: algorithm, signer: signer, systemSigner: systemSigner, publicJWK: jwk)
     }
 
     public enum KeyLoadError: Error, CustomStringConvertible {
@@ -98,22 +100,31 @@ public struct LoadedSigningKey: Sendable {
     public let kid: String
     public let algorithm: SigningAlgorithm
     let signer: any JWTAlgorithm
+    /// RS256 through the system's OpenSSL, when it is there; `signer` otherwise.
+    let systemSigner: SystemRSASigner?
     /// The public half as a JWK (RFC 7517), for the JWKS document.
     public let publicJWK: [String: String]
     /// base64url of `{"alg":…,"kid":…,"typ":"at+jwt"}`, computed once.
     let headerSegment: String
 
-    init(kid: String, algorithm: SigningAlgorithm, signer: any JWTAlgorithm, publicJWK: [String: String]) {
+    init(kid: String, algorithm: SigningAlgorithm, signer: any JWTAlgorithm, systemSigner: SystemRSASigner? = nil, publicJWK: [String: String]) {
         self.kid = kid
         self.algorithm = algorithm
         self.signer = signer
+        self.systemSigner = systemSigner
         self.publicJWK = publicJWK
         // RFC 9068 §2.1: access tokens carry `typ: at+jwt`, so they cannot be confused with ID tokens.
         let header = "{\"alg\":\"\(algorithm.rawValue)\",\"kid\":\"\(kid)\",\"typ\":\"at+jwt\"}"
         self.headerSegment = Base64URL.encode(Array(header.utf8))
     }
 
-    func sign(_ input: [UInt8]) throws -> [UInt8] { try signer.sign(input) }
+    func sign(_ input: [UInt8]) throws -> [UInt8] {
+        if let systemSigner { return try systemSigner.sign(input) }
+        return try signer.sign(input)
+    }
+
+    /// Whether RS256 signing goes through the system's OpenSSL (for the startup log and the tests).
+    public var signsWithSystemOpenSSL: Bool { systemSigner != nil }
 
     func verify(signature: [UInt8], input: [UInt8]) -> Bool {
         (try? signer.verify(signature, signs: input)) ?? false
