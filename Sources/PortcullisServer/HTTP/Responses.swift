@@ -16,6 +16,11 @@ enum Responses {
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var headers = headers
         headers[.contentType] = "application/json; charset=utf-8"
+        if let flat = value as? any FlatJSONEncodable {
+            var writer = FlatJSONWriter()
+            flat.writeJSON(&writer)
+            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: writer.finish())))
+        }
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
