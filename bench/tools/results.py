@@ -43,10 +43,17 @@ PUBLISHED = {
 
 GOAL_TEXT = {
     "cc_vs_hydra": "client credentials RS256 >= 10x Hydra's published 513/s",
-    "cc_vs_rsa": "client credentials RS256 >= 50% of the RSA-2048 signing limit",
+    "cc_vs_rsa": "client credentials RS256 >= 70% of the RSA-2048 signing limit",
+    "cc_es256_vs_ceiling": "client credentials ES256 >= 40% of the ceiling route's requests/s",
+    "refresh_vs_rsa": "refresh-token rotation >= 50% of the RSA-2048 signing limit",
     "protected_vs_ceiling": "protected API call >= 70% of the ceiling route's requests/s",
+    "introspect_vs_ceiling": "introspection >= 50% of the ceiling route's requests/s",
     "introspect_vs_hydra": "introspection >= 4x Hydra's published 5,109/s",
     "password_vs_bcrypt": "password grant >= 90% of the bcrypt limit at the same cost",
+    # {n}: the scaling case's size, filled in by goals()
+    "flat_rows": "flat with scale: each scenario within 10% of its unscaled figure at {n} stored grants and revocations",
+    "flat_workspaces": "flat with scale: each scenario within 10% of its unscaled figure with {n} workspaces of 10 "
+                       "clients and 100 users",
     "ahead_of_peers": "ahead of every peer measured here on every scenario they support",
     "rss": "server RSS under load below 150 MiB",
 }
@@ -272,18 +279,21 @@ def collect(raw, out):
     if "health" in pc:
         limits["ceiling_route_rps"] = pc["health"]["rps"]
 
+    # Keys: "10000", "1000000" (stored grants and revocations), then "workspaces1000" (workspaces of 10 clients
+    # and 100 users each; scaling_case() tells them apart).
     scaling = {}
     sdir = os.path.join(raw, "scaling")
     if os.path.isdir(sdir):
-        for n in sorted((d for d in os.listdir(sdir) if os.path.isdir(os.path.join(sdir, d))), key=int):
+        for n in sorted((d for d in os.listdir(sdir) if os.path.isdir(os.path.join(sdir, d))), key=scaling_order):
             seed = read_kv(os.path.join(sdir, f"seed-{n}.meta"))
             rows = seed.get("rows", "").split()
+            names = seed.get("row_names", "grants refresh_tokens revocations active_revocations").split()
             scaling[n] = {
-                "rows": dict(zip(["grants", "refresh_tokens", "revocations", "active_revocations"], map(int, rows)))
-                if len(rows) == 4 else None,
+                "rows": dict(zip(names, map(int, rows))) if rows and len(rows) == len(names) else None,
                 "seed_seconds": num(seed.get("seed_seconds")),
                 "scenarios": scenarios_in(os.path.join(sdir, n)),
             }
+            scaling[n].update({k: num(v) for k, v in seed.items() if k not in ("rows", "row_names", "seed_seconds")})
     doc["scaling"] = scaling
 
     peers = {}
@@ -325,6 +335,19 @@ def collect(raw, out):
     with open(out, "w") as f:
         json.dump(doc, f, indent=1, sort_keys=False)
         f.write("\n")
+
+
+def scaling_case(key):
+    """A scaling key -> (kind, size): ("rows", 1000000) for "1000000", ("workspaces", 1000) for "workspaces1000"."""
+    m = re.fullmatch(r"([a-z_]*?)(\d+)", key)
+    if not m:
+        return key, None
+    return (m.group(1) or "rows"), int(m.group(2))
+
+
+def scaling_order(key):
+    kind, size = scaling_case(key)
+    return (kind != "rows", kind, size or 0)
 
 
 def best_openssl(doc, cores, alg, op):
@@ -373,6 +396,8 @@ def ratios(doc, cores):
     add("refresh_rotation", "durable 4 KiB writes/s (dd oflag=dsync; one WAL commit per rotation)",
         (doc["limits"].get("durable_writes") or {}).get("writes_per_s"))
     add("introspect", f"RSA-2048 verifications/s, {lim}", best_openssl(doc, cores, "rsa2048", "verify_per_s"))
+    add("introspect", "ceiling route (GET /health) req/s", ceiling)
+    add("cc_es256", "ceiling route (GET /health) req/s", ceiling)
     add("users_me", "ceiling route (GET /health) req/s", ceiling)
     add("health", "ceiling route (GET /health) req/s", ceiling)
     return rows
@@ -391,12 +416,17 @@ def goals(doc, cores):
     cc = rps(doc, "cc_rs256")
     goal("cc_vs_hydra", "cc_rs256", cc, 10 * hy["client_credentials_per_s"], "req/s")
     rsa = best_openssl(doc, cores, "rsa2048", "sign_per_s")
-    goal("cc_vs_rsa", "cc_rs256", cc, 0.5 * rsa if rsa else None, "req/s",
-         f"limit: {rsa:.0f} RSA-2048 signatures/s (openssl speed, best of 1 and {cores} processes, start and end)" if rsa
-         else "no openssl limit measured")
-    me, ceiling = rps(doc, "users_me"), doc["limits"].get("ceiling_route_rps")
-    goal("protected_vs_ceiling", "users_me", me, 0.7 * ceiling if ceiling else None, "req/s",
-         f"ceiling: GET /health at {ceiling:.0f} req/s" if ceiling else "")
+    rsa_note = (f"limit: {rsa:.0f} RSA-2048 signatures/s (openssl speed, best of 1 and {cores} processes, start and end)"
+                if rsa else "no openssl limit measured")
+    goal("cc_vs_rsa", "cc_rs256", cc, 0.7 * rsa if rsa else None, "req/s", rsa_note)
+    ceiling = doc["limits"].get("ceiling_route_rps")
+    ceiling_note = f"ceiling: GET /health at {ceiling:.0f} req/s" if ceiling else "no ceiling route measured"
+    goal("cc_es256_vs_ceiling", "cc_es256", rps(doc, "cc_es256"), 0.4 * ceiling if ceiling else None, "req/s", ceiling_note)
+    goal("refresh_vs_rsa", "refresh_rotation", rps(doc, "refresh_rotation"), 0.5 * rsa if rsa else None, "req/s", rsa_note)
+    goal("protected_vs_ceiling", "users_me", rps(doc, "users_me"), 0.7 * ceiling if ceiling else None, "req/s",
+         ceiling_note)
+    goal("introspect_vs_ceiling", "introspect", rps(doc, "introspect"), 0.5 * ceiling if ceiling else None, "req/s",
+         ceiling_note)
     goal("introspect_vs_hydra", "introspect", rps(doc, "introspect"), 4 * hy["introspections_per_s"], "req/s")
     bl, bimpl, bcost = best_bcrypt(doc)
     goal("password_vs_bcrypt", pw, rps(doc, pw) if pw else None, 0.9 * bl if bl else None, "req/s",
@@ -419,6 +449,7 @@ def goals(doc, cores):
     else:
         out.append({"id": "ahead_of_peers", "goal": GOAL_TEXT["ahead_of_peers"], "scenario": None, "measured": None,
                     "target": None, "unit": "", "met": None, "note": "no peers measured in this run"})
+    out += flat_goals(doc)
     rss = [(s.get("peak_rss_mib"), f"portcullis/{n}") for n, s in doc["portcullis"].items()]
     rss += [(s.get("peak_rss_mib"), f"scaling/{k}/{n}") for k, v in doc["scaling"].items() for n, s in v["scenarios"].items()]
     rss = [r for r in rss if r[0] is not None]
@@ -426,6 +457,39 @@ def goals(doc, cores):
         worst = max(rss)
         out.append({"id": "rss", "goal": GOAL_TEXT["rss"], "scenario": worst[1], "measured": worst[0], "target": 150,
                     "unit": "MiB (peak VmHWM, worst scenario)", "met": worst[0] < 150, "note": ""})
+    return out
+
+
+def flat_goals(doc):
+    """Flat with scale: one goal per scaling case (the largest stored-rows size, and each workspaces size), met when
+    every scenario of the case is within 10% of the same scenario's figure in the unscaled Portcullis section."""
+    cases = {}
+    for key in doc["scaling"]:
+        kind, size = scaling_case(key)
+        if kind in ("rows", "workspaces") and size is not None:
+            cases.setdefault(kind, []).append((size, key))
+    picked = ([max(cases["rows"])] if "rows" in cases else []) + sorted(cases.get("workspaces", []))
+    out = []
+    for size, key in picked:
+        kind = scaling_case(key)[0]
+        gid = "flat_" + kind
+        ratios_ = []
+        for name, s in doc["scaling"][key]["scenarios"].items():
+            base = rps(doc, name)
+            if base and s.get("rps") is not None:
+                ratios_.append((s["rps"] / base, name, s["rps"], base))
+        row = {"id": gid, "goal": GOAL_TEXT[gid].format(n=f"{size:,}"), "scenario": f"scaling/{key}",
+               "measured": None, "target": 10, "unit": "% from the unscaled figure (worst scenario)", "met": None,
+               "note": "no unscaled figure to compare with"}
+        if ratios_:
+            worst = max(ratios_, key=lambda r: abs(r[0] - 1))
+            dev = round(100 * abs(worst[0] - 1), 1)
+            row.update({
+                "scenario": f"scaling/{key}/{worst[1]}", "measured": dev, "met": dev <= 10,
+                "note": f"worst: {worst[1]} at {worst[0]:.2f}x ({worst[2]:,.0f} vs {worst[3]:,.0f} req/s); all: "
+                        + ", ".join(f"{n} {r:.2f}x" for r, n, _, _ in sorted(ratios_, key=lambda r: r[1])),
+            })
+        out.append(row)
     return out
 
 
