@@ -13,7 +13,7 @@ public final class RecordMirror<Value: Sendable>: Sendable {
     }
     private let state = Mutex(State())
     /// At most this many entries; past it the mirror starts again empty (each entry is one read away).
-    public let capacity: Int
+    private let capacity: Int
 
     public init(capacity: Int) { self.capacity = capacity }
 
@@ -37,8 +37,6 @@ public final class RecordMirror<Value: Sendable>: Sendable {
             for id in ids { s.entries.removeValue(forKey: id) }
         }
     }
-
-    public var count: Int { state.withLock { $0.entries.count } }
 }
 
 /// The record mirrors of one instance and the feed that keeps them current.
