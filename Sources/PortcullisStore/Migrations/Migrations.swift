@@ -23,6 +23,7 @@ enum PortcullisMigrations {
         M0017_CreateConsentDecisions(),
         M0018_ClientNameKeys(),
         M0019_CreateMirrorChanges(),
+        M0020_MirrorPermissionUpdates(),
     ]
 }
 
