@@ -82,7 +82,7 @@ struct DiscoveryTests {
         }
     }
 
-    @Test("A key rotated by another process is in use within a second", .timeLimit(.minutes(5)))
+    @Test("A key rotated by another process is in use after the next mirror pass", .timeLimit(.minutes(5)))
     func rotationSeenByMirror() async throws {
         try await withServer { server, client in
             let old = server.portcullis.keyRing.active!.kid
@@ -90,12 +90,8 @@ struct DiscoveryTests {
             let cli = try await Portcullis.open(server.portcullis.configuration, logger: TestServer.quietLogger)
             let rotated = try await cli.keyManager.rotate()
             await cli.close()
-            var seen = false
-            for _ in 0..<40 where !seen {
-                try await Task.sleep(for: .milliseconds(50))
-                seen = server.portcullis.keyRing.active?.kid == rotated.kid
-            }
-            #expect(seen, "the mirror did not pick up the new key")
+            try await server.nextMirrorPass()
+            #expect(server.portcullis.keyRing.active?.kid == rotated.kid, "the mirror did not pick up the new key")
             #expect(server.portcullis.keyRing.key(kid: old) != nil)
         }
     }

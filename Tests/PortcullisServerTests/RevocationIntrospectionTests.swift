@@ -143,7 +143,7 @@ struct RevocationIntrospectionTests {
         }
     }
 
-    @Test("A revoke made by another process is seen here within a second", .timeLimit(.minutes(5)))
+    @Test("A revoke made by another process is seen here after the next mirror pass", .timeLimit(.minutes(5)))
     func revocationAcrossInstances() async throws {
         try await withServer { server, client in
             let token = try await server.accessToken(client)
@@ -154,14 +154,8 @@ struct RevocationIntrospectionTests {
                 TokenRequest(parameters: ["token": token], basic: BasicCredentials(clientID: server.clientID, secret: server.clientSecret)),
                 in: server.workspace)
             await other.close()
-            let started = ContinuousClock.now
-            var status = HTTPResponse.Status.ok
-            while status == .ok && ContinuousClock.now - started < .seconds(3) {
-                try await Task.sleep(for: .milliseconds(50))
-                status = try await client.get("/api/1.0/users/me", token: token).status
-            }
-            #expect(status == .unauthorized)
-            #expect(ContinuousClock.now - started < .seconds(1), "took \(ContinuousClock.now - started)")
+            try await server.nextMirrorPass()
+            #expect(try await client.get("/api/1.0/users/me", token: token).status == .unauthorized)
         }
     }
 

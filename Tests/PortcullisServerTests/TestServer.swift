@@ -103,6 +103,21 @@ struct TestServer: Sendable {
         try await login(client, username: username, password: password, scope: scope)["access_token"] as! String
     }
     var clientSecret: String { client.secret! }
+
+    /// Waits until a mirror pass that began after this call has completed: two completions, since the one in flight may
+    /// have begun before. A change made elsewhere must be in force then. Asserting that, and not a wall-clock second,
+    /// keeps the test true on a loaded machine; the quarter-second pass interval is what makes the promise a second.
+    /// Fails after 30 s; returns how long it waited, for the log.
+    @discardableResult
+    func nextMirrorPass() async throws -> Duration {
+        let started = ContinuousClock.now
+        let target = portcullis.mirrorPasses.load(ordering: .acquiring) + 2
+        while portcullis.mirrorPasses.load(ordering: .acquiring) < target {
+            guard ContinuousClock.now - started < .seconds(30) else { throw TestFailure("no mirror pass completed in 30 s") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return ContinuousClock.now - started
+    }
 }
 
 /// Runs `body` against a fresh server through HummingbirdTesting's router framework, or with `live` over real

@@ -2,6 +2,7 @@ import Logging
 import PortcullisCore
 import PortcullisStore
 import ServiceLifecycle
+import Synchronization
 
 /// Keeps this instance's in-memory mirrors (revocations, users and clients, signing keys, addresses throttled) in step with the database, so a
 /// revoke or a key rotation made anywhere is seen here within a second.
@@ -34,13 +35,20 @@ struct MirrorService: Service {
             }
             let now = portcullis.clock.now()
             do {
-                let rows = try await portcullis.store.revocations.revocations(recordedSince: since - 5, now: now)
-                portcullis.revocationList.apply(rows)
-                since = now
-                try await portcullis.mirrors.follow(portcullis.store.changes)
-                try await portcullis.keyManager.reload()
+                // The four reads of a pass go out together: on a busy database the pass takes the longest one, not
+                // their sum, which keeps the one-second promise with room to spare.
+                let from = since - 5
+                async let rows = portcullis.store.revocations.revocations(recordedSince: from, now: now)
+                async let changes: Void = portcullis.mirrors.follow(portcullis.store.changes)
+                async let keys: Void = portcullis.keyManager.reload()
                 // The addresses full of failures, from every instance: the token endpoint checks them in memory.
-                try await portcullis.authorizationServer.limiter.refreshShared(now: now)
+                async let addresses: Void = portcullis.authorizationServer.limiter.refreshShared(now: now)
+                portcullis.revocationList.apply(try await rows)
+                since = now
+                try await changes
+                try await keys
+                try await addresses
+                portcullis.mirrorPasses.add(1, ordering: .releasing)
                 if failures > 0 {
                     portcullis.logger.notice("the database answers again; mirrors are current")
                     failures = 0

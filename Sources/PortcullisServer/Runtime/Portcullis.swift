@@ -1,6 +1,7 @@
 public import Logging
 public import PortcullisCore
 public import PortcullisStore
+public import Synchronization
 
 /// One running Portcullis: the configuration, the store, the keys and the rules, wired together. The
 /// server and every CLI command open one.
@@ -23,6 +24,9 @@ public final class Portcullis: Sendable {
     public let personalTokens: PersonalAccessTokens
     /// Last-used times of personal access tokens, written in batches by the mirror service.
     public let tokenUsage = PersonalTokenUsage()
+    /// How many mirror passes have completed; a change made anywhere is in force here once a pass that began after it
+    /// has completed (docs/SCALING.md).
+    public let mirrorPasses = Atomic<Int>(0)
     public let authorizationCodes: AuthorizationCodeService
     public let clock: Clock
     let workspaceDirectory = WorkspaceDirectory()
