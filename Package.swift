@@ -20,6 +20,9 @@ let package = Package(
         .library(name: "PortcullisWire", targets: ["PortcullisWire"]),
         .library(name: "PortcullisStore", targets: ["PortcullisStore"]),
         .library(name: "PortcullisServer", targets: ["PortcullisServer"]),
+        // For APIs that accept Portcullis tokens (issue 15); neither depends on the server.
+        .library(name: "PortcullisGuard", targets: ["PortcullisGuard"]),
+        .library(name: "PortcullisGuardHummingbird", targets: ["PortcullisGuardHummingbird"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -39,6 +42,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // RS256 signing through the system's OpenSSL 3, loaded at run time (no headers or library needed to build).
@@ -94,6 +98,34 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: layeredSettings
         ),
+        // Checks Portcullis access tokens inside any Swift API: only the wire types, jwt-kit and an HTTP client.
+        .target(
+            name: "PortcullisGuard",
+            dependencies: [
+                "PortcullisWire",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: layeredSettings
+        ),
+        // The guard as Hummingbird middleware, apart so the guard itself needs no web framework.
+        .target(
+            name: "PortcullisGuardHummingbird",
+            dependencies: ["PortcullisGuard", "PortcullisWire", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: layeredSettings
+        ),
+        // The example API of README's "Protecting your API": two routes, two scopes, behind the guard.
+        .executableTarget(
+            name: "OrdersAPI",
+            dependencies: [
+                "PortcullisGuard", "PortcullisGuardHummingbird",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/OrdersAPI",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "portcullis",
             dependencies: [
@@ -120,6 +152,16 @@ let package = Package(
             dependencies: [
                 "PortcullisStore", "PortcullisCore", "PortcullisTestSupport", .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "FluentKit", package: "fluent-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PortcullisGuardTests",
+            dependencies: [
+                "PortcullisGuard", "PortcullisGuardHummingbird", "PortcullisWire",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -16,6 +16,8 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Equatable {
     public var codeChallengeMethodsSupported: [String]?
     public var authorizationResponseIssParameterSupported: Bool?
     public var serviceDocumentation: String?
+    /// Portcullis's revocation feed for resource servers (issue 15); RFC 8414 §2 allows further members.
+    public var revocationFeedEndpoint: String?
 
     public init(
         issuer: String, authorizationEndpoint: String? = nil, tokenEndpoint: String, jwksURI: String,
@@ -23,7 +25,7 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Equatable {
         grantTypesSupported: [String], tokenEndpointAuthMethodsSupported: [String], revocationEndpoint: String? = nil,
         revocationEndpointAuthMethodsSupported: [String]? = nil, introspectionEndpoint: String? = nil,
         introspectionEndpointAuthMethodsSupported: [String]? = nil, codeChallengeMethodsSupported: [String]? = nil,
-        authorizationResponseIssParameterSupported: Bool? = nil, serviceDocumentation: String? = nil
+        authorizationResponseIssParameterSupported: Bool? = nil, serviceDocumentation: String? = nil, revocationFeedEndpoint: String? = nil
     ) {
         self.issuer = issuer
         self.authorizationEndpoint = authorizationEndpoint
@@ -41,6 +43,7 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Equatable {
         self.codeChallengeMethodsSupported = codeChallengeMethodsSupported
         self.authorizationResponseIssParameterSupported = authorizationResponseIssParameterSupported
         self.serviceDocumentation = serviceDocumentation
+        self.revocationFeedEndpoint = revocationFeedEndpoint
     }
 
     enum CodingKeys: String, CodingKey {
@@ -60,6 +63,7 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Equatable {
         case codeChallengeMethodsSupported = "code_challenge_methods_supported"
         case authorizationResponseIssParameterSupported = "authorization_response_iss_parameter_supported"
         case serviceDocumentation = "service_documentation"
+        case revocationFeedEndpoint = "revocation_feed_endpoint"
     }
 }
 

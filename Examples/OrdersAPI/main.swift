@@ -1,0 +1,1 @@
+print("OrdersAPI: not built yet")

@@ -1,0 +1,1 @@
+// The guard: see docs/GUARD.md (issue 15).

@@ -1,0 +1,1 @@
+// The guard as Hummingbird middleware (issue 15).
