@@ -146,13 +146,15 @@ public struct IntrospectionResponse: Codable, Sendable, Equatable {
     public var iat: Int64?
     public var nbf: Int64?
     public var sub: String?
-    public var aud: String?
+    public var aud: Audience?
     public var iss: String?
     public var jti: String?
+    /// The workspace the token belongs to (its name), a Portcullis extension.
+    public var workspace: String?
 
     public init(
         active: Bool, scope: String? = nil, clientID: String? = nil, tokenType: String? = nil, exp: Int64? = nil, iat: Int64? = nil,
-        nbf: Int64? = nil, sub: String? = nil, aud: String? = nil, iss: String? = nil, jti: String? = nil
+        nbf: Int64? = nil, sub: String? = nil, aud: Audience? = nil, iss: String? = nil, jti: String? = nil, workspace: String? = nil
     ) {
         self.active = active
         self.scope = scope
@@ -165,10 +167,11 @@ public struct IntrospectionResponse: Codable, Sendable, Equatable {
         self.aud = aud
         self.iss = iss
         self.jti = jti
+        self.workspace = workspace
     }
 
     enum CodingKeys: String, CodingKey {
-        case active, scope, exp, iat, nbf, sub, aud, iss, jti
+        case active, scope, exp, iat, nbf, sub, aud, iss, jti, workspace
         case clientID = "client_id"
         case tokenType = "token_type"
     }

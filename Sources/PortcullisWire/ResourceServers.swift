@@ -119,3 +119,29 @@ public struct ResourceServerResource: Codable, Sendable, Equatable {
         case createdAt = "created_at"
     }
 }
+
+/// A JWT or introspection `aud` (RFC 7519 §4.1.3): one audience is written as a string, several as an array, and
+/// either is read.
+public struct Audience: Codable, Sendable, Equatable, Hashable {
+    public var values: [String]
+
+    public init(_ values: [String]) { self.values = values }
+
+    public init(_ value: String) { self.values = [value] }
+
+    public func contains(_ resource: String) -> Bool { values.contains(resource) }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let one = try? container.decode(String.self) {
+            values = [one]
+        } else {
+            values = try container.decode([String].self)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if values.count == 1 { try container.encode(values[0]) } else { try container.encode(values) }
+    }
+}

@@ -42,7 +42,7 @@ struct ResponseEncodingTests {
         for text in Self.awkward {
             try Self.check(
                 IntrospectionResponse(
-                    active: true, scope: text, clientID: text, tokenType: "Bearer", exp: 1_900_000_000, iat: -5, nbf: 0, sub: text, aud: text,
+                    active: true, scope: text, clientID: text, tokenType: "Bearer", exp: 1_900_000_000, iat: -5, nbf: 0, sub: text, aud: Audience(text),
                     iss: "https://\(text)/", jti: text))
         }
     }
