@@ -28,13 +28,15 @@ public struct AuthorizationServer: Sendable {
     public let audit: (any AuditRepository)?
     /// The grants the token endpoint serves, in registration order.
     public let tokenGrants: [any TokenGrant]
+    /// The APIs besides Portcullis's own that tokens may be for (RFC 8707).
+    public let resources: ResourceCatalog
 
     public init(
         workspaces: any WorkspaceRepository, users: any UserRepository, clients: any ClientRepository,
         grants: any GrantRepository, revocations: any RevocationRepository, passwords: any PasswordHasher,
         secrets: ClientSecretHasher, codec: AccessTokenCodec, revocationList: RevocationList, policy: TokenPolicy,
         limiter: any AttemptLimiter, clock: Clock = .system, logger: Logger, audit: (any AuditRepository)? = nil,
-        tokenGrants: [any TokenGrant] = AuthorizationServer.coreGrants
+        tokenGrants: [any TokenGrant] = AuthorizationServer.coreGrants, resources: ResourceCatalog = ResourceCatalog()
     ) {
         self.workspaces = workspaces
         self.users = users
@@ -51,6 +53,7 @@ public struct AuthorizationServer: Sendable {
         self.logger = logger
         self.audit = audit
         self.tokenGrants = tokenGrants
+        self.resources = resources
     }
 
     /// The grants that need no storage beyond the server's own repositories; the server adds the ones built with
@@ -71,20 +74,22 @@ public struct AuthorizationServer: Sendable {
         return try await grant.issue(request, client: authenticated, in: workspace, server: self)
     }
 
-    /// Signs an access token for a user (or, with `userID` nil, for the client itself).
+    /// Signs an access token for a user (or, with `userID` nil, for the client itself), for `target`'s resources
+    /// (none: the workspace's own API).
     func mintAccessToken(
-        workspace: Workspace, client: OAuthClient, user: UserAccount?, scope: ScopeSet, grantID: Int?, now: Int64,
+        workspace: Workspace, client: OAuthClient, user: UserAccount?, target: TokenTarget, grantID: Int?, now: Int64,
         lifetime: Int64? = nil
     ) throws -> (token: String, claims: AccessTokenClaims) {
         let claims = AccessTokenClaims(
             issuer: codec.issuer,
             subject: user.map { String($0.id) } ?? client.clientID,
-            audience: codec.audience(for: workspace),
+            audience: target.resources.isEmpty ? [codec.audience(for: workspace)] : target.resources,
             clientID: client.clientID,
-            scope: scope,
+            scope: target.scope,
             tokenID: Base64URL.encode(SecureRandom.bytes(16)),
             grantID: grantID.map(String.init),
             userVersion: user?.tokenVersion,
+            workspace: workspace.name,
             issuedAt: now,
             expiresAt: now + (lifetime ?? policy.accessTokenLifetime)
         )
@@ -93,6 +98,14 @@ public struct AuthorizationServer: Sendable {
 }
 
 extension AuthorizationServer {
+    /// Whether a verified token belongs to `workspace`: for its own API, or for one of its resource servers. Tokens
+    /// made before the `workspace` claim existed name the workspace's API in `aud`.
+    func belongs(_ claims: AccessTokenClaims, to workspace: Workspace) -> Bool {
+        if claims.audience.contains(codec.audience(for: workspace)) { return true }
+        guard claims.workspace == workspace.name else { return false }
+        return claims.audience.allSatisfy { resources.server(uri: $0, in: workspace.id) != nil }
+    }
+
     /// Revokes a grant in the store and in this instance's mirror at once.
     func revokeGrant(_ grantID: Int, now: Int64) async throws {
         try await grants.revokeGrant(id: grantID, now: now, accessTokenHorizon: now + policy.accessTokenLifetime)

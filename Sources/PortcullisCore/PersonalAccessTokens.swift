@@ -121,7 +121,7 @@ public struct PersonalAccessTokens: Sendable {
             workspaceID: workspace.id, userID: user.id, clientRowID: client.id, name: trimmed, scope: scope, tokenID: tokenID,
             expiresAt: expiresAt, now: now)
         let claims = AccessTokenClaims(
-            issuer: server.codec.issuer, subject: String(user.id), audience: server.codec.audience(for: workspace), clientID: client.clientID,
+            issuer: server.codec.issuer, subject: String(user.id), audience: [server.codec.audience(for: workspace)], clientID: client.clientID,
             scope: scope, tokenID: tokenID, grantID: nil, personalTokenID: String(record.id),
             personalTokenAncestors: ancestors.isEmpty ? nil : ancestors, userVersion: user.tokenVersion, issuedAt: now,
             expiresAt: expiresAt)

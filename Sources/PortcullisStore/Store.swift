@@ -224,6 +224,7 @@ public final class Store: Sendable {
     public var users: any UserRepository { UserStore(store: self) }
     public var clients: any ClientRepository { ClientStore(store: self) }
     public var grants: any GrantRepository { GrantStore(store: self) }
+    public var resourceServers: any ResourceServerRepository { ResourceServerStore(store: self) }
     public var revocations: any RevocationRepository { RevocationStore(store: self) }
     public var signingKeys: any SigningKeyRepository { SigningKeyStore(store: self) }
 }

@@ -14,7 +14,7 @@ struct PortcullisCommand: AsyncParsableCommand {
             (flag first, then environment, then default). The README's Configuration table lists them.
             """,
         subcommands: [
-            ServeCommand.self, MigrateCommand.self, WorkspaceCommand.self, UserCommand.self, ClientCommand.self,
+            ServeCommand.self, MigrateCommand.self, WorkspaceCommand.self, UserCommand.self, ClientCommand.self, ResourceCommand.self,
             TokenCommand.self, KeysCommand.self,
         ]
     )
@@ -122,6 +122,9 @@ enum CLI {
             await portcullis.close()
             return result
         } catch let error as ValidationFailure {
+            await portcullis.close()
+            throw CLIError(error.description)
+        } catch let error as ResourceNotFound {
             await portcullis.close()
             throw CLIError(error.description)
         } catch {

@@ -14,7 +14,7 @@ struct AccessTokenCodecTests {
 
     static func claims(now: Int64 = 1_800_000_000, lifetime: Int64 = 3600) -> AccessTokenClaims {
         AccessTokenClaims(
-            issuer: "https://auth.example", subject: "1", audience: "https://auth.example/api/1.0/workflow", clientID: "CLIENT",
+            issuer: "https://auth.example", subject: "1", audience: ["https://auth.example/api/1.0/workflow"], clientID: "CLIENT",
             scope: ScopeSet([.viewProcesses, .editProcesses]), tokenID: "jti-1", grantID: "5", issuedAt: now,
             expiresAt: now + lifetime)
     }

@@ -18,12 +18,18 @@ struct ScopeTests {
         #expect(throws: OAuthError.invalidScope) { try ScopeSet.parse(raw) }
     }
 
-    @Test("A stored scope reads back as written; a value no longer understood grants nothing")
+    @Test("A stored scope reads back as written; a value that is not a scope list grants nothing")
     func stored() throws {
         let scope = try #require(try ScopeSet.parse("edit_processes view_processes"))
         #expect(ScopeSet(stored: scope.description) == scope)
         #expect(ScopeSet(stored: "*") == .everything)
-        #expect(ScopeSet(stored: "* admin") == ScopeSet([]))
+        // A resource server's scope reads back as itself, and `*` does not cover it (nor it anything of ProcessMaker's).
+        let mixed = ScopeSet(stored: "* read:orders")
+        #expect(mixed == ScopeSet([.all, Scope(rawValue: "read:orders")]))
+        #expect(!ScopeSet.everything.allows(Scope(rawValue: "read:orders")))
+        #expect(!ScopeSet([Scope(rawValue: "read:orders")]).allows(.viewProcesses))
+        // Not a list of scope tokens (RFC 6749 §3.3 forbids the quote): nothing.
+        #expect(ScopeSet(stored: "* \"admin\"") == ScopeSet([]))
         #expect(ScopeSet(stored: "") == ScopeSet([]))
     }
 

@@ -149,7 +149,7 @@ struct SecretsTests {
 struct RevocationListTests {
     func claims(jti: String = "t1", grant: String? = "7", client: String = "C", subject: String = "42", iat: Int64 = 1000) -> AccessTokenClaims {
         AccessTokenClaims(
-            issuer: "i", subject: subject, audience: "a", clientID: client, scope: .everything, tokenID: jti, grantID: grant,
+            issuer: "i", subject: subject, audience: ["a"], clientID: client, scope: .everything, tokenID: jti, grantID: grant,
             issuedAt: iat, expiresAt: iat + 3600)
     }
 

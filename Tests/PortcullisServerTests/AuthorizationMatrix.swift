@@ -112,6 +112,8 @@ enum Target: String, Sendable {
     case ownClientToken = "a token issued to its own client"
     /// A token issued to another client of the workspace.
     case otherClientToken = "a token issued to another client"
+    /// A registered resource server (issue 15).
+    case resourceServer = "a resource server"
 
     var isUser: Bool { self == .itself || self == .otherUser || self == .superAdminUser }
 }
@@ -171,6 +173,9 @@ struct CellContext: Sendable {
     let clientID: String
     /// The token to introspect or revoke.
     let token: String
+    /// The target resource server's id and URI (0 and "" without one).
+    let resourceID: Int
+    let resourceURI: String
     let webClientID: String
 }
 
@@ -180,6 +185,8 @@ struct MatrixRequest: Sendable {
     var uri: String
     var contentType: String? = nil
     var body: String? = nil
+    /// Headers of the request itself, besides the caller's credential.
+    var headers: HTTPFields = [:]
 
     static func get(_ uri: String) -> MatrixRequest { MatrixRequest(method: .get, uri: uri) }
     static func json(_ method: HTTPRequest.Method, _ uri: String, _ object: [String: Any]) -> MatrixRequest {
@@ -405,6 +412,13 @@ struct MatrixWorld: Sendable {
             clientID = try await p.registerClient(ClientRegistration(name: "c\(n)", grants: [.password]), ownerUserID: owner, in: ws).client.clientID
         default: break
         }
+        var resource: ResourceServer?
+        if target == .resourceServer {
+            resource = try await p.resourceAdministration.create(
+                ResourceServerRegistration(uri: "https://api\(n).example.com/", scopes: [ResourceScope(name: "read:orders", description: "")]),
+                in: ws
+            ).0
+        }
         var token = ""
         switch target {
         case .ownClientToken:
@@ -416,13 +430,13 @@ struct MatrixWorld: Sendable {
         }
         return CellContext(
             target: target, n: n, csrf: caller.csrf, userID: targetUser?.id ?? 0, uid: targetUser?.uid ?? "", tokenID: tokenID, clientID: clientID,
-            token: token,
+            token: token, resourceID: resource?.id ?? 0, resourceURI: resource?.uri ?? "",
             webClientID: web.client.clientID)
     }
 
     /// Sends a cell's request with the caller's credential on the row's channel.
     func send(_ request: MatrixRequest, _ channel: Channel) async throws -> TestResponse {
-        var headers: HTTPFields = [:]
+        var headers = request.headers
         if let type = request.contentType { headers[.contentType] = type }
         var useBrowser = false
         switch channel {

@@ -226,6 +226,20 @@ struct AuthorizationMatrixTests {
                 expect: { k, t in
                     k.isClient ? Outcome(status: 200, targetTokenAlive: t == .otherClientToken) : .unauthorized
                 }),
+            // Issue 15: only a resource server's own credentials read the feed; a client's, a user's token or a session
+            // are no such credentials.
+            MatrixRow(
+                .get, route + "/revocations", .oauth, { _ in .get(path + "/revocations") },
+                expect: { _, _ in .unauthorized }),
+            // The nginx check passes only a token issued for the resource: no caller's own token or session is one.
+            MatrixRow(
+                .get, route + "/check", .api, targets: [.resourceServer],
+                { c in
+                    var request = MatrixRequest.get(path + "/check")
+                    request.headers = [HTTPField.Name("X-Portcullis-Resource")!: c.resourceURI]
+                    return request
+                },
+                expect: { _, _ in .unauthorized }),
         ]
     }
 
@@ -258,6 +272,11 @@ struct AuthorizationMatrixTests {
                 expect: { k, t in
                     api(k, write: false, onClient(k, t, .viewAuthClients), .ok)
                 }),
+            // Resource servers change which APIs trust the workspace: a super admin only (Requirement.manageResources).
+            MatrixRow(.get, "/oauth/resources", .api, { _ in .get("/oauth/resources") }, expect: { k, _ in api(k, write: false, k.isSuperAdmin, .ok) }),
+            MatrixRow(
+                .get, "/oauth/resources/{id}", .api, targets: [.resourceServer], { c in .get("/oauth/resources/\(c.resourceID)") },
+                expect: { k, _ in api(k, write: false, k.isSuperAdmin, .ok) }),
         ] + tokenAPIPrefixes.flatMap(tokenReads)
 
     static func tokenReads(_ route: String, _ path: @escaping @Sendable (CellContext) -> String) -> [MatrixRow] {
@@ -305,6 +324,14 @@ struct AuthorizationMatrixTests {
             MatrixRow(
                 .delete, "/oauth/clients/{id}", .api, targets: clientTargets, { c in MatrixRequest(method: .delete, uri: "/oauth/clients/\(c.clientID)") },
                 expect: { k, t in api(k, write: true, onClient(k, t, .deleteAuthClients), .noContent) }),
+            MatrixRow(
+                .post, "/oauth/resources", .api,
+                { c in .json(.post, "/oauth/resources", ["uri": "https://new\(c.n).example.com/", "scopes": ["read:x"]]) },
+                expect: { k, _ in api(k, write: true, k.isSuperAdmin, .created) }),
+            MatrixRow(
+                .delete, "/oauth/resources/{id}", .api, targets: [.resourceServer],
+                { c in MatrixRequest(method: .delete, uri: "/oauth/resources/\(c.resourceID)") },
+                expect: { k, _ in api(k, write: true, k.isSuperAdmin, .noContent) }),
         ] + tokenAPIPrefixes.flatMap(tokenWrites)
 
     static func tokenWrites(_ route: String, _ path: @escaping @Sendable (CellContext) -> String) -> [MatrixRow] {

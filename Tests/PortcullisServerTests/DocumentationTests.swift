@@ -93,7 +93,8 @@ struct OpenAPIRouteTests {
         // a documented API GET is documented by that sentence (and must exist: it is then "documented but not served").
         let text = try String(contentsOf: DocumentationTests.root.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
         #expect(text.contains("Every GET under `/api/` also answers HEAD"))
-        for operation in documented where operation.hasPrefix("GET /api/") || operation.hasPrefix("GET /oauth/clients") {
+        for operation in documented
+        where operation.hasPrefix("GET /api/") || operation.hasPrefix("GET /oauth/clients") || operation.hasPrefix("GET /oauth/resources") {
             documented.insert("HEAD " + operation.dropFirst(4))
         }
         #expect(served.subtracting(documented).sorted() == [], "served but not documented")

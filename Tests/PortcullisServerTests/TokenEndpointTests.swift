@@ -30,7 +30,7 @@ struct TokenGrantTests {
             #expect(claims.subject == "1")
             #expect(claims.clientID == server.clientID)
             #expect(claims.scopes == ["*"])
-            #expect(claims.audience == "http://portcullis.test/api/1.0/workflow")
+            #expect(claims.audience == ["http://portcullis.test/api/1.0/workflow"])
             #expect(claims.grantID != nil)
         }
     }

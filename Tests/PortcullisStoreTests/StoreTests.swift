@@ -71,10 +71,21 @@ struct StoreTests {
         for index in 0..<count {
             let user = try await store.users.createUser(NewUser(workspaceID: ws.id, username: "u\(index)", passwordHash: "h"), now: 1)
             users.append(user)
-            grants.append(
-                try await store.grants.createGrant(
-                    NewGrant(workspaceID: ws.id, clientRowID: client.id, userID: user.id, scope: .everything, grantType: .password),
-                    refreshToken: NewRefreshToken(hash: "u\(index)-rt", parentID: nil, expiresAt: 10_000), now: 1))
+            // Raw SQL again: M0021 added grants.resources.
+            let grantID = try #require(
+                try await store.sql.raw(
+                    """
+                    INSERT INTO grants (workspace_id, client_row_id, user_id, scope, grant_type, created_at)
+                    VALUES (\(bind: ws.id), \(bind: client.id), \(bind: user.id), '*', 'password', 1) RETURNING id
+                    """
+                ).first(decodingColumn: "id", as: Int.self))
+            try await store.sql.raw(
+                """
+                INSERT INTO refresh_tokens (grant_id, token_hash, parent_id, expires_at, created_at)
+                VALUES (\(bind: grantID), \(bind: "u\(index)-rt"), NULL, 10000, 1)
+                """
+            ).run()
+            grants.append(grantID)
         }
         return (client, users, grants)
     }

@@ -7,6 +7,9 @@ public enum Requirement: Sendable, Equatable {
     case seeClients
     /// May register an auth client: `create-auth_clients`, or `PM_REST_API_APPLICATIONS`.
     case createClients
+    /// May register or delete resource servers: a super admin only. A resource server decides which APIs trust the
+    /// workspace's tokens and adds scopes clients may ask for, so it is a change to the whole workspace's trust.
+    case manageResources
 
     /// Whether `user` meets the requirement.
     public func isMet(by user: UserAccount) -> Bool {
@@ -14,6 +17,7 @@ public enum Requirement: Sendable, Equatable {
         case .permission(let permission): user.has(permission)
         case .seeClients: ClientAdministration.visibility(for: user) != .none
         case .createClients: ClientAdministration.mayCreate(user)
+        case .manageResources: user.isSuperAdmin
         }
     }
 
@@ -24,6 +28,7 @@ public enum Requirement: Sendable, Equatable {
         case .permission(let permission): throw PermissionDenied("This action needs the permission \(permission.rawValue)")
         case .seeClients: throw PermissionDenied("This action needs the permission view-auth_clients")
         case .createClients: throw PermissionDenied("This action needs the permission create-auth_clients")
+        case .manageResources: throw PermissionDenied("Only a super admin may manage resource servers")
         }
     }
 }

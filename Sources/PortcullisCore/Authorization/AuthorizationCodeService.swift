@@ -19,7 +19,7 @@ public struct AuthorizationCodeService: Sendable {
                 hash: OpaqueSecret.hash(code), workspaceID: workspace.id, clientRowID: request.client.id, userID: user.id,
                 redirectURI: request.redirectURI, redirectURIWasSent: request.redirectURIWasSent, scope: request.scope,
                 codeChallenge: request.codeChallenge, expiresAt: now + server.policy.authorizationCodeLifetime,
-                userTokenVersion: user.tokenVersion),
+                userTokenVersion: user.tokenVersion, resources: request.target.resources),
             now: now)
         return code
     }
@@ -30,10 +30,12 @@ public struct AuthorizationCodeService: Sendable {
     {
         let now = server.clock.now()
         let grantID = try await server.grants.createGrant(
-            NewGrant(workspaceID: workspace.id, clientRowID: request.client.id, userID: user.id, scope: request.scope, grantType: .implicit),
+            NewGrant(
+                workspaceID: workspace.id, clientRowID: request.client.id, userID: user.id, scope: request.scope, grantType: .implicit,
+                resources: request.target.resources),
             refreshToken: nil, now: now)
         let access = try server.mintAccessToken(
-            workspace: workspace, client: request.client, user: user, scope: request.scope, grantID: grantID, now: now)
+            workspace: workspace, client: request.client, user: user, target: request.target, grantID: grantID, now: now)
         return IssuedTokens(
             accessToken: access.token, expiresIn: server.policy.accessTokenLifetime, refreshToken: nil, scope: request.scope,
             claims: access.claims)

@@ -28,7 +28,9 @@ public struct ValidatedAuthorizationRequest: Sendable, Equatable {
     public let redirectURI: String
     /// Whether the request named the redirect URI (then the token request must repeat it, RFC 6749 §4.1.3).
     public let redirectURIWasSent: Bool
-    public let scope: ScopeSet
+    /// The resources (RFC 8707 §2.1) and scope asked for.
+    public let target: TokenTarget
+    public var scope: ScopeSet { target.scope }
     public let state: String?
     /// An S256 challenge, when the client sent one.
     public let codeChallenge: String?
@@ -38,6 +40,7 @@ public struct ValidatedAuthorizationRequest: Sendable, Equatable {
         var fields: [(String, String)] = [("response_type", responseType.rawValue), ("client_id", client.clientID)]
         if redirectURIWasSent { fields.append(("redirect_uri", redirectURI)) }
         fields.append(("scope", scope.description))
+        if !target.resources.isEmpty { fields.append(("resource", target.resources.joined(separator: " "))) }
         if let state { fields.append(("state", state)) }
         if let codeChallenge {
             fields.append(("code_challenge", codeChallenge))
@@ -101,9 +104,9 @@ extension AuthorizationServer {
         default:
             throw reject(.unsupportedResponseType("The response type \"\(responseType.prefix(40))\" is not supported"))
         }
-        let scope: ScopeSet
+        let target: TokenTarget
         do {
-            scope = try ScopeSet.parse(value("scope")) ?? .everything
+            target = try resources.target(resources: value("resource"), scope: value("scope"), in: workspace.id)
         } catch {
             throw reject(error)
         }
@@ -128,7 +131,7 @@ extension AuthorizationServer {
             }
         }
         return ValidatedAuthorizationRequest(
-            client: client, responseType: kind, redirectURI: redirectURI, redirectURIWasSent: sentRedirect != nil, scope: scope,
+            client: client, responseType: kind, redirectURI: redirectURI, redirectURIWasSent: sentRedirect != nil, target: target,
             state: state, codeChallenge: challenge)
     }
 }

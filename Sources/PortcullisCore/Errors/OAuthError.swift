@@ -24,6 +24,9 @@ public enum OAuthError: Error, Sendable, Equatable {
     case unsupportedGrantType(String)
     /// A scope outside the ones this server defines, or wider than the grant allows.
     case invalidScope
+    /// RFC 8707 §2: a `resource` that is not a registered resource server of the workspace, not an absolute URI, or
+    /// wider than the grant; carries the reason.
+    case invalidTarget(String)
     /// The user pressed Deny on the consent screen.
     case accessDenied
     /// Authorization endpoint: the response type is not supported or not enabled for the client.
@@ -53,6 +56,7 @@ public enum OAuthError: Error, Sendable, Equatable {
         case .unauthorizedClient: "unauthorized_client"
         case .unsupportedGrantType: "unsupported_grant_type"
         case .invalidScope: "invalid_scope"
+        case .invalidTarget: "invalid_target"
         case .accessDenied: "access_denied"
         case .unsupportedResponseType: "unsupported_response_type"
         case .expiredToken, .invalidToken: "invalid_token"
@@ -76,6 +80,7 @@ public enum OAuthError: Error, Sendable, Equatable {
         case .unauthorizedClient(let detail): detail
         case .unsupportedGrantType(let grantType): "Grant type \"\(grantType)\" not supported"
         case .invalidScope: "An unsupported scope was requested"
+        case .invalidTarget(let detail): detail
         case .accessDenied: "The user denied access to your application"
         case .unsupportedResponseType(let detail): detail
         case .expiredToken: "The access token provided has expired"

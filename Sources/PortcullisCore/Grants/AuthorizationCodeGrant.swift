@@ -58,20 +58,23 @@ public struct AuthorizationCodeGrant: TokenGrant {
         guard let user = try await server.users.user(id: record.userID), user.isActive, user.tokenVersion == record.userTokenVersion
         else { throw OAuthError.invalidAuthorizationCode }
 
+        // RFC 8707 §2.2: the token request may name fewer of the code's resources, never others.
+        let target = try server.resources.narrow(record.target, resources: request["resource"], scope: nil, in: workspace.id)
         let refreshToken = OpaqueSecret.generate(.refreshToken)
         guard
             let grantID = try await codes.createGrant(
                 forCode: record.id,
                 grant: NewGrant(
-                    workspaceID: workspace.id, clientRowID: client.id, userID: user.id, scope: record.scope, grantType: .authorizationCode),
+                    workspaceID: workspace.id, clientRowID: client.id, userID: user.id, scope: record.scope, grantType: .authorizationCode,
+                    resources: record.resources),
                 refreshToken: NewRefreshToken(
                     hash: OpaqueSecret.hash(refreshToken), parentID: nil, expiresAt: now + server.policy.refreshTokenLifetime),
                 now: now)
         else { throw OAuthError.invalidAuthorizationCode }
         let access = try server.mintAccessToken(
-            workspace: workspace, client: client, user: user, scope: record.scope, grantID: grantID, now: now)
+            workspace: workspace, client: client, user: user, target: target, grantID: grantID, now: now)
         return IssuedTokens(
-            accessToken: access.token, expiresIn: server.policy.accessTokenLifetime, refreshToken: refreshToken, scope: record.scope,
+            accessToken: access.token, expiresIn: server.policy.accessTokenLifetime, refreshToken: refreshToken, scope: target.scope,
             claims: access.claims)
     }
 }

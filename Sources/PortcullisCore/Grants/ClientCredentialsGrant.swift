@@ -16,11 +16,11 @@ public struct ClientCredentialsGrant: TokenGrant {
         guard client.grants.contains(.clientCredentials) else {
             throw OAuthError.unauthorizedClient("The grant type is unauthorized for this client_id")
         }
-        let scope = try ScopeSet.parse(request["scope"]) ?? .everything
+        let target = try server.resources.target(resources: request["resource"], scope: request["scope"], in: workspace.id)
         let now = server.clock.now()
-        let access = try server.mintAccessToken(workspace: workspace, client: client, user: nil, scope: scope, grantID: nil, now: now)
+        let access = try server.mintAccessToken(workspace: workspace, client: client, user: nil, target: target, grantID: nil, now: now)
         return IssuedTokens(
-            accessToken: access.token, expiresIn: server.policy.accessTokenLifetime, refreshToken: nil, scope: scope,
+            accessToken: access.token, expiresIn: server.policy.accessTokenLifetime, refreshToken: nil, scope: target.scope,
             claims: access.claims)
     }
 }

@@ -14,7 +14,7 @@ public struct PasswordGrant: TokenGrant {
         guard let username = request["username"], let password = request["password"] else {
             throw OAuthError.invalidRequest("Missing parameters: \"username\" and \"password\" required")
         }
-        let scope = try ScopeSet.parse(request["scope"]) ?? .everything
+        let target = try server.resources.target(resources: request["resource"], scope: request["scope"], in: workspace.id)
         let now = server.clock.now()
         let user: UserAccount
         do {
@@ -33,15 +33,17 @@ public struct PasswordGrant: TokenGrant {
 
         let refreshToken = OpaqueSecret.generate(.refreshToken)
         let grantID = try await server.grants.createGrant(
-            NewGrant(workspaceID: workspace.id, clientRowID: client.id, userID: user.id, scope: scope, grantType: .password),
+            NewGrant(
+                workspaceID: workspace.id, clientRowID: client.id, userID: user.id, scope: target.scope, grantType: .password,
+                resources: target.resources),
             refreshToken: NewRefreshToken(
                 hash: OpaqueSecret.hash(refreshToken), parentID: nil, expiresAt: now + server.policy.refreshTokenLifetime),
             now: now
         )
         let access = try server.mintAccessToken(
-            workspace: workspace, client: client, user: user, scope: scope, grantID: grantID, now: now)
+            workspace: workspace, client: client, user: user, target: target, grantID: grantID, now: now)
         return IssuedTokens(
-            accessToken: access.token, expiresIn: server.policy.accessTokenLifetime, refreshToken: refreshToken, scope: scope,
+            accessToken: access.token, expiresIn: server.policy.accessTokenLifetime, refreshToken: refreshToken, scope: target.scope,
             claims: access.claims)
     }
 

@@ -14,7 +14,6 @@ public struct RefreshTokenGrant: TokenGrant {
         guard let presented = request["refresh_token"] else {
             throw OAuthError.invalidRequest("Missing parameter: \"refresh_token\" is required")
         }
-        let requestedScope = try ScopeSet.parse(request["scope"])
         let now = server.clock.now()
         let invalid = OAuthError.invalidRefreshToken("The refresh token is invalid")
 
@@ -34,10 +33,9 @@ public struct RefreshTokenGrant: TokenGrant {
             guard let found = try await server.users.user(id: userID), found.isActive else { throw invalid }
             user = found
         }
-        // RFC 6749 §6: the new access token may be narrower than the grant, never wider. The grant, and so
-        // the next refresh token, keeps its original scope.
-        let scope = requestedScope ?? record.scope
-        guard record.scope.covers(scope) else { throw OAuthError.invalidScope }
+        // RFC 6749 §6 and RFC 8707 §2.2: the new access token may be narrower than the grant (scope and resources),
+        // never wider. The grant, and so the next refresh token, keeps what it was given.
+        let target = try server.resources.narrow(record.target, resources: request["resource"], scope: request["scope"], in: workspace.id)
 
         let successor = OpaqueSecret.generate(.refreshToken)
         let rotated = try await server.grants.rotateRefreshToken(
@@ -51,9 +49,9 @@ public struct RefreshTokenGrant: TokenGrant {
             throw invalid
         }
         let access = try server.mintAccessToken(
-            workspace: workspace, client: client, user: user, scope: scope, grantID: record.grantID, now: now)
+            workspace: workspace, client: client, user: user, target: target, grantID: record.grantID, now: now)
         return IssuedTokens(
-            accessToken: access.token, expiresIn: server.policy.accessTokenLifetime, refreshToken: successor, scope: scope,
+            accessToken: access.token, expiresIn: server.policy.accessTokenLifetime, refreshToken: successor, scope: target.scope,
             claims: access.claims)
     }
 

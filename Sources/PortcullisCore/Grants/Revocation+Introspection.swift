@@ -7,17 +7,44 @@ public struct Introspection: Sendable, Equatable {
     public let scope: String?
     public let clientID: String?
     public let subject: String?
-    public let audience: String?
+    public let audience: [String]?
     public let issuer: String?
     public let tokenID: String?
     public let issuedAt: Int64?
     public let notBefore: Int64?
     public let expiresAt: Int64?
+    public let workspace: String?
 
     /// RFC 7662 §2.2: an inactive token is described by `active: false` and nothing else.
     public static let inactive = Introspection(
         active: false, kind: nil, scope: nil, clientID: nil, subject: nil, audience: nil, issuer: nil, tokenID: nil, issuedAt: nil,
         notBefore: nil, expiresAt: nil)
+
+    init(
+        active: Bool, kind: TokenKind?, scope: String?, clientID: String?, subject: String?, audience: [String]?, issuer: String?,
+        tokenID: String?, issuedAt: Int64?, notBefore: Int64?, expiresAt: Int64?, workspace: String? = nil
+    ) {
+        self.active = active
+        self.kind = kind
+        self.scope = scope
+        self.clientID = clientID
+        self.subject = subject
+        self.audience = audience
+        self.issuer = issuer
+        self.tokenID = tokenID
+        self.issuedAt = issuedAt
+        self.notBefore = notBefore
+        self.expiresAt = expiresAt
+        self.workspace = workspace
+    }
+
+    /// A live access token, as its claims describe it.
+    init(accessToken claims: AccessTokenClaims) {
+        self.init(
+            active: true, kind: .accessToken, scope: claims.scope, clientID: claims.clientID, subject: claims.subject,
+            audience: claims.audience, issuer: claims.issuer, tokenID: claims.tokenID, issuedAt: claims.issuedAt,
+            notBefore: claims.notBefore, expiresAt: claims.expiresAt, workspace: claims.workspace)
+    }
 }
 
 extension AuthorizationServer {
@@ -38,8 +65,7 @@ extension AuthorizationServer {
                 try await revokeGrant(record.grantID, now: now)
                 return
             } else {
-                guard let claims = try? codec.verify(token, now: now), claims.clientID == client.clientID,
-                    claims.audience == codec.audience(for: workspace)
+                guard let claims = try? codec.verify(token, now: now), claims.clientID == client.clientID, belongs(claims, to: workspace)
                 else { continue }
                 let revocation = Revocation(kind: .token, value: claims.tokenID, revokedAt: now, expiresAt: claims.expiresAt)
                 try await revocations.record(revocation)
@@ -52,6 +78,11 @@ extension AuthorizationServer {
     /// RFC 7662: whether a token is active, and what it says. Only confidential clients of the workspace may ask
     /// (resource servers are registered as clients).
     public func introspect(_ request: TokenRequest, in workspace: Workspace) async throws -> Introspection {
+        if let basic = request.basic, basic.clientID.hasPrefix(ResourceServer.clientIDPrefix) {
+            let resource = try await authenticateResourceServer(basic, in: workspace, address: request.remoteAddress)
+            guard let token = request["token"] else { throw OAuthError.invalidRequest("Missing parameter: \"token\" is required") }
+            return introspect(token, for: resource, in: workspace)
+        }
         let caller = try await authenticateClient(request, in: workspace, confidentialOnly: true).client
         guard let token = request["token"] else { throw OAuthError.invalidRequest("Missing parameter: \"token\" is required") }
         let now = clock.now()
@@ -66,14 +97,37 @@ extension AuthorizationServer {
                 subject: record.userID.map(String.init), audience: nil, issuer: codec.issuer, tokenID: nil, issuedAt: nil,
                 notBefore: nil, expiresAt: record.expiresAt)
         }
-        guard let claims = try? codec.verify(token, now: now), claims.audience == codec.audience(for: workspace),
+        guard let claims = try? codec.verify(token, now: now), belongs(claims, to: workspace),
             Self.mayIntrospect(issuedTo: claims.clientID == caller.clientID, by: caller),
             !revocationList.isRevoked(claims)
         else { return .inactive }
-        return Introspection(
-            active: true, kind: .accessToken, scope: claims.scope, clientID: claims.clientID, subject: claims.subject,
-            audience: claims.audience, issuer: claims.issuer, tokenID: claims.tokenID, issuedAt: claims.issuedAt,
-            notBefore: claims.notBefore, expiresAt: claims.expiresAt)
+        return Introspection(accessToken: claims)
+    }
+
+    /// A resource server learns only about access tokens for itself (its URI in `aud`); refresh tokens and every
+    /// other token are `active: false` to it (RFC 7662 §4).
+    func introspect(_ token: String, for resource: ResourceServer, in workspace: Workspace) -> Introspection {
+        guard let claims = try? codec.verify(token, now: clock.now()), claims.workspace == workspace.name,
+            claims.audience.contains(where: { RedirectURIPolicy.sameBytes($0, resource.uri) }), !revocationList.isRevoked(claims)
+        else { return .inactive }
+        return Introspection(accessToken: claims)
+    }
+
+    /// A resource server's HTTP Basic credentials (the revocation feed, introspection, the nginx check), throttled per
+    /// address like a client's. Its secret carries 256 random bits, so no count per id is needed.
+    public func authenticateResourceServer(_ basic: BasicCredentials, in workspace: Workspace?, address: String?) async throws
+        -> ResourceServer
+    {
+        let now = clock.now()
+        let addressKey = address.map { ThrottleKey(.address, $0) }
+        if let addressKey { try await limiter.check(addressKey, now: now) }
+        if let server = resources.server(clientID: basic.clientID), workspace.map({ $0.id == server.workspaceID }) ?? true,
+            secrets.verify(basic.secret, against: server.secretHash)
+        {
+            return server
+        }
+        if let addressKey { await limiter.recordFailure(addressKey, now: now) }
+        throw OAuthError.invalidClient
     }
 
     /// RFC 7662 §4: the server decides who may learn about a token. The client it was issued to may; any other client

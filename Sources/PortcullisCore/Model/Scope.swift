@@ -1,11 +1,21 @@
-/// The scopes ProcessMaker defines (seed 000): `*` for everything, `view_processes` for reading,
-/// `edit_processes` for reading and changing.
-public enum Scope: String, Sendable, CaseIterable, Comparable {
-    case all = "*"
-    case viewProcesses = "view_processes"
-    case editProcesses = "edit_processes"
+/// A scope (RFC 6749 §3.3). ProcessMaker defines three (seed 000): `*` for everything, `view_processes` for reading,
+/// `edit_processes` for reading and changing. A registered resource server adds its own (issue 15); those mean
+/// nothing to Portcullis's own API and are covered only by themselves.
+public struct Scope: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let rawValue: String
 
-    /// Seed 000's table spells the scopes singular; ProcessMaker 3's code uses the plural. Both are accepted.
+    /// A scope as stored or as a resource server defines it; `isValidToken` says whether the text may be one.
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let all = Scope(rawValue: "*")
+    public static let viewProcesses = Scope(rawValue: "view_processes")
+    public static let editProcesses = Scope(rawValue: "edit_processes")
+
+    /// ProcessMaker's own scopes, in the order the pages list them.
+    public static let processMaker: [Scope] = [.all, .viewProcesses, .editProcesses]
+
+    /// Seed 000's table spells the scopes singular; ProcessMaker 3's code uses the plural. Both are accepted. Only
+    /// ProcessMaker's scopes have spellings; anything else is nil here.
     public init?(spelling: some StringProtocol) {
         switch spelling {
         case "*": self = .all
@@ -15,23 +25,38 @@ public enum Scope: String, Sendable, CaseIterable, Comparable {
         }
     }
 
-    /// Words for the consent screen and the token pages.
+    /// Whether this is one of ProcessMaker's scopes (the ones Portcullis's own API understands).
+    public var isProcessMaker: Bool { Self.processMaker.contains(self) }
+
+    /// RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`, at most 100 characters here.
+    public static func isValidToken(_ text: some StringProtocol) -> Bool {
+        !text.isEmpty && text.utf8.count <= 100
+            && text.utf8.allSatisfy { $0 == 0x21 || (0x23...0x5B).contains($0) || (0x5D...0x7E).contains($0) }
+    }
+
+    /// Words for the consent screen and the token pages; a resource server's scope is described by its registration.
     public var summary: String {
         switch self {
         case .all: "Everything your account can do"
         case .viewProcesses: "Read your data (view only)"
         case .editProcesses: "Read and change your data"
+        default: rawValue
         }
     }
 
-    /// Whether holding this scope also grants `other`: `*` covers all, `edit_processes` covers `view_processes`.
+    /// Whether holding this scope also grants `other`: `*` covers ProcessMaker's scopes, `edit_processes` covers
+    /// `view_processes`. A resource server's scope is covered only by itself, never by `*`: a token asked for with
+    /// ProcessMaker's default never reaches another API's scopes.
     public func covers(_ other: Scope) -> Bool {
+        if self == other { return true }
         switch (self, other) {
-        case (.all, _): true
-        case (.editProcesses, .viewProcesses): true
-        default: self == other
+        case (.all, .viewProcesses), (.all, .editProcesses): return true
+        case (.editProcesses, .viewProcesses): return true
+        default: return false
         }
     }
+
+    public var description: String { rawValue }
 
     public static func < (lhs: Scope, rhs: Scope) -> Bool { lhs.rawValue < rhs.rawValue }
 }
@@ -45,24 +70,42 @@ public struct ScopeSet: Sendable, Hashable, CustomStringConvertible {
     /// `*`: what a request without `scope` gets, as ProcessMaker does.
     public static let everything = ScopeSet([.all])
 
-    /// RFC 6749 §3.3: space-delimited, case-sensitive. Unknown scopes are `invalid_scope`.
+    /// RFC 6749 §3.3: space-delimited, case-sensitive. ProcessMaker's scopes in any of their spellings, and the
+    /// names `isKnown` accepts (a workspace's resource-server scopes); anything else is `invalid_scope`.
     /// An absent or blank parameter is `nil`: the caller applies its default.
-    public static func parse(_ raw: String?) throws(OAuthError) -> ScopeSet? {
+    public static func parse(_ raw: String?, known isKnown: (Substring) -> Bool = { _ in false }) throws(OAuthError) -> ScopeSet? {
         guard let raw else { return nil }
         let parts = raw.split(whereSeparator: { $0 == " " || $0 == "+" || $0 == "\t" || $0 == "," })
         if parts.isEmpty { return nil }
         var scopes: Set<Scope> = []
         for part in parts {
-            guard let scope = Scope(spelling: part) else { throw .invalidScope }
-            scopes.insert(scope)
+            if let scope = Scope(spelling: part) {
+                scopes.insert(scope)
+            } else if isKnown(part) {
+                scopes.insert(Scope(rawValue: String(part)))
+            } else {
+                throw .invalidScope
+            }
         }
         return ScopeSet(scopes)
     }
 
-    /// A scope column as the store wrote it (`description`). A value no longer understood grants nothing: a row can
-    /// only lose scope by being read, never gain it.
+    /// The names in `raw` that are not ProcessMaker's scopes, in order: what a workspace's catalog must know.
+    public static func unknownNames(in raw: String?) -> [Substring] {
+        guard let raw else { return [] }
+        return raw.split(whereSeparator: { $0 == " " || $0 == "+" || $0 == "\t" || $0 == "," }).filter { Scope(spelling: $0) == nil }
+    }
+
+    /// A scope column as the store wrote it (`description`): each name as written (it was checked when written).
+    /// A value that is not a list of scope tokens grants nothing: a row can only lose scope by being read, never gain
+    /// it.
     public init(stored: String) {
-        self = ((try? Self.parse(stored)) ?? nil) ?? ScopeSet([])
+        let parts = stored.split(separator: " ")
+        guard parts.allSatisfy({ Scope.isValidToken($0) }) else {
+            self.init([])
+            return
+        }
+        self.init(parts.map { Scope(spelling: $0) ?? Scope(rawValue: String($0)) })
     }
 
     /// The canonical space-separated form, stable across calls (sorted).

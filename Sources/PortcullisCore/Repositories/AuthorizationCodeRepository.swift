@@ -11,10 +11,12 @@ public struct NewAuthorizationCode: Sendable {
     public var expiresAt: Int64
     /// The user's token version at issue: a code issued before everything the user held was revoked is refused.
     public var userTokenVersion: Int
+    /// The resources the authorization request named (RFC 8707 §2.1).
+    public var resources: [String]
 
     public init(
         hash: String, workspaceID: Int, clientRowID: Int, userID: Int, redirectURI: String, redirectURIWasSent: Bool, scope: ScopeSet,
-        codeChallenge: String?, expiresAt: Int64, userTokenVersion: Int
+        codeChallenge: String?, expiresAt: Int64, userTokenVersion: Int, resources: [String] = []
     ) {
         self.hash = hash
         self.workspaceID = workspaceID
@@ -26,6 +28,7 @@ public struct NewAuthorizationCode: Sendable {
         self.codeChallenge = codeChallenge
         self.expiresAt = expiresAt
         self.userTokenVersion = userTokenVersion
+        self.resources = resources
     }
 }
 
@@ -45,10 +48,11 @@ public struct AuthorizationCodeRecord: Sendable {
     public let grantID: Int?
     /// The user's token version when the code was issued.
     public let userTokenVersion: Int
+    public let resources: [String]
 
     public init(
         id: Int, workspaceID: Int, clientRowID: Int, userID: Int, redirectURI: String, redirectURIWasSent: Bool, scope: ScopeSet,
-        codeChallenge: String?, expiresAt: Int64, usedAt: Int64?, grantID: Int?, userTokenVersion: Int
+        codeChallenge: String?, expiresAt: Int64, usedAt: Int64?, grantID: Int?, userTokenVersion: Int, resources: [String] = []
     ) {
         self.id = id
         self.workspaceID = workspaceID
@@ -62,7 +66,10 @@ public struct AuthorizationCodeRecord: Sendable {
         self.usedAt = usedAt
         self.grantID = grantID
         self.userTokenVersion = userTokenVersion
+        self.resources = resources
     }
+
+    public var target: TokenTarget { TokenTarget(resources: resources, scope: scope) }
 }
 
 public protocol AuthorizationCodeRepository: Sendable {

@@ -5,13 +5,16 @@ public struct NewGrant: Sendable {
     public var userID: Int?
     public var scope: ScopeSet
     public var grantType: GrantType
+    /// The resource servers the grant is for (RFC 8707); empty for the workspace's own API.
+    public var resources: [String]
 
-    public init(workspaceID: Int, clientRowID: Int, userID: Int?, scope: ScopeSet, grantType: GrantType) {
+    public init(workspaceID: Int, clientRowID: Int, userID: Int?, scope: ScopeSet, grantType: GrantType, resources: [String] = []) {
         self.workspaceID = workspaceID
         self.clientRowID = clientRowID
         self.userID = userID
         self.scope = scope
         self.grantType = grantType
+        self.resources = resources
     }
 }
 
@@ -40,10 +43,12 @@ public struct RefreshTokenRecord: Sendable {
     public let usedAt: Int64?
     /// Set when the token or its grant was revoked.
     public let revokedAt: Int64?
+    /// The grant's resources (RFC 8707); empty for the workspace's own API.
+    public let resources: [String]
 
     public init(
         id: Int, grantID: Int, workspaceID: Int, clientRowID: Int, userID: Int?, scope: ScopeSet, expiresAt: Int64,
-        usedAt: Int64?, revokedAt: Int64?
+        usedAt: Int64?, revokedAt: Int64?, resources: [String] = []
     ) {
         self.id = id
         self.grantID = grantID
@@ -54,7 +59,11 @@ public struct RefreshTokenRecord: Sendable {
         self.expiresAt = expiresAt
         self.usedAt = usedAt
         self.revokedAt = revokedAt
+        self.resources = resources
     }
+
+    /// What the grant's tokens are for.
+    public var target: TokenTarget { TokenTarget(resources: resources, scope: scope) }
 }
 
 public protocol GrantRepository: Sendable {

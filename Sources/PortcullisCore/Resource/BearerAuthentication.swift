@@ -30,8 +30,9 @@ extension AuthorizationServer {
     /// revocation, all without a database read; then the scope the route needs.
     public func authenticateBearer(_ token: String, for workspace: Workspace, access: AccessKind) throws(OAuthError) -> Principal {
         let claims = try codec.verify(token, now: clock.now())
-        // A token is for one workspace's API: one issued for another is as good as unknown here.
-        guard claims.audience == codec.audience(for: workspace), !revocationList.isRevoked(claims) else {
+        // A token is for one workspace's API: one issued for another, or only for another API (RFC 8707), is as good
+        // as unknown here.
+        guard claims.audience.contains(codec.audience(for: workspace)), !revocationList.isRevoked(claims) else {
             throw .invalidToken
         }
         let principal = Principal(claims: claims, workspace: workspace)
@@ -61,5 +62,35 @@ public enum CallerCredential: Sendable {
         case .session: true
         case .accessToken(let claims): claims.personalTokenID != nil
         }
+    }
+}
+
+extension AuthorizationServer {
+    /// The check behind an API that cannot check tokens itself (nginx's `auth_request`, issue 15): the token must be
+    /// for `resourceURI`, a registered resource server of the workspace (RFC 8707 §2, RFC 9068 §4: `aud` holds it),
+    /// live, unrevoked, and carry every scope in `required` (RFC 6750 §3.1 `insufficient_scope` otherwise). No
+    /// database read.
+    public func checkResourceToken(_ token: String, resource resourceURI: String, requiring required: [Scope], in workspace: Workspace)
+        throws(OAuthError) -> AccessTokenClaims
+    {
+        guard resources.server(uri: resourceURI, in: workspace.id) != nil else {
+            throw .invalidRequest("X-Portcullis-Resource is not a registered resource server of this workspace")
+        }
+        let claims = try codec.verify(token, now: clock.now())
+        guard claims.workspace == workspace.name, claims.audience.contains(where: { RedirectURIPolicy.sameBytes($0, resourceURI) }),
+            !revocationList.isRevoked(claims)
+        else { throw .invalidToken }
+        let held = claims.scopeSet
+        guard required.allSatisfy(held.allows) else { throw .insufficientScope(required.map(\.rawValue).joined(separator: " ")) }
+        return claims
+    }
+
+    /// The revocation feed for resource servers (issue 15): every revocation in force, or those recorded since a
+    /// little before `since` (a row that commits late is still seen; a row may come twice). The caller is a resource
+    /// server of the workspace (`authenticateResourceServer`).
+    public func revocationFeed(since: Int64?) async throws -> (revocations: [Revocation], cursor: Int64) {
+        let now = clock.now()
+        guard let since else { return (try await revocations.activeRevocations(now: now), now) }
+        return (try await revocations.revocations(recordedSince: min(since, now) - 5, now: now), now)
     }
 }

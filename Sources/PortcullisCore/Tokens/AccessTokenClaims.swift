@@ -4,8 +4,9 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
     public var issuer: String
     /// The user id, or the client id for client-credentials tokens (RFC 9068 §2.2).
     public var subject: String
-    /// The resource the token is for: the workspace's API base URL.
-    public var audience: String
+    /// The resources the token is for (RFC 8707 §2, RFC 9068 §3): the workspace's API base URL, or the resource
+    /// servers the client asked for. One is written as a string, several as an array (RFC 7519 §4.1.3).
+    public var audience: [String]
     public var clientID: String
     /// Space-separated, RFC 6749 §3.3.
     public var scope: String
@@ -21,6 +22,8 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
     public var personalTokenAncestors: [String]?
     /// The user's token version at issue; a user-wide revocation raises the version and so revokes older tokens.
     public var userVersion: Int?
+    /// The workspace's name, so a resource server (which sees no URL of Portcullis's) knows whose token it is.
+    public var workspace: String?
     public var issuedAt: Int64
     public var notBefore: Int64
     public var expiresAt: Int64
@@ -37,15 +40,16 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
         case personalTokenID = "pat"
         case personalTokenAncestors = "pat_from"
         case userVersion = "uv"
+        case workspace
         case issuedAt = "iat"
         case notBefore = "nbf"
         case expiresAt = "exp"
     }
 
     public init(
-        issuer: String, subject: String, audience: String, clientID: String, scope: ScopeSet, tokenID: String,
-        grantID: String?, personalTokenID: String? = nil, personalTokenAncestors: [String]? = nil, userVersion: Int? = nil, issuedAt: Int64,
-        expiresAt: Int64
+        issuer: String, subject: String, audience: [String], clientID: String, scope: ScopeSet, tokenID: String,
+        grantID: String?, personalTokenID: String? = nil, personalTokenAncestors: [String]? = nil, userVersion: Int? = nil,
+        workspace: String? = nil, issuedAt: Int64, expiresAt: Int64
     ) {
         self.issuer = issuer
         self.subject = subject
@@ -58,9 +62,52 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
         self.personalTokenID = personalTokenID
         self.personalTokenAncestors = personalTokenAncestors
         self.userVersion = userVersion
+        self.workspace = workspace
         self.issuedAt = issuedAt
         self.notBefore = issuedAt
         self.expiresAt = expiresAt
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        issuer = try c.decode(String.self, forKey: .issuer)
+        subject = try c.decode(String.self, forKey: .subject)
+        if let one = try? c.decode(String.self, forKey: .audience) {
+            audience = [one]
+        } else {
+            audience = try c.decode([String].self, forKey: .audience)
+        }
+        clientID = try c.decode(String.self, forKey: .clientID)
+        scope = try c.decode(String.self, forKey: .scope)
+        scopes = try c.decode([String].self, forKey: .scopes)
+        tokenID = try c.decode(String.self, forKey: .tokenID)
+        grantID = try c.decodeIfPresent(String.self, forKey: .grantID)
+        personalTokenID = try c.decodeIfPresent(String.self, forKey: .personalTokenID)
+        personalTokenAncestors = try c.decodeIfPresent([String].self, forKey: .personalTokenAncestors)
+        userVersion = try c.decodeIfPresent(Int.self, forKey: .userVersion)
+        workspace = try c.decodeIfPresent(String.self, forKey: .workspace)
+        issuedAt = try c.decode(Int64.self, forKey: .issuedAt)
+        notBefore = try c.decode(Int64.self, forKey: .notBefore)
+        expiresAt = try c.decode(Int64.self, forKey: .expiresAt)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(issuer, forKey: .issuer)
+        try c.encode(subject, forKey: .subject)
+        if audience.count == 1 { try c.encode(audience[0], forKey: .audience) } else { try c.encode(audience, forKey: .audience) }
+        try c.encode(clientID, forKey: .clientID)
+        try c.encode(scope, forKey: .scope)
+        try c.encode(scopes, forKey: .scopes)
+        try c.encode(tokenID, forKey: .tokenID)
+        try c.encodeIfPresent(grantID, forKey: .grantID)
+        try c.encodeIfPresent(personalTokenID, forKey: .personalTokenID)
+        try c.encodeIfPresent(personalTokenAncestors, forKey: .personalTokenAncestors)
+        try c.encodeIfPresent(userVersion, forKey: .userVersion)
+        try c.encodeIfPresent(workspace, forKey: .workspace)
+        try c.encode(issuedAt, forKey: .issuedAt)
+        try c.encode(notBefore, forKey: .notBefore)
+        try c.encode(expiresAt, forKey: .expiresAt)
     }
 
     /// Whether the token acts for a client alone (client credentials) rather than a user.
@@ -69,6 +116,6 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
     /// The user id, when the token acts for a user.
     public var userID: Int? { isClientToken ? nil : Int(subject) }
 
-    /// The scopes, parsed; unknown entries (impossible for tokens we signed) are dropped.
-    public var scopeSet: ScopeSet { ScopeSet(scope.split(separator: " ").compactMap { Scope(spelling: $0) }) }
+    /// The scopes, parsed as the store reads them.
+    public var scopeSet: ScopeSet { ScopeSet(stored: scope) }
 }

@@ -7,7 +7,7 @@ struct DiscoveryController {
     let portcullis: Portcullis
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/.well-known/oauth-authorization-server") { _, _ in Responses.json(metadata) }
+        router.get("/.well-known/oauth-authorization-server") { _, _ in Responses.json(try await metadata()) }
         router.get("/oauth/jwks") { _, _ in jwks() }
         router.get("/.well-known/jwks.json") { _, _ in jwks() }
         // The lightest route: the framework's ceiling in the benchmarks, and a liveness probe.
@@ -19,14 +19,14 @@ struct DiscoveryController {
     }
 
     /// Exactly what this server serves.
-    var metadata: AuthorizationServerMetadata {
+    func metadata() async throws -> AuthorizationServerMetadata {
         let issuer = portcullis.configuration.resolvedIssuer
         return AuthorizationServerMetadata(
             issuer: issuer,
             authorizationEndpoint: "\(issuer)/oauth/authorize",
             tokenEndpoint: "\(issuer)/oauth/token",
             jwksURI: "\(issuer)/oauth/jwks",
-            scopesSupported: Scope.allCases.map(\.rawValue),
+            scopesSupported: try await scopesSupported(),
             responseTypesSupported: GrantTable.responseTypesSupported,
             responseModesSupported: ["query", "fragment"],
             grantTypesSupported: GrantTable.grantTypesSupported,
@@ -36,8 +36,17 @@ struct DiscoveryController {
             introspectionEndpoint: "\(issuer)/oauth/introspect",
             introspectionEndpointAuthMethodsSupported: ["client_secret_basic", "client_secret_post"],
             codeChallengeMethodsSupported: ["S256"],
-            authorizationResponseIssParameterSupported: true
+            authorizationResponseIssParameterSupported: true,
+            revocationFeedEndpoint: "\(issuer)/oauth/revocations"
         )
+    }
+
+    /// ProcessMaker's scopes, then the default workspace's resource servers' (whose tokens this issuer signs).
+    private func scopesSupported() async throws -> [String] {
+        let own = Scope.processMaker.map(\.rawValue)
+        guard let workspace = try await portcullis.resolveWorkspace(named: Workspace.defaultName) else { return own }
+        var seen = Set(own)
+        return own + portcullis.resourceCatalog.scopes(in: workspace.id).map(\.name).filter { seen.insert($0).inserted }
     }
 
     func jwks() -> Response {

@@ -39,8 +39,8 @@ struct TokenController {
         let result = try await portcullis.authorizationServer.introspect(tokenRequest, in: context.workspace)
         let body = IntrospectionResponse(
             active: result.active, scope: result.scope, clientID: result.clientID, tokenType: result.kind?.rawValue,
-            exp: result.expiresAt, iat: result.issuedAt, nbf: result.notBefore, sub: result.subject, aud: Audience(result.audience),
-            iss: result.active ? result.issuer : nil, jti: result.tokenID)
+            exp: result.expiresAt, iat: result.issuedAt, nbf: result.notBefore, sub: result.subject, aud: result.audience.map(Audience.init),
+            iss: result.active ? result.issuer : nil, jti: result.tokenID, workspace: result.workspace)
         return Responses.json(body, headers: Responses.noStore)
     }
 }

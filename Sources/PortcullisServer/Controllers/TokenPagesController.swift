@@ -49,7 +49,7 @@ struct TokenPagesController {
                 ]
             },
             "name": form["name"] ?? "",
-            "scopeChoices": Scope.allCases.map { scope in
+            "scopeChoices": Scope.processMaker.map { scope in
                 ["value": scope.rawValue, "summary": scope.summary, "checked": form.isEmpty ? scope == .all : form["scope_\(scope.rawValue)"] != nil]
             },
             "lifetimes": PersonalAccessTokens.lifetimeChoices.filter { $0 <= maximum }.map {
@@ -68,7 +68,7 @@ struct TokenPagesController {
     func create(_ context: PageRequestContext) async throws -> Response {
         let signedIn = context.signedInUser
         let fields = context.form
-        let scope = ScopeSet(Scope.allCases.filter { fields["scope_\($0.rawValue)"] != nil })
+        let scope = ScopeSet(Scope.processMaker.filter { fields["scope_\($0.rawValue)"] != nil })
         var lifetime: Int64 = -1
         if fields["lifetime"] == "date" {
             if let seconds = fields["expires_on"].flatMap({ TokenLifetime.secondsUntil($0, now: portcullis.clock.now()) }) { lifetime = seconds }

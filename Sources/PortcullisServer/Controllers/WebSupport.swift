@@ -70,12 +70,17 @@ enum AuthorizationRedirect {
 }
 
 extension Request {
-    /// The query's parameters, and the names that appeared more than once.
+    /// The query's parameters, and the names that appeared more than once. `resource` may appear several times
+    /// (RFC 8707 §2); its values are joined with spaces.
     var queryWithRepeats: (parameters: [String: String], repeated: Set<String>) {
         var parameters: [String: String] = [:]
         var repeated: Set<String> = []
         for (name, value) in uri.queryParameters {
             let key = String(name)
+            if key == RequestParameters.repeatableName, let earlier = parameters[key] {
+                parameters[key] = earlier + " " + String(value)
+                continue
+            }
             if parameters[key] != nil { repeated.insert(key) }
             parameters[key] = String(value)
         }

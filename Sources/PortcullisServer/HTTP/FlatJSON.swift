@@ -24,6 +24,23 @@ struct FlatJSONWriter {
     mutating func string(_ name: StaticString, _ value: String?) {
         guard let value else { return }
         key(name)
+        quoted(value)
+    }
+
+    /// An audience: one as a string, several as an array (RFC 7519 §4.1.3), as `Audience` encodes it.
+    mutating func audience(_ name: StaticString, _ value: Audience?) {
+        guard let values = value?.values else { return }
+        key(name)
+        if values.count == 1 { return quoted(values[0]) }
+        bytes.append(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            quoted(value)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    private mutating func quoted(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
         // RFC 8259 §7: the quotation mark, the reverse solidus and the control characters are escaped.
         for byte in value.utf8 {
@@ -83,8 +100,9 @@ extension IntrospectionResponse: FlatJSONEncodable {
         writer.integer("iat", iat)
         writer.integer("nbf", nbf)
         writer.string("sub", sub)
-        writer.string("aud", aud)
+        writer.audience("aud", aud)
         writer.string("iss", iss)
         writer.string("jti", jti)
+        writer.string("workspace", workspace)
     }
 }

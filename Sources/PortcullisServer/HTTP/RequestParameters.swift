@@ -37,8 +37,16 @@ enum RequestParameters {
         }
     }
 
+    /// The one parameter that may be sent several times: RFC 8707 §2's `resource`. Its values are joined with
+    /// spaces (a resource indicator has none), so every parameter still has one value.
+    static let repeatableName = "resource"
+
     /// RFC 6749 §3.2: "Request and response parameters MUST NOT be included more than once."
     private static func insert(_ name: String, _ value: String, into parameters: inout [String: String]) throws(OAuthError) {
+        if name == repeatableName, let earlier = parameters[name] {
+            parameters[name] = earlier + " " + value
+            return
+        }
         if parameters[name] != nil { throw .invalidRequest("The parameter \"\(name.prefix(100))\" was sent more than once") }
         parameters[name] = value
     }

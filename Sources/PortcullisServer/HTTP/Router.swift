@@ -51,6 +51,14 @@ public func buildRouter(_ portcullis: Portcullis) -> Router<AppRequestContext> {
             .add(middleware: WorkspaceMiddleware(portcullis: portcullis, dialect: dialect))
             .group(context: WorkspaceRequestContext.self)
         TokenController(portcullis: portcullis).addRoutes(to: oauth, dialect: dialect)
+        let resourceEndpoints = ResourceServerEndpoints(portcullis: portcullis)
+        resourceEndpoints.addFeed(to: oauth, dialect: dialect)
+        // The nginx check answers with the API's challenges (RFC 6750 §3), and reads no session.
+        let check = router.group()
+            .add(middleware: ErrorMiddleware<AppRequestContext>(portcullis: portcullis, surface: .api, dialect: dialect))
+            .add(middleware: WorkspaceMiddleware(portcullis: portcullis, dialect: dialect))
+            .group(context: WorkspaceRequestContext.self)
+        resourceEndpoints.addCheck(to: check, dialect: dialect)
 
         // The pages: anyone (sign-in, authorization), and signed-in users only (forms with CSRF checks).
         let pages = web.group()
@@ -82,7 +90,10 @@ public func buildRouter(_ portcullis: Portcullis) -> Router<AppRequestContext> {
             .group(context: APIRequestContext.self)
         UsersController(portcullis: portcullis).addRoutes(to: api, dialect: dialect)
         PersonalTokensAPIController(portcullis: portcullis).addRoutes(to: api, dialect: dialect)
-        if dialect.hasClientsAPI { ClientsAPIController(portcullis: portcullis).addRoutes(to: api) }
+        if dialect.hasClientsAPI {
+            ClientsAPIController(portcullis: portcullis).addRoutes(to: api)
+            ResourcesAPIController(portcullis: portcullis).addRoutes(to: api)
+        }
     }
     catalog.load(router.routes.map { ($0.method, $0.path.description) })
     return router

@@ -55,6 +55,7 @@ extension Portcullis {
         try await keyManager.reload()
         revocationList.apply(try await store.revocations.activeRevocations(now: now))
         try await mirrors.follow(store.changes)
+        try await resourceCatalog.reload(from: store.resourceServers)
         return report
     }
 

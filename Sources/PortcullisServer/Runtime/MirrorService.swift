@@ -43,11 +43,14 @@ struct MirrorService: Service {
                 async let keys: Void = portcullis.keyManager.reload()
                 // The addresses full of failures, from every instance: the token endpoint checks them in memory.
                 async let addresses: Void = portcullis.authorizationServer.limiter.refreshShared(now: now)
+                // Resource servers are few: the whole table, every pass.
+                async let resources: Void = portcullis.resourceCatalog.reload(from: portcullis.store.resourceServers)
                 portcullis.revocationList.apply(try await rows)
                 since = now
                 try await changes
                 try await keys
                 try await addresses
+                try await resources
                 portcullis.mirrorPasses.add(1, ordering: .releasing)
                 if failures > 0 {
                     portcullis.logger.notice("the database answers again; mirrors are current")

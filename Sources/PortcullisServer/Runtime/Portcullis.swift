@@ -22,6 +22,9 @@ public final class Portcullis: Sendable {
     public let signIn: SignIn
     public let clientAdministration: ClientAdministration
     public let personalTokens: PersonalAccessTokens
+    /// The resource servers of every workspace (re-read on every mirror pass) and their administration.
+    public let resourceCatalog = ResourceCatalog()
+    public let resourceAdministration: ResourceAdministration
     /// Last-used times of personal access tokens, written in batches by the mirror service.
     public let tokenUsage = PersonalTokenUsage()
     /// How many mirror passes have completed; a change made anywhere is in force here once a pass that began after it
@@ -77,7 +80,9 @@ public final class Portcullis: Sendable {
             logger: logger, audit: store.audit,
             tokenGrants: AuthorizationServer.coreGrants + [
                 AuthorizationCodeGrant(codes: store.authorizationCodes)
-            ])
+            ], resources: resourceCatalog)
+        self.resourceAdministration = ResourceAdministration(
+            repository: store.resourceServers, catalog: resourceCatalog, secrets: clientSecrets, clock: clock)
         self.signIn = SignIn(server: authorizationServer, audit: store.audit)
         self.personalTokens = PersonalAccessTokens(server: authorizationServer, tokens: store.personalTokens, settings: store.workspaceSettings)
         self.clientAdministration = ClientAdministration(

@@ -24,6 +24,7 @@ enum PortcullisMigrations {
         M0018_ClientNameKeys(),
         M0019_CreateMirrorChanges(),
         M0020_MirrorPermissionUpdates(),
+        M0021_CreateResourceServers(),
     ]
 }
 

@@ -18,29 +18,30 @@ struct AuthorizationCodeStore: AuthorizationCodeRepository {
         let usedAt: Int64?
         let grantId: Int?
         let userTokenVersion: Int
+        let resources: String
 
         var value: AuthorizationCodeRecord {
             AuthorizationCodeRecord(
                 id: id, workspaceID: workspaceId, clientRowID: clientRowId, userID: userId, redirectURI: redirectUri,
                 redirectURIWasSent: redirectUriSent, scope: ScopeSet(stored: scope),
                 codeChallenge: codeChallenge, expiresAt: expiresAt, usedAt: usedAt, grantID: grantId,
-                userTokenVersion: userTokenVersion)
+                userTokenVersion: userTokenVersion, resources: TokenTarget.requestedResources(resources))
         }
     }
 
     private static let columns: SQLQueryString = """
         id, workspace_id, client_row_id, user_id, redirect_uri, redirect_uri_sent, scope, code_challenge, expires_at, used_at, grant_id, \
-        user_token_version
+        user_token_version, resources
         """
 
     func store(_ code: NewAuthorizationCode, now: Int64) async throws {
         try await store.sql.raw(
             """
             INSERT INTO authorization_codes (code_hash, workspace_id, client_row_id, user_id, redirect_uri, redirect_uri_sent, scope, \
-            code_challenge, expires_at, user_token_version, created_at)
+            code_challenge, expires_at, user_token_version, resources, created_at)
             VALUES (\(bind: code.hash), \(bind: code.workspaceID), \(bind: code.clientRowID), \(bind: code.userID), \
             \(bind: code.redirectURI), \(bind: code.redirectURIWasSent), \(bind: code.scope.description), \(bind: code.codeChallenge), \
-            \(bind: code.expiresAt), \(bind: code.userTokenVersion), \(bind: now))
+            \(bind: code.expiresAt), \(bind: code.userTokenVersion), \(bind: code.resources.joined(separator: " ")), \(bind: now))
             """
         ).run()
     }

@@ -20,9 +20,10 @@ struct GrantStore: GrantRepository {
         guard
             let grantID = try await sql.raw(
                 """
-                INSERT INTO grants (workspace_id, client_row_id, user_id, scope, grant_type, created_at)
+                INSERT INTO grants (workspace_id, client_row_id, user_id, scope, grant_type, resources, created_at)
                 VALUES (\(bind: grant.workspaceID), \(bind: grant.clientRowID), \(bind: grant.userID), \
-                \(bind: grant.scope.description), \(bind: grant.grantType.rawValue), \(bind: now)) RETURNING id
+                \(bind: grant.scope.description), \(bind: grant.grantType.rawValue), \(bind: grant.resources.joined(separator: " ")), \
+                \(bind: now)) RETURNING id
                 """
             ).first(decodingColumn: "id", as: Int.self)
         else { throw RepositoryError.notFound }
@@ -49,6 +50,7 @@ struct GrantStore: GrantRepository {
         let usedAt: Int64?
         let tokenRevokedAt: Int64?
         let grantRevokedAt: Int64?
+        let resources: String
     }
 
     func refreshToken(hash: String) async throws -> RefreshTokenRecord? {
@@ -56,7 +58,7 @@ struct GrantStore: GrantRepository {
             let row = try await store.sql.raw(
                 """
                 SELECT rt.id, rt.grant_id, g.workspace_id, g.client_row_id, g.user_id, g.scope, rt.expires_at, rt.used_at,
-                       rt.revoked_at AS token_revoked_at, g.revoked_at AS grant_revoked_at
+                       rt.revoked_at AS token_revoked_at, g.revoked_at AS grant_revoked_at, g.resources
                 FROM refresh_tokens rt JOIN grants g ON g.id = rt.grant_id
                 WHERE rt.token_hash = \(bind: hash)
                 """
@@ -65,7 +67,7 @@ struct GrantStore: GrantRepository {
         return RefreshTokenRecord(
             id: row.id, grantID: row.grantId, workspaceID: row.workspaceId, clientRowID: row.clientRowId,
             userID: row.userId, scope: ScopeSet(stored: row.scope), expiresAt: row.expiresAt, usedAt: row.usedAt,
-            revokedAt: row.tokenRevokedAt ?? row.grantRevokedAt)
+            revokedAt: row.tokenRevokedAt ?? row.grantRevokedAt, resources: TokenTarget.requestedResources(row.resources))
     }
 
     func rotateRefreshToken(id: Int, grantID: Int, successor: NewRefreshToken, now: Int64) async throws -> Bool {

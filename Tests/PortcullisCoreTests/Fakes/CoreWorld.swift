@@ -93,7 +93,7 @@ struct CoreWorld {
     ) async throws -> String {
         let approved = ValidatedAuthorizationRequest(
             client: client ?? confidential, responseType: .code, redirectURI: Self.redirectURI, redirectURIWasSent: redirectURIWasSent,
-            scope: scope, state: nil, codeChallenge: codeChallenge)
+            target: TokenTarget(resources: [], scope: scope), state: nil, codeChallenge: codeChallenge)
         return try await AuthorizationCodeService(server: server, codes: repositories.codes).issueCode(for: approved, user: alice, in: workspace)
     }
 

@@ -15,7 +15,7 @@ extension InMemoryRepositories {
                         id: id, workspaceID: code.workspaceID, clientRowID: code.clientRowID, userID: code.userID,
                         redirectURI: code.redirectURI, redirectURIWasSent: code.redirectURIWasSent, scope: code.scope,
                         codeChallenge: code.codeChallenge, expiresAt: code.expiresAt, usedAt: nil, grantID: nil,
-                        userTokenVersion: code.userTokenVersion))
+                        userTokenVersion: code.userTokenVersion, resources: code.resources))
             }
         }
         func consume(hash: String, clientRowID: Int, now: Int64) async throws -> AuthorizationCodeRecord? {
@@ -63,6 +63,6 @@ extension AuthorizationCodeRecord {
         AuthorizationCodeRecord(
             id: id, workspaceID: workspaceID, clientRowID: clientRowID, userID: userID, redirectURI: redirectURI,
             redirectURIWasSent: redirectURIWasSent, scope: scope, codeChallenge: codeChallenge, expiresAt: expiresAt,
-            usedAt: usedAt ?? self.usedAt, grantID: grantID ?? self.grantID, userTokenVersion: userTokenVersion)
+            usedAt: usedAt ?? self.usedAt, grantID: grantID ?? self.grantID, userTokenVersion: userTokenVersion, resources: resources)
     }
 }

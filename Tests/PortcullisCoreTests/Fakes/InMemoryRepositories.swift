@@ -203,12 +203,13 @@ extension InMemoryRepositories {
                 if base.staleRefreshReads.withLock({ $0 }) {
                     return RefreshTokenRecord(
                         id: token.id, grantID: token.grantID, workspaceID: row.grant.workspaceID, clientRowID: row.grant.clientRowID,
-                        userID: row.grant.userID, scope: row.grant.scope, expiresAt: token.expiresAt, usedAt: nil, revokedAt: nil)
+                        userID: row.grant.userID, scope: row.grant.scope, expiresAt: token.expiresAt, usedAt: nil, revokedAt: nil,
+                        resources: row.grant.resources)
                 }
                 return RefreshTokenRecord(
                     id: token.id, grantID: token.grantID, workspaceID: row.grant.workspaceID, clientRowID: row.grant.clientRowID,
                     userID: row.grant.userID, scope: row.grant.scope, expiresAt: token.expiresAt, usedAt: token.usedAt,
-                    revokedAt: token.revokedAt ?? row.revokedAt)
+                    revokedAt: token.revokedAt ?? row.revokedAt, resources: row.grant.resources)
             }
         }
         /// The conditional update of the protocol: only an unused, unrevoked token of a live grant is rotated.

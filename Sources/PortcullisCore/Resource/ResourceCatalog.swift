@@ -1,0 +1,129 @@
+import Synchronization
+
+/// The resource servers of every workspace as this instance last read them. The table is small (a few rows per
+/// workspace), so the mirror pass reads all of it every time instead of following a change feed: a registration or
+/// deletion made anywhere is in force here within one pass, one made here at once.
+public final class ResourceCatalog: Sendable {
+    private struct State {
+        var byWorkspace: [Int: [ResourceServer]] = [:]
+        var byClientID: [String: ResourceServer] = [:]
+    }
+    private let state = Mutex(State())
+
+    public init(_ servers: [ResourceServer] = []) { replace(with: servers) }
+
+    public func replace(with servers: [ResourceServer]) {
+        var next = State()
+        for server in servers.sorted(by: { $0.id < $1.id }) {
+            next.byWorkspace[server.workspaceID, default: []].append(server)
+            next.byClientID[server.clientID] = server
+        }
+        state.withLock { $0 = next }
+    }
+
+    public func reload(from repository: any ResourceServerRepository) async throws {
+        replace(with: try await repository.resourceServers())
+    }
+
+    public func servers(in workspaceID: Int) -> [ResourceServer] { state.withLock { $0.byWorkspace[workspaceID] ?? [] } }
+
+    /// Byte equality (RFC 8707 §2 leaves comparison to the server; exact bytes leave no room for look-alikes).
+    public func server(uri: String, in workspaceID: Int) -> ResourceServer? {
+        servers(in: workspaceID).first { RedirectURIPolicy.sameBytes($0.uri, uri) }
+    }
+
+    public func server(clientID: String) -> ResourceServer? { state.withLock { $0.byClientID[clientID] } }
+
+    /// The scopes every resource server of the workspace defines, for the metadata's `scopes_supported`.
+    public func scopes(in workspaceID: Int) -> [ResourceScope] { servers(in: workspaceID).flatMap(\.scopes) }
+}
+
+/// What a token is for (RFC 8707): the resources its `aud` names and its scope. No resources means Portcullis's own
+/// API of the workspace, with ProcessMaker's scopes: what every client got before resource servers existed.
+public struct TokenTarget: Sendable, Equatable {
+    public let resources: [String]
+    public let scope: ScopeSet
+
+    public init(resources: [String], scope: ScopeSet) {
+        self.resources = resources
+        self.scope = scope
+    }
+
+    /// RFC 8707 §2: `resource` may be given several times; the form parser joins the values with spaces, which no
+    /// registered URI contains.
+    public static func requestedResources(_ raw: String?) -> [String] {
+        guard let raw else { return [] }
+        var seen: Set<String> = []
+        return raw.split(separator: " ").map(String.init).filter { seen.insert($0).inserted }
+    }
+}
+
+extension ResourceCatalog {
+    /// The target of a new grant (password, client credentials, an authorization request).
+    ///
+    /// - Without `resource`: scopes that belong to the workspace's resource servers name those servers (the audience
+    ///   follows from the scope), ProcessMaker's scopes name Portcullis's own API, and the two cannot be mixed in one
+    ///   token. Without either, `*` for Portcullis's own API, as always.
+    /// - With `resource`: each must be registered here (else `invalid_target`, RFC 8707 §2); the scope may name only
+    ///   those servers' scopes, and defaults to all of them.
+    public func target(resources rawResources: String?, scope rawScope: String?, in workspaceID: Int) throws(OAuthError) -> TokenTarget {
+        let servers = servers(in: workspaceID)
+        let requested = TokenTarget.requestedResources(rawResources)
+        if requested.isEmpty {
+            let scope = try ScopeSet.parse(rawScope, known: { name in servers.contains { $0.defines(Scope(rawValue: String(name))) } })
+            guard let scope else { return TokenTarget(resources: [], scope: .everything) }
+            let foreign = scope.scopes.filter { !$0.isProcessMaker }
+            if foreign.isEmpty { return TokenTarget(resources: [], scope: scope) }
+            // One token is for Portcullis's API or for others, never both: `aud` could not say which scope is whose.
+            guard foreign.count == scope.scopes.count else { throw OAuthError.invalidScope }
+            let named = servers.filter { server in foreign.contains { server.defines($0) } }.map(\.uri)
+            return TokenTarget(resources: named, scope: scope)
+        }
+        var selected: [ResourceServer] = []
+        for uri in requested {
+            guard ResourceServerRegistration.isResourceIndicator(uri), let server = server(uri: uri, in: workspaceID) else {
+                throw OAuthError.invalidTarget("The resource is not registered")
+            }
+            selected.append(server)
+        }
+        return TokenTarget(resources: selected.map(\.uri), scope: try Self.scope(rawScope, of: selected, default: nil))
+    }
+
+    /// The target of a token made from an existing grant (refresh token, authorization code): resources and scope may
+    /// narrow, never widen (RFC 8707 §2.2, RFC 6749 §6). A resource deleted since the grant is no longer reachable.
+    public func narrow(_ granted: TokenTarget, resources rawResources: String?, scope rawScope: String?, in workspaceID: Int) throws(OAuthError)
+        -> TokenTarget
+    {
+        let requested = TokenTarget.requestedResources(rawResources)
+        if granted.resources.isEmpty {
+            guard requested.isEmpty else { throw OAuthError.invalidTarget("The grant is not for this resource") }
+            let scope = try ScopeSet.parse(rawScope) ?? granted.scope
+            guard granted.scope.covers(scope) else { throw OAuthError.invalidScope }
+            return TokenTarget(resources: [], scope: scope)
+        }
+        let wanted = requested.isEmpty ? granted.resources : requested
+        var selected: [ResourceServer] = []
+        for uri in wanted {
+            guard granted.resources.contains(where: { RedirectURIPolicy.sameBytes($0, uri) }) else {
+                throw OAuthError.invalidTarget("The grant is not for this resource")
+            }
+            guard let server = server(uri: uri, in: workspaceID) else { throw OAuthError.invalidTarget("The resource is not registered") }
+            selected.append(server)
+        }
+        let scope = try Self.scope(rawScope, of: selected, default: granted.scope)
+        guard granted.scope.covers(scope) else { throw OAuthError.invalidScope }
+        return TokenTarget(resources: selected.map(\.uri), scope: scope)
+    }
+
+    /// A scope for tokens to `servers`: only their scopes (ProcessMaker's mean nothing there); without one, what they
+    /// define (within `granted`, when narrowing a grant).
+    private static func scope(_ raw: String?, of servers: [ResourceServer], default granted: ScopeSet?) throws(OAuthError) -> ScopeSet {
+        let defined = Set(servers.flatMap(\.scopes).map { Scope(rawValue: $0.name) })
+        guard let raw, !raw.isEmpty else {
+            return ScopeSet(granted.map { defined.intersection($0.scopes) } ?? defined)
+        }
+        let parts = raw.split(whereSeparator: { $0 == " " || $0 == "+" || $0 == "\t" || $0 == "," }).map { Scope(rawValue: String($0)) }
+        guard parts.allSatisfy(defined.contains) else { throw OAuthError.invalidScope }
+        return ScopeSet(parts)
+    }
+}

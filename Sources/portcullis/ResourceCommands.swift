@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import PortcullisCore
+import PortcullisServer
+
+/// `portcullis resource …`: the APIs besides Portcullis's own that accept the workspace's tokens (issue 15).
+struct ResourceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resource", abstract: "Manage resource servers (APIs that accept this server's tokens, RFC 8707).",
+        subcommands: [Create.self, List.self, Delete.self])
+
+    static func object(_ server: ResourceServer, workspace: String, secret: String?) -> [String: Any] {
+        var object: [String: Any] = [
+            "id": server.id, "uri": server.uri, "name": server.name, "workspace": workspace, "client_id": server.clientID,
+            "scopes": server.scopes.map { ["name": $0.name, "description": $0.description] },
+        ]
+        if let secret { object["client_secret"] = secret }
+        return object
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register a resource server; print its credentials for the revocation feed and introspection (the secret once).")
+        @Option(help: "The resource indicator clients will send: an absolute http(s) URI without fragment, e.g. https://api.example.com/.")
+        var uri: String
+        @Option(help: "A name for the consent screen and the lists. Default: the URI.") var name: String?
+        @Option(
+            name: .customLong("scope"),
+            help: "A scope the API defines, optionally with the words the consent screen shows: read:orders or \"read:orders=Read your orders\". Repeatable."
+        ) var scopes: [String] = []
+        @Option(help: "Workspace.") var workspace: String = Workspace.defaultName
+        @Flag(help: "Print one JSON object with client_id and client_secret.") var json = false
+        @OptionGroup var options: ConfigurationOptions
+
+        func run() async throws {
+            let scopes = self.scopes.map { text -> ResourceScope in
+                let parts = text.split(separator: "=", maxSplits: 1)
+                return ResourceScope(name: String(parts.first ?? ""), description: parts.count == 2 ? String(parts[1]) : "")
+            }
+            try await CLI.with(options) { portcullis in
+                let (server, secret) = try await portcullis.resourceAdministration.create(
+                    ResourceServerRegistration(uri: uri, name: name, scopes: scopes), in: try await portcullis.workspace(named: workspace))
+                if json {
+                    print(CLI.json(ResourceCommand.object(server, workspace: workspace, secret: secret)))
+                    return
+                }
+                print("Registered the resource server \"\(server.name)\" (\(server.uri)) in workspace \"\(workspace)\".")
+                print("  client_id:     \(server.clientID)")
+                print("  client_secret: \(secret)")
+                print("The secret is shown only now; the API reads the revocation feed and introspects with these.")
+                if !server.scopes.isEmpty { print("  scopes:        \(server.scopes.map(\.name).joined(separator: " "))") }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the resource servers of a workspace.")
+        @Option(help: "Workspace.") var workspace: String = Workspace.defaultName
+        @Flag(help: "Print a JSON array.") var json = false
+        @OptionGroup var options: ConfigurationOptions
+
+        func run() async throws {
+            try await CLI.with(options) { portcullis in
+                let servers = try await portcullis.resourceAdministration.list(in: try await portcullis.workspace(named: workspace))
+                if json {
+                    let data = try JSONSerialization.data(
+                        withJSONObject: servers.map { ResourceCommand.object($0, workspace: workspace, secret: nil) },
+                        options: [.sortedKeys, .withoutEscapingSlashes])
+                    print(String(decoding: data, as: UTF8.self))
+                    return
+                }
+                for server in servers {
+                    print("\(server.id)  \(server.uri)  \(server.name)  \(server.clientID)  [\(server.scopes.map(\.name).joined(separator: " "))]")
+                }
+                print("\(servers.count) resource server\(servers.count == 1 ? "" : "s") in workspace \"\(workspace)\".")
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a resource server: new tokens for it are refused (invalid_target); issued ones live until they expire.")
+        @Argument(help: "The resource server's id (see `portcullis resource list`).") var id: Int
+        @Option(help: "Workspace.") var workspace: String = Workspace.defaultName
+        @OptionGroup var options: ConfigurationOptions
+
+        func run() async throws {
+            try await CLI.with(options) { portcullis in
+                let workspace = try await portcullis.workspace(named: self.workspace)
+                let server = try await portcullis.resourceAdministration.server(id: id, in: workspace)
+                try await portcullis.resourceAdministration.delete(id: id, in: workspace)
+                print("Deleted the resource server \"\(server.name)\" (\(server.uri)).")
+            }
+        }
+    }
+}
