@@ -249,4 +249,37 @@ struct ResourceServerTests {
             #expect(try await Self.token(server, client, [("resource", Self.orders)]).status == .ok)
         }
     }
+
+    @Test("The code flow with two resource parameters: the consent screen names the API and its scope's words; the code's token is for it")
+    func codeFlow() async throws {
+        try await withServer { server, client in
+            _ = try await Self.registerOrders(server)
+            let billing = try await Self.registerOrders(server, uri: "https://billing.example.com/")
+            let clients = try await WebClients.register(server)
+            let browser = Browser(client)
+            _ = try await signIn(browser)
+            let consent = try await browser.get(
+                authorizeURL(clients.web.client.clientID, [("resource", Self.orders), ("resource", billing.0.uri), ("scope", "read:orders")]))
+            #expect(consent.status == .ok, "\(consent.status) \(consent.headers[.location] ?? "")")
+            #expect(consent.text.contains("Read your orders"))
+            #expect(consent.text.contains("<strong>Orders</strong> (<code>https://orders.example.com/</code>)"))
+            let accept = try await browser.post(HTML.formAction(consent.text)!, HTML.hiddenFields(consent.text) + [("decision", "accept")])
+            let code = try #require(locationParameters(accept.headers[.location] ?? "")["code"])
+            let auth = basic(clients.web.client.clientID, clients.web.secret!)
+            // RFC 8707 §2.2: the token request may pick one of the code's resources, never another.
+            let other = try await client.postForm(
+                "/oauth/token", [("grant_type", "authorization_code"), ("code", code), ("resource", "https://unknown.example.com/")], headers: auth)
+            #expect(try other.string("error") == "invalid_target")
+            let code2 = try await AuthorizationFlowTests.code(
+                server, client, clients.web, extra: [("resource", Self.orders), ("resource", billing.0.uri), ("scope", "read:orders")])
+            let token = try await client.postForm(
+                "/oauth/token", [("grant_type", "authorization_code"), ("code", code2), ("resource", Self.orders)], headers: auth)
+            #expect(token.status == .ok, "\(token.text)")
+            let claims = try jwtPayload(try #require(try token.string("access_token")))
+            #expect(claims["aud"] as? String == Self.orders && claims["scope"] as? String == "read:orders")
+            // An unregistered resource at the authorization endpoint goes back to the client as invalid_target.
+            let refused = try await browser.get(authorizeURL(clients.web.client.clientID, [("resource", "https://unknown.example.com/")]))
+            #expect(locationParameters(refused.headers[.location] ?? "")["error"] == "invalid_target")
+        }
+    }
 }

@@ -34,6 +34,13 @@ public final class ResourceCatalog: Sendable {
 
     public func server(clientID: String) -> ResourceServer? { state.withLock { $0.byClientID[clientID] } }
 
+    /// The words the consent screen shows for a scope: ProcessMaker's own, or the description its resource server
+    /// registered.
+    public func summary(of scope: Scope, in workspaceID: Int) -> String {
+        if scope.isProcessMaker { return scope.summary }
+        return servers(in: workspaceID).lazy.flatMap(\.scopes).first { $0.name == scope.rawValue }?.description ?? scope.rawValue
+    }
+
     /// The scopes every resource server of the workspace defines, for the metadata's `scopes_supported`.
     public func scopes(in workspaceID: Int) -> [ResourceScope] { servers(in: workspaceID).flatMap(\.scopes) }
 }

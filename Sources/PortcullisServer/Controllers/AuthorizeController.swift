@@ -36,7 +36,14 @@ struct AuthorizeController {
         page["clientName"] = validated.client.name
         if let website = validated.client.website { page["website"] = website }
         if let description = validated.client.description, !description.isEmpty { page["description"] = description }
-        page["scopes"] = validated.scope.sorted.map { ["name": $0.rawValue, "summary": $0.summary] }
+        let catalog = portcullis.resourceCatalog
+        page["scopes"] = validated.scope.sorted.map { ["name": $0.rawValue, "summary": catalog.summary(of: $0, in: workspace.id)] }
+        // RFC 8707: which APIs the token will open, by the names their registrations gave.
+        let apis = validated.target.resources.map { uri in ["name": catalog.server(uri: uri, in: workspace.id)?.name ?? uri, "uri": uri] }
+        if !apis.isEmpty {
+            page["resources"] = apis
+            page["forResources"] = true
+        }
         page["redirectHost"] = URLComponents(string: validated.redirectURI)?.host ?? validated.redirectURI
         page["action"] = context.dialect.concrete(context.dialect.oauthPrefix + "/authorize", workspace: workspace, context.parameters)
         // One screen, one decision (ConsentDecisions): the nonce is bound to this user, session and request; showing
