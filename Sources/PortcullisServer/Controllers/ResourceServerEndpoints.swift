@@ -63,8 +63,9 @@ struct ResourceServerEndpoints {
             headers[.portcullisClient] = claims.clientID
             headers[.portcullisScopes] = claims.scope
             headers[.portcullisWorkspace] = context.workspace.name
-            // nginx may cache a positive answer; never past the token's own expiry.
-            headers[.cacheControl] = "private, max-age=\(max(0, min(5, claims.expiresAt - portcullis.clock.now())))"
+            // nginx may cache a positive answer (deploy/nginx-guard.conf keys it by the token): 2 s at most, so a revocation
+            // stops the token there within about 2 s, and never past the token's own expiry.
+            headers[.cacheControl] = "max-age=\(max(0, min(2, claims.expiresAt - portcullis.clock.now())))"
             return Response(status: .ok, headers: headers)
         }
     }
