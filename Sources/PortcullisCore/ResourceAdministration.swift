@@ -44,6 +44,15 @@ public struct ResourceAdministration: Sendable {
         return found
     }
 
+    /// A new secret, shown once; the old one stops working here at once and on other instances within a mirror pass.
+    public func regenerateSecret(id: Int, in workspace: Workspace) async throws -> (ResourceServer, secret: String) {
+        let found = try await server(id: id, in: workspace)
+        let secret = OpaqueSecret.generate(.clientSecret)
+        try await repository.replaceResourceServerSecret(id: found.id, secretHash: secrets.hash(secret))
+        try await catalog.reload(from: repository)
+        return (found, secret)
+    }
+
     /// Deletes it: new tokens for it are `invalid_target` at once. Tokens already issued stay valid at the API until
     /// they expire (the API checks them itself); revoke the grants for a faster end.
     public func delete(id: Int, in workspace: Workspace) async throws {

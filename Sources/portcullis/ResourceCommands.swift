@@ -7,7 +7,7 @@ import PortcullisServer
 struct ResourceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resource", abstract: "Manage resource servers (APIs that accept this server's tokens, RFC 8707).",
-        subcommands: [Create.self, List.self, Delete.self])
+        subcommands: [Create.self, List.self, RotateSecret.self, Delete.self])
 
     static func object(_ server: ResourceServer, workspace: String, secret: String?) -> [String: Any] {
         var object: [String: Any] = [
@@ -73,6 +73,29 @@ struct ResourceCommand: AsyncParsableCommand {
                     print("\(server.id)  \(server.uri)  \(server.name)  \(server.clientID)  [\(server.scopes.map(\.name).joined(separator: " "))]")
                 }
                 print("\(servers.count) resource server\(servers.count == 1 ? "" : "s") in workspace \"\(workspace)\".")
+            }
+        }
+    }
+
+    struct RotateSecret: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-secret", abstract: "Give a resource server a new secret (shown once); the old one stops working at once.")
+        @Argument(help: "The resource server's id (see `portcullis resource list`).") var id: Int
+        @Option(help: "Workspace.") var workspace: String = Workspace.defaultName
+        @Flag(help: "Print one JSON object with client_id and client_secret.") var json = false
+        @OptionGroup var options: ConfigurationOptions
+
+        func run() async throws {
+            try await CLI.with(options) { portcullis in
+                let (server, secret) = try await portcullis.resourceAdministration.regenerateSecret(
+                    id: id, in: try await portcullis.workspace(named: workspace))
+                if json {
+                    print(CLI.json(["client_id": server.clientID, "client_secret": secret]))
+                } else {
+                    print("New secret for \"\(server.name)\" (\(server.clientID)):")
+                    print("  client_secret: \(secret)")
+                    print("The old secret no longer works. This one is shown only now.")
+                }
             }
         }
     }

@@ -282,4 +282,14 @@ struct ResourceServerTests {
             #expect(locationParameters(refused.headers[.location] ?? "")["error"] == "invalid_target")
         }
     }
+
+    @Test("A new resource-server secret works at once and the old one no longer does")
+    func rotateSecret() async throws {
+        try await withServer { server, client in
+            let (orders, old) = try await Self.registerOrders(server)
+            let (_, new) = try await server.portcullis.resourceAdministration.regenerateSecret(id: orders.id, in: server.workspace)
+            #expect(try await client.execute(uri: "/oauth/revocations", method: .get, headers: basic(orders.clientID, old)).status == .unauthorized)
+            #expect(try await client.execute(uri: "/oauth/revocations", method: .get, headers: basic(orders.clientID, new)).status == .ok)
+        }
+    }
 }
