@@ -148,7 +148,8 @@ public struct ClientAdministration: Sendable {
     /// Revokes every grant and access token of the client, keeping the client.
     public func revokeTokens(of client: OAuthClient) async throws {
         let now = clock.now()
-        let revocation = Revocation(kind: .client, value: client.clientID, revokedAt: now, expiresAt: now + tokenHorizon)
+        let revocation = Revocation(
+            kind: .client, value: client.clientID, revokedAt: now, expiresAt: now + tokenHorizon, workspaceID: client.workspaceID)
         try await clients.revokeGrants(clientRowID: client.id, revocation: revocation)
         revocationList.apply([revocation])
     }
@@ -156,7 +157,8 @@ public struct ClientAdministration: Sendable {
     /// Deletes the client and revokes every token it issued: at once here, within a second on other instances.
     public func delete(_ client: OAuthClient) async throws {
         let now = clock.now()
-        let revocation = Revocation(kind: .client, value: client.clientID, revokedAt: now, expiresAt: now + tokenHorizon)
+        let revocation = Revocation(
+            kind: .client, value: client.clientID, revokedAt: now, expiresAt: now + tokenHorizon, workspaceID: client.workspaceID)
         _ = try await clients.deleteClient(id: client.id, revocation: revocation)
         revocationList.apply([revocation])
     }

@@ -131,7 +131,8 @@ public struct PersonalAccessTokens: Sendable {
     /// Revokes one token: at once here, within a second on other instances.
     public func revoke(_ record: PersonalTokenRecord) async throws {
         let now = server.clock.now()
-        let revocation = Revocation(kind: .token, value: record.tokenID, revokedAt: now, expiresAt: max(record.expiresAt, now + 1))
+        let revocation = Revocation(
+            kind: .token, value: record.tokenID, revokedAt: now, expiresAt: max(record.expiresAt, now + 1), workspaceID: record.workspaceID)
         try await tokens.revoke(id: record.id, revocation: revocation, now: now)
         server.revocationList.apply([revocation])
     }

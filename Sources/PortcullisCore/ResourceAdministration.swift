@@ -4,20 +4,34 @@
 public struct ResourceAdministration: Sendable {
     let repository: any ResourceServerRepository
     let catalog: ResourceCatalog
+    let clients: any ClientRepository
     let secrets: ClientSecretHasher
+    let revocationList: RevocationList
+    /// Portcullis's own issuer: no resource server is registered under it.
+    let issuer: String
+    /// How long a grant revocation must last: the access tokens of the grant live this long.
+    let tokenHorizon: Int64
     let clock: Clock
 
-    public init(repository: any ResourceServerRepository, catalog: ResourceCatalog, secrets: ClientSecretHasher, clock: Clock) {
+    public init(
+        repository: any ResourceServerRepository, catalog: ResourceCatalog, clients: any ClientRepository, secrets: ClientSecretHasher,
+        revocationList: RevocationList, issuer: String, tokenHorizon: Int64, clock: Clock
+    ) {
         self.repository = repository
         self.catalog = catalog
+        self.clients = clients
         self.secrets = secrets
+        self.revocationList = revocationList
+        self.issuer = issuer
+        self.tokenHorizon = tokenHorizon
         self.clock = clock
     }
 
     /// Registers a resource server; returns it with its secret, which is shown this once and stored only as a keyed
-    /// hash. A URI the workspace already has is a `ValidationFailure` on `uri`.
+    /// hash. A URI the workspace already has, or a machine client it does not have, is a `ValidationFailure`.
     public func create(_ registration: ResourceServerRegistration, in workspace: Workspace) async throws -> (ResourceServer, secret: String) {
-        let valid = try registration.validated()
+        let valid = try registration.validated(issuer: issuer)
+        let machineClients = try await checkedMachineClients(valid.machineClients, in: workspace)
         let secret = OpaqueSecret.generate(.clientSecret)
         let created: ResourceServer
         do {
@@ -25,13 +39,37 @@ public struct ResourceAdministration: Sendable {
                 NewResourceServer(
                     workspaceID: workspace.id, uri: valid.uri, name: valid.name ?? valid.uri, scopes: valid.scopes,
                     clientID: ResourceServer.clientIDPrefix + SecureRandom.string(29, alphabet: "abcdefghijklmnopqrstuvwxyz0123456789"),
-                    secretHash: secrets.hash(secret)),
+                    secretHash: secrets.hash(secret), machineClients: machineClients),
                 now: clock.now())
         } catch RepositoryError.duplicate {
             throw ValidationFailure(field: "uri", message: "The workspace already has a resource server with this uri.")
         }
         try await catalog.reload(from: repository)
         return (created, secret)
+    }
+
+    /// Replaces the clients that may get client-credentials tokens for the API. One dropped from the list gets no new
+    /// token; those it holds live until they expire.
+    public func setMachineClients(_ clientIDs: [String], id: Int, in workspace: Workspace) async throws -> ResourceServer {
+        let found = try await server(id: id, in: workspace)
+        try await repository.replaceMachineClients(id: found.id, clientIDs: try await checkedMachineClients(clientIDs, in: workspace))
+        try await catalog.reload(from: repository)
+        return try await server(id: id, in: workspace)
+    }
+
+    /// Each must be a confidential client of the workspace with the client-credentials grant.
+    private func checkedMachineClients(_ clientIDs: [String], in workspace: Workspace) async throws -> [String] {
+        var seen: Set<String> = []
+        for clientID in clientIDs where seen.insert(clientID).inserted {
+            guard let client = try await clients.client(clientID: clientID, workspaceID: workspace.id), client.isConfidential,
+                client.grants.contains(.clientCredentials)
+            else {
+                throw ValidationFailure(
+                    field: "machine_clients",
+                    message: "\(clientID.prefix(64)) is not a confidential client of this workspace with the client_credentials grant.")
+            }
+        }
+        return clientIDs.filter { seen.remove($0) != nil }
     }
 
     public func list(in workspace: Workspace) async throws -> [ResourceServer] {
@@ -53,11 +91,16 @@ public struct ResourceAdministration: Sendable {
         return (found, secret)
     }
 
-    /// Deletes it: new tokens for it are `invalid_target` at once. Tokens already issued stay valid at the API until
-    /// they expire (the API checks them itself); revoke the grants for a faster end.
+    /// Deletes it, and with it every grant and outstanding code for its URI: their tokens stop everywhere within a
+    /// second, and registering the URI again later brings none of them back (attacker's pass, issue 15).
+    /// Client-credentials tokens, which have no grant, live until they expire (at most the access-token lifetime).
     public func delete(id: Int, in workspace: Workspace) async throws {
         let found = try await server(id: id, in: workspace)
-        _ = try await repository.deleteResourceServer(id: found.id)
+        let now = clock.now()
+        guard let revoked = try await repository.deleteResourceServer(id: found.id, now: now, horizon: now + tokenHorizon) else {
+            throw ResourceNotFound("No resource server with this id")
+        }
+        revocationList.apply(revoked)
         try await catalog.reload(from: repository)
     }
 }

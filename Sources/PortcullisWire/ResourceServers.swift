@@ -100,15 +100,21 @@ public struct ResourceServerResource: Codable, Sendable, Equatable {
     public var scopes: [ResourceScopeResource]
     public var clientID: String
     public var clientSecret: String?
+    /// The clients that may get client-credentials tokens for this API.
+    public var machineClients: [String]
     public var createdAt: String
 
-    public init(id: Int, uri: String, name: String, scopes: [ResourceScopeResource], clientID: String, clientSecret: String?, createdAt: String) {
+    public init(
+        id: Int, uri: String, name: String, scopes: [ResourceScopeResource], clientID: String, clientSecret: String?, machineClients: [String],
+        createdAt: String
+    ) {
         self.id = id
         self.uri = uri
         self.name = name
         self.scopes = scopes
         self.clientID = clientID
         self.clientSecret = clientSecret
+        self.machineClients = machineClients
         self.createdAt = createdAt
     }
 
@@ -116,6 +122,7 @@ public struct ResourceServerResource: Codable, Sendable, Equatable {
         case id, uri, name, scopes
         case clientID = "client_id"
         case clientSecret = "client_secret"
+        case machineClients = "machine_clients"
         case createdAt = "created_at"
     }
 }

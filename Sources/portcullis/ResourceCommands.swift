@@ -7,12 +7,12 @@ import PortcullisServer
 struct ResourceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resource", abstract: "Manage resource servers (APIs that accept this server's tokens, RFC 8707).",
-        subcommands: [Create.self, List.self, RotateSecret.self, Delete.self])
+        subcommands: [Create.self, List.self, MachineClients.self, RotateSecret.self, Delete.self])
 
     static func object(_ server: ResourceServer, workspace: String, secret: String?) -> [String: Any] {
         var object: [String: Any] = [
             "id": server.id, "uri": server.uri, "name": server.name, "workspace": workspace, "client_id": server.clientID,
-            "scopes": server.scopes.map { ["name": $0.name, "description": $0.description] },
+            "scopes": server.scopes.map { ["name": $0.name, "description": $0.description] }, "machine_clients": server.machineClients,
         ]
         if let secret { object["client_secret"] = secret }
         return object
@@ -28,6 +28,10 @@ struct ResourceCommand: AsyncParsableCommand {
             name: .customLong("scope"),
             help: "A scope the API defines, optionally with the words the consent screen shows: read:orders or \"read:orders=Read your orders\". Repeatable."
         ) var scopes: [String] = []
+        @Option(
+            name: .customLong("machine-client"),
+            help: "A client (its client_id) that may get client-credentials tokens for this API acting for itself. Repeatable; none by default."
+        ) var machineClients: [String] = []
         @Option(help: "Workspace.") var workspace: String = Workspace.defaultName
         @Flag(help: "Print one JSON object with client_id and client_secret.") var json = false
         @OptionGroup var options: ConfigurationOptions
@@ -39,7 +43,8 @@ struct ResourceCommand: AsyncParsableCommand {
             }
             try await CLI.with(options) { portcullis in
                 let (server, secret) = try await portcullis.resourceAdministration.create(
-                    ResourceServerRegistration(uri: uri, name: name, scopes: scopes), in: try await portcullis.workspace(named: workspace))
+                    ResourceServerRegistration(uri: uri, name: name, scopes: scopes, machineClients: machineClients),
+                    in: try await portcullis.workspace(named: workspace))
                 if json {
                     print(CLI.json(ResourceCommand.object(server, workspace: workspace, secret: secret)))
                     return
@@ -73,6 +78,25 @@ struct ResourceCommand: AsyncParsableCommand {
                     print("\(server.id)  \(server.uri)  \(server.name)  \(server.clientID)  [\(server.scopes.map(\.name).joined(separator: " "))]")
                 }
                 print("\(servers.count) resource server\(servers.count == 1 ? "" : "s") in workspace \"\(workspace)\".")
+            }
+        }
+    }
+
+    struct MachineClients: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "machine-clients",
+            abstract: "Set the clients that may get client-credentials tokens for the API (none given: no client may).")
+        @Argument(help: "The resource server's id (see `portcullis resource list`).") var id: Int
+        @Argument(help: "client_ids, each a confidential client with the client_credentials grant.") var clientIDs: [String] = []
+        @Option(help: "Workspace.") var workspace: String = Workspace.defaultName
+        @OptionGroup var options: ConfigurationOptions
+
+        func run() async throws {
+            try await CLI.with(options) { portcullis in
+                let server = try await portcullis.resourceAdministration.setMachineClients(
+                    clientIDs, id: id, in: try await portcullis.workspace(named: workspace))
+                print(
+                    "\(server.name) (\(server.uri)): machine clients \(server.machineClients.isEmpty ? "none" : server.machineClients.joined(separator: " ")).")
             }
         }
     }

@@ -18,7 +18,8 @@ struct ResourceServerTests {
         try await server.portcullis.resourceAdministration.create(
             ResourceServerRegistration(
                 uri: uri, name: "Orders",
-                scopes: [ResourceScope(name: "read:orders", description: "Read your orders"), ResourceScope(name: "write:orders", description: "")]),
+                scopes: [ResourceScope(name: "read:orders", description: "Read your orders"), ResourceScope(name: "write:orders", description: "")],
+                machineClients: [server.clientID]),
             in: server.workspace)
     }
 
@@ -106,9 +107,9 @@ struct ResourceServerTests {
             let same = try await refreshed([])
             let claims = try jwtPayload(try #require(try same.string("access_token")))
             #expect(claims["aud"] as? String == Self.orders && claims["scope"] as? String == "read:orders")
-            // Deleted: the grant's resource is gone.
+            // Deleted: the grant for it is revoked with it.
             try await server.portcullis.resourceAdministration.delete(id: orders.0.id, in: server.workspace)
-            #expect(try await refreshed([]).string("error") == "invalid_target")
+            #expect(try await refreshed([]).string("error") == "invalid_grant")
         }
     }
 
@@ -242,9 +243,9 @@ struct ResourceServerTests {
             // Written straight to the store, as another process would: this instance's catalog has not seen it.
             _ = try await server.portcullis.store.resourceServers.createResourceServer(
                 NewResourceServer(
-                    workspaceID: server.workspace.id, uri: Self.orders, name: "Orders", scopes: [], clientID: "rs_elsewhere", secretHash: "00"),
+                    workspaceID: server.workspace.id, uri: Self.orders, name: "Orders", scopes: [ResourceScope(name: "read:orders", description: "")],
+                    clientID: "rs_elsewhere", secretHash: "00", machineClients: [server.clientID]),
                 now: 1)
-            #expect(try await Self.token(server, client, [("resource", Self.orders)]).string("error") == "invalid_target")
             try await server.nextMirrorPass()
             #expect(try await Self.token(server, client, [("resource", Self.orders)]).status == .ok)
         }
@@ -290,6 +291,175 @@ struct ResourceServerTests {
             let (_, new) = try await server.portcullis.resourceAdministration.regenerateSecret(id: orders.id, in: server.workspace)
             #expect(try await client.execute(uri: "/oauth/revocations", method: .get, headers: basic(orders.clientID, old)).status == .unauthorized)
             #expect(try await client.execute(uri: "/oauth/revocations", method: .get, headers: basic(orders.clientID, new)).status == .ok)
+        }
+    }
+
+    // MARK: The attacker's pass of issue 15 (each of these failed before its fix)
+
+    @Test("Client credentials for an API only for the clients its registration names (attacker's pass: any client creator got every API's scopes)")
+    func machineClients() async throws {
+        try await withServer { server, client in
+            _ = try await server.portcullis.resourceAdministration.create(
+                ResourceServerRegistration(
+                    uri: Self.orders, scopes: [ResourceScope(name: "read:orders", description: "")], machineClients: [server.machineClient.client.clientID]),
+                in: server.workspace)
+            // The seed client is not named: neither by resource nor by the API's scope.
+            #expect(try await Self.token(server, client, [("resource", Self.orders)]).string("error") == "invalid_target")
+            #expect(try await Self.token(server, client, [("scope", "read:orders")]).string("error") == "invalid_target")
+            // The named one is.
+            let named = try await client.postForm(
+                "/oauth/token", [("grant_type", "client_credentials"), ("resource", Self.orders)],
+                headers: basic(server.machineClient.client.clientID, server.machineClient.secret!))
+            #expect(named.status == .ok, "\(named.text)")
+            // A user's own token for the API (the user consents for themselves) needs no such listing.
+            let user = try await client.postForm(
+                "/oauth/token",
+                [("grant_type", "password"), ("username", "alice"), ("password", TestServer.alicePassword), ("resource", Self.orders)],
+                headers: basic(server.clientID, server.clientSecret))
+            #expect(user.status == .ok, "\(user.text)")
+            // Naming a client that does not exist is refused at registration.
+            await #expect(throws: ValidationFailure.self) {
+                try await server.portcullis.resourceAdministration.create(
+                    ResourceServerRegistration(uri: "https://x.example.com/", scopes: [ResourceScope(name: "x", description: "")], machineClients: ["NOPE"]),
+                    in: server.workspace)
+            }
+        }
+    }
+
+    @Test("The revocation feed carries only the resource server's own workspace (attacker's pass: every workspace's rows)")
+    func feedIsolation() async throws {
+        try await withServer { server, client in
+            let sales = try await server.portcullis.createWorkspace(named: "sales")
+            let (salesAPI, salesSecret) = try await server.portcullis.resourceAdministration.create(
+                ResourceServerRegistration(uri: Self.orders, scopes: [ResourceScope(name: "read:orders", description: "")]), in: sales)
+            let (ownAPI, ownSecret) = try await Self.registerOrders(server)
+            let login = try await server.login(client)
+            _ = try await client.postForm(
+                "/oauth/revoke", [("token", login["refresh_token"] as! String)], headers: basic(server.clientID, server.clientSecret))
+            _ = try await client.postForm(
+                "/oauth/revoke", [("token", login["access_token"] as! String)], headers: basic(server.clientID, server.clientSecret))
+            let jti = try #require(try jwtPayload(login["access_token"] as! String)["jti"] as? String)
+            func values(_ path: String, _ id: String, _ secret: String) async throws -> [String] {
+                let rows = try await client.execute(uri: path, method: .get, headers: basic(id, secret)).json()["revocations"] as? [[String: Any]]
+                return (rows ?? []).compactMap { $0["value"] as? String }
+            }
+            let own = try await values("/oauth/revocations", ownAPI.clientID, ownSecret)
+            #expect(own.contains(jti) && own.count >= 2)
+            let foreign = try await values("/sales/oauth2/revocations", salesAPI.clientID, salesSecret)
+            #expect(foreign.isEmpty, "\(foreign)")
+        }
+    }
+
+    @Test("No resource server may take a URI of Portcullis's own origin, nor register without a scope (attacker's pass)")
+    func ownOriginRefused() async throws {
+        try await withServer { server, _ in
+            for uri in [
+                "http://portcullis.test/api/1.0/workflow", "http://portcullis.test/api/1.0/sales", "http://portcullis.test", "http://portcullis.test/x",
+            ] {
+                await #expect(throws: ValidationFailure.self, "\(uri)") {
+                    try await server.portcullis.resourceAdministration.create(
+                        ResourceServerRegistration(uri: uri, scopes: [ResourceScope(name: "x", description: "")]), in: server.workspace)
+                }
+            }
+            await #expect(throws: ValidationFailure.self) {
+                try await server.portcullis.resourceAdministration.create(ResourceServerRegistration(uri: "https://empty.example.com/"), in: server.workspace)
+            }
+        }
+    }
+
+    @Test("Deleting a resource server revokes the grants and tokens for it: registering the URI again brings nothing back (attacker's pass)")
+    func deleteRevokes() async throws {
+        try await withServer { server, client in
+            let (orders, _) = try await Self.registerOrders(server)
+            let login = try await client.postForm(
+                "/oauth/token",
+                [("grant_type", "password"), ("username", "alice"), ("password", TestServer.alicePassword), ("resource", Self.orders)],
+                headers: basic(server.clientID, server.clientSecret))
+            let access = try #require(try login.string("access_token"))
+            let refresh = try #require(try login.string("refresh_token"))
+            try await server.portcullis.resourceAdministration.delete(id: orders.id, in: server.workspace)
+            _ = try await Self.registerOrders(server)
+            let again = try await client.postForm(
+                "/oauth/token", [("grant_type", "refresh_token"), ("refresh_token", refresh)], headers: basic(server.clientID, server.clientSecret))
+            #expect(try again.string("error") == "invalid_grant", "\(again.text)")
+            var headers: HTTPFields = [HTTPField.Name("X-Portcullis-Resource")!: Self.orders]
+            headers[.authorization] = "Bearer \(access)"
+            #expect(try await client.execute(uri: "/oauth/check", method: .get, headers: headers).status == .unauthorized)
+        }
+    }
+
+    @Test("The consent form's nonce covers the resources: editing them before Accept is refused (attacker's pass)")
+    func consentCoversResources() async throws {
+        try await withServer { server, client in
+            _ = try await Self.registerOrders(server)
+            let billing = try await Self.registerOrders(server, uri: "https://billing.example.com/")
+            let clients = try await WebClients.register(server)
+            let browser = Browser(client)
+            _ = try await signIn(browser)
+            let consent = try await browser.get(authorizeURL(clients.web.client.clientID, [("resource", Self.orders), ("scope", "read:orders")]))
+            #expect(consent.status == .ok)
+            let edited = AuthorizationFlowTests.consentFields(consent, ["resource": billing.0.uri]) + [("decision", "accept")]
+            let answer = try await browser.post(HTML.formAction(consent.text)!, edited)
+            #expect(answer.status == .forbidden, "\(answer.status) \(answer.headers[.location] ?? "")")
+        }
+    }
+
+    @Test("Concurrent deletes of one resource server: exactly one 204; ids are never reused; only canonical ids name one (attacker's pass)")
+    func deletesAndIDs() async throws {
+        try await withServer(live: true) { server, client in
+            let admin = try await server.accessToken(client, username: "admin", password: TestServer.adminPassword)
+            let (first, _) = try await Self.registerOrders(server)
+            #expect(try await client.get("/oauth/resources/0\(first.id)", token: admin).status == .notFound)
+            #expect(try await client.get("/oauth/resources/+\(first.id)", token: admin).status == .notFound)
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<20 {
+                    group.addTask { Int(try await client.execute(uri: "/oauth/resources/\(first.id)", method: .delete, headers: bearer(admin)).status.code) }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 204 }.count == 1, "\(statuses)")
+            #expect(statuses.allSatisfy { $0 == 204 || $0 == 404 })
+            let (second, _) = try await Self.registerOrders(server)
+            #expect(second.id > first.id)
+        }
+    }
+
+    @Test(
+        "Resource values are taken as sent: a space inside, or around, is invalid_target; scope names the parser would split, or case variants of reserved ones, are refused",
+        arguments: ["https://orders.example.com/ https://billing.example.com/", " https://orders.example.com/", "https://orders.example.com/\u{1F}"])
+    func strictResourceValues(_ value: String) async throws {
+        try await withServer { server, client in
+            _ = try await Self.registerOrders(server)
+            _ = try await Self.registerOrders(server, uri: "https://billing.example.com/")
+            #expect(try await Self.token(server, client, [("resource", value)]).string("error") == "invalid_target")
+            for name in ["x,y", "a+b", "EDIT_PROCESSES", "OpenID"] {
+                await #expect(throws: ValidationFailure.self, "\(name)") {
+                    try await server.portcullis.resourceAdministration.create(
+                        ResourceServerRegistration(uri: "https://n.example.com/", scopes: [ResourceScope(name: name, description: "")]), in: server.workspace)
+                }
+            }
+        }
+    }
+
+    @Test("The check's Cache-Control never reaches the token's expiry, and is at most a second; the feed cursor is digits only")
+    func cacheAndCursor() async throws {
+        try await withServer { server, client in
+            let (orders, secret) = try await Self.registerOrders(server)
+            let token = try #require(try await Self.token(server, client, [("resource", Self.orders)]).string("access_token"))
+            var headers: HTTPFields = [HTTPField.Name("X-Portcullis-Resource")!: Self.orders]
+            headers[.authorization] = "Bearer \(token)"
+            #expect(try await client.execute(uri: "/oauth/check", method: .get, headers: headers).headers[.cacheControl] == "max-age=1")
+            // Near its expiry: the answer may be cached only for less than the token has left (whole seconds, so a
+            // token with one second by the clock may have a fraction of one).
+            server.time.advance(3598)
+            let expiry = try #require(try jwtPayload(token)["exp"] as? Int)
+            let before = Int(server.portcullis.clock.now())
+            let answer = try await client.execute(uri: "/oauth/check", method: .get, headers: headers)
+            #expect(answer.status == .ok)
+            let maxAge = try #require(answer.headers[.cacheControl].flatMap { Int($0.dropFirst("max-age=".count)) })
+            #expect(maxAge < expiry - before && maxAge <= 1, "max-age=\(maxAge) with \(expiry - before) s left")
+            #expect(
+                try await client.execute(uri: "/oauth/revocations?cursor=+1", method: .get, headers: basic(orders.clientID, secret)).status == .badRequest)
         }
     }
 }

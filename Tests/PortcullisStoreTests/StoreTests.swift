@@ -123,7 +123,13 @@ struct StoreTests {
             try await UserStore.writePermissions([.viewUsers], userID: users[0].id, on: store.sql)
             // The newest user deleted before the upgrade: her id is named by a live revocation.
             let gone = users[2]
-            _ = try await store.userAdministration.revokeEverything(ofUser: gone.id, now: 2, horizon: 100_000)
+            // Raw SQL naming only the columns of the time (M0021 added revocations.workspace_id).
+            try await store.sql.raw(
+                """
+                INSERT INTO revocations (kind, target, revoked_at, expires_at, recorded_at)
+                VALUES ('user', \(bind: "\(gone.id):1"), 2, 100000, 2)
+                """
+            ).run()
             #expect(try await store.userAdministration.deleteUser(id: gone.id))
             // An even later user, deleted, that only the audit trail still names.
             try await store.audit.record(

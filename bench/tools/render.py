@@ -215,7 +215,8 @@ def md(doc, png_rel, analysis):
     w("|---|---|---|---|---|---|")
     for g in doc["goals"]:
         met = "**met**" if g["met"] else ("**missed**" if g["met"] is False else "not measured")
-        w(f"| {g['goal']} | {g['scenario'] or '-'} | {f0(g['measured'])} {g['unit']} | {f0(g['target'])} | {met} | {g['note']} |")
+        digits = 2 if g["unit"] == "s" else 0
+        w(f"| {g['goal']} | {g['scenario'] or '-'} | {f0(g['measured'], digits)} {g['unit']} | {f0(g['target'])} | {met} | {g['note']} |")
     w("")
     w("## Portcullis")
     w("")
@@ -233,6 +234,27 @@ def md(doc, png_rel, analysis):
           f"{f0(s.get('server_cpu_ms_per_request'), 2)} | {share} | {(s.get('loadavg_before_run') or '').split(' ')[0]} | "
           f"{f0(s.get('other_load_cores'), 2)} | {f0(s.get('idle_cpu_ms_per_s'))} |")
     w("")
+    res = doc.get("resources") or {}
+    if res:
+        w("## Resource servers (issue 15)")
+        w("")
+        w("Examples/OrdersAPI behind PortcullisGuard (`guard_orders`: GET /orders, the guard verifies the JWT and "
+          "consults its revocation mirror; `guard_plain`: GET /orders/plain, the same handler without the guard), and "
+          "nginx with deploy/nginx-guard.conf in front of the same OrdersAPI route (`nginx_check`: every request makes an "
+          "auth_request to Portcullis's /oauth/check; `nginx_check_cached`: the shipped 2-second cache of positive "
+          "answers; `nginx_plain`: nginx proxying without the check). Same wrk load as above; CPU and RSS are of "
+          "OrdersAPI or of nginx (master and workers), not of Portcullis.")
+        w("")
+        w("| scenario | req/s | p50 ms | p99 ms | ok | non-2xx | 2xx unexpected | socket errors |")
+        w("|---|---|---|---|---|---|---|---|")
+        for name, s2 in res.items():
+            w(f"| `{name}` | {f0(s2['rps'])} | {ms(s2['p50_ms'])} | {ms(s2['p99_ms'])} | {s2['ok']} | {s2['non2xx']} | "
+              f"{s2['two_xx_without_expect']} | {s2['socket_errors']} |")
+        delay = doc.get("resources_revocation_seconds")
+        w("")
+        w(f"A revoked token was refused by the guard {f0(delay, 2) if delay is not None else 'never (within 10 s)'} s after "
+          "the revocation (bench/run asks every 20 ms; the guard polls the revocation feed every second).")
+        w("")
     w(f"![Portcullis vs peers vs limits]({png_rel})")
     w("")
     w("## The limits of this machine")

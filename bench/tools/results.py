@@ -56,6 +56,9 @@ GOAL_TEXT = {
                        "clients and 100 users",
     "ahead_of_peers": "ahead of every peer measured here on every scenario they support",
     "rss": "server RSS under load below 150 MiB",
+    "guard_vs_plain": "a route behind PortcullisGuard >= 90% of the same route without it",
+    "nginx_check_vs_plain": "nginx auth_request to Portcullis (every request checked) >= 50% of nginx proxying the same upstream",
+    "revocation_at_guard": "a revoked token is refused by the guard within 2 s",
 }
 
 
@@ -275,6 +278,9 @@ def collect(raw, out):
 
     pc = scenarios_in(os.path.join(raw, "portcullis"))
     doc["portcullis"] = pc
+    # Issue 15: the guard, nginx's auth_request, and the revocation delay at the guard (bench/run 3b).
+    doc["resources"] = scenarios_in(os.path.join(raw, "resources"))
+    doc["resources_revocation_seconds"] = num(read_kv(os.path.join(raw, "resources", "revocation.meta")).get("revocation_seconds"))
     # ceiling route as a limit too
     if "health" in pc:
         limits["ceiling_route_rps"] = pc["health"]["rps"]
@@ -449,6 +455,23 @@ def goals(doc, cores):
     else:
         out.append({"id": "ahead_of_peers", "goal": GOAL_TEXT["ahead_of_peers"], "scenario": None, "measured": None,
                     "target": None, "unit": "", "met": None, "note": "no peers measured in this run"})
+    res = doc.get("resources") or {}
+
+    def res_rps(name):
+        return (res.get(name) or {}).get("rps")
+
+    plain = res_rps("guard_plain")
+    goal("guard_vs_plain", "resources/guard_orders", res_rps("guard_orders"), 0.9 * plain if plain else None, "req/s",
+         f"GET /orders/plain, the same handler without the guard: {plain:.0f} req/s" if plain else "")
+    nplain = res_rps("nginx_plain")
+    cached = res_rps("nginx_check_cached")
+    goal("nginx_check_vs_plain", "resources/nginx_check", res_rps("nginx_check"), 0.5 * nplain if nplain else None, "req/s",
+         (f"nginx proxying the same upstream: {nplain:.0f} req/s" if nplain else "")
+         + (f"; with deploy/nginx-guard.conf's 2 s cache of positive answers: {cached:.0f} req/s" if cached else ""))
+    delay = doc.get("resources_revocation_seconds")
+    out.append({"id": "revocation_at_guard", "goal": GOAL_TEXT["revocation_at_guard"], "scenario": "resources/revocation",
+                "measured": delay, "target": 2, "unit": "s", "met": None if delay is None else delay <= 2,
+                "note": "revoke at Portcullis, then GET /orders every 20 ms until 401 (the guard polls the feed every second)"})
     out += flat_goals(doc)
     rss = [(s.get("peak_rss_mib"), f"portcullis/{n}") for n, s in doc["portcullis"].items()]
     rss += [(s.get("peak_rss_mib"), f"scaling/{k}/{n}") for k, v in doc["scaling"].items() for n, s in v["scenarios"].items()]
@@ -506,7 +529,8 @@ def missed(path):
                     order += [p for p in parts if p.startswith("password")]
             elif g["id"] == "rss":
                 order.append(g["scenario"].split("/")[-1] if g["scenario"].startswith("portcullis/") else "cc_rs256")
-            elif g["scenario"]:
+            elif g["scenario"] and not g["scenario"].startswith("resources/"):
+                # the resource-server scenarios are not Portcullis's own requests; bench/run profiles only those
                 order.append(g["scenario"])
     seen = []
     for s in order:
@@ -536,11 +560,14 @@ def check(path, seconds):
     doc = load_json(path)
     rows = [(f"portcullis/{n}", s) for n, s in doc["portcullis"].items()]
     rows += [(f"scaling/{k}/{n}", s) for k, v in doc["scaling"].items() for n, s in v["scenarios"].items()]
+    rows += [(f"resources/{n}", s) for n, s in (doc.get("resources") or {}).items()]
     bad = [f"{n} (ok={s['ok']}, non2xx={s['non2xx']}, 2xx without expected body={s['two_xx_without_expect']}"
            f"{', pool ran dry' if s.get('refresh_pool', {}).get('empty') else ''}"
            f"{', first bad: ' + s['first_bad_sample'][:120] if s.get('first_bad_sample') else ''})"
            for n, s in rows if not s["valid"]]
-    expected = 7 + 4 * len(doc["scaling"])
+    expected = 7 + 4 * len(doc["scaling"]) + 5
+    if doc.get("resources_revocation_seconds") is None:
+        bad.append("the guard never refused the revoked token")
     if len(rows) < expected:
         bad.append(f"only {len(rows)} of {expected} scenarios produced results")
     reqs = sum(s["requests"] or 0 for _, s in rows)

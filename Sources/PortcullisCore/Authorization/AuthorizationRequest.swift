@@ -40,7 +40,8 @@ public struct ValidatedAuthorizationRequest: Sendable, Equatable {
         var fields: [(String, String)] = [("response_type", responseType.rawValue), ("client_id", client.clientID)]
         if redirectURIWasSent { fields.append(("redirect_uri", redirectURI)) }
         fields.append(("scope", scope.description))
-        if !target.resources.isEmpty { fields.append(("resource", target.resources.joined(separator: " "))) }
+        // One field per resource: the consent POST is parsed like any request (RFC 8707 §2's repeated parameter).
+        for resource in target.resources { fields.append(("resource", resource)) }
         if let state { fields.append(("state", state)) }
         if let codeChallenge {
             fields.append(("code_challenge", codeChallenge))

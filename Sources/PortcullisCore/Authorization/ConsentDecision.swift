@@ -65,6 +65,8 @@ public struct ConsentDecisions: Sendable {
             "consent-decision v1", head, String(user.workspaceID), String(user.id), session,
             request.client.clientID, request.redirectURI, request.redirectURIWasSent ? "sent" : "stored",
             request.scope.description, request.state, request.responseType.rawValue, request.codeChallenge,
+            // The APIs the token will be for are part of what the user decides (attacker's pass, issue 15).
+            request.target.resources.joined(separator: " "),
         ].map(field).joined(separator: "|")
         return Base64URL.encode(Array(HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: key)))
     }

@@ -16,7 +16,8 @@ public struct ClientCredentialsGrant: TokenGrant {
         guard client.grants.contains(.clientCredentials) else {
             throw OAuthError.unauthorizedClient("The grant type is unauthorized for this client_id")
         }
-        let target = try server.resources.target(resources: request["resource"], scope: request["scope"], in: workspace.id)
+        let target = try server.resources.target(
+            resources: request["resource"], scope: request["scope"], in: workspace.id, machineClient: client.clientID)
         let now = server.clock.now()
         let access = try server.mintAccessToken(workspace: workspace, client: client, user: nil, target: target, grantID: nil, now: now)
         return IssuedTokens(

@@ -67,7 +67,8 @@ extension AuthorizationServer {
             } else {
                 guard let claims = try? codec.verify(token, now: now), claims.clientID == client.clientID, belongs(claims, to: workspace)
                 else { continue }
-                let revocation = Revocation(kind: .token, value: claims.tokenID, revokedAt: now, expiresAt: claims.expiresAt)
+                let revocation = Revocation(
+                    kind: .token, value: claims.tokenID, revokedAt: now, expiresAt: claims.expiresAt, workspaceID: workspace.id)
                 try await revocations.record(revocation)
                 revocationList.apply([revocation])
                 return

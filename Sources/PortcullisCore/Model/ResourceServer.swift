@@ -23,10 +23,16 @@ public struct ResourceServer: Sendable, Equatable {
     public let scopes: [ResourceScope]
     public let clientID: String
     public let secretHash: String
+    /// The `client_id`s that may get tokens for this API acting for themselves (client credentials). A token a user
+    /// grants acts for that user, whom the API knows; a client-credentials token acts for the client alone, so which
+    /// clients may have one is the API's administrator's decision (attacker's pass, issue 15: any client creator got
+    /// every API's every scope).
+    public let machineClients: [String]
     public let createdAt: Int64
 
     public init(
-        id: Int, workspaceID: Int, uri: String, name: String, scopes: [ResourceScope], clientID: String, secretHash: String, createdAt: Int64
+        id: Int, workspaceID: Int, uri: String, name: String, scopes: [ResourceScope], clientID: String, secretHash: String,
+        machineClients: [String] = [], createdAt: Int64
     ) {
         self.id = id
         self.workspaceID = workspaceID
@@ -35,6 +41,7 @@ public struct ResourceServer: Sendable, Equatable {
         self.scopes = scopes
         self.clientID = clientID
         self.secretHash = secretHash
+        self.machineClients = machineClients
         self.createdAt = createdAt
     }
 
@@ -52,14 +59,18 @@ public struct NewResourceServer: Sendable, Equatable {
     public let scopes: [ResourceScope]
     public let clientID: String
     public let secretHash: String
+    public let machineClients: [String]
 
-    public init(workspaceID: Int, uri: String, name: String, scopes: [ResourceScope], clientID: String, secretHash: String) {
+    public init(
+        workspaceID: Int, uri: String, name: String, scopes: [ResourceScope], clientID: String, secretHash: String, machineClients: [String] = []
+    ) {
         self.workspaceID = workspaceID
         self.uri = uri
         self.name = name
         self.scopes = scopes
         self.clientID = clientID
         self.secretHash = secretHash
+        self.machineClients = machineClients
     }
 }
 
@@ -68,32 +79,47 @@ public struct ResourceServerRegistration: Sendable, Equatable {
     public var uri: String
     public var name: String?
     public var scopes: [ResourceScope]
+    /// The clients that may get tokens for this API acting for themselves (client credentials); see
+    /// `ResourceServer.machineClients`.
+    public var machineClients: [String]
 
-    public init(uri: String, name: String? = nil, scopes: [ResourceScope] = []) {
+    public init(uri: String, name: String? = nil, scopes: [ResourceScope] = [], machineClients: [String] = []) {
         self.uri = uri
         self.name = name
         self.scopes = scopes
+        self.machineClients = machineClients
     }
 
     /// Scope names a resource server may not take: ProcessMaker's own (in every spelling) and those OpenID Connect
     /// gives a meaning (OIDC Core §5.4, §11), so a registration can never change what an existing scope grants.
     static let reservedScopeNames: Set<String> = ["openid", "profile", "email", "address", "phone", "offline_access"]
 
-    /// The registration with its name normalised, or the first field that breaks a rule.
-    public func validated() throws(ValidationFailure) -> ResourceServerRegistration {
+    /// The registration with its name normalised, or the first field that breaks a rule. `issuer` is Portcullis's own
+    /// origin: no resource server may take a URI under it, or it would be an audience Portcullis's own API, its
+    /// introspection or another workspace's API answers to (attacker's pass, issue 15).
+    public func validated(issuer: String) throws(ValidationFailure) -> ResourceServerRegistration {
         guard Self.isResourceIndicator(uri) else {
             throw ValidationFailure(
                 field: "uri",
                 message: "The uri must be an absolute http or https URI with a host, no fragment, no user information, at most 2000 characters.")
         }
+        let lowered = uri.lowercased()
+        let own = issuer.lowercased()
+        guard lowered != own, !lowered.hasPrefix(own + "/"), !lowered.hasPrefix(own + "?") else {
+            throw ValidationFailure(field: "uri", message: "The uri may not be under this server's own issuer, \(issuer).")
+        }
+        guard !scopes.isEmpty else { throw ValidationFailure(field: "scopes", message: "A resource server defines at least one scope.") }
         let name = try Self.prepared(self.name ?? uri, field: "name")
         var seen: Set<String> = []
         var scopes: [ResourceScope] = []
         for scope in self.scopes {
-            guard Scope.isValidToken(scope.name) else {
-                throw ValidationFailure(field: "scopes", message: "A scope is 1 to 100 visible ASCII characters, without spaces, quotes or backslashes.")
+            // The token endpoint splits a scope list on commas and plus signs too (seed 000's clients send them).
+            guard Scope.isValidToken(scope.name), !scope.name.contains(","), !scope.name.contains("+") else {
+                throw ValidationFailure(
+                    field: "scopes", message: "A scope is 1 to 100 visible ASCII characters, without spaces, quotes, backslashes, commas or plus signs.")
             }
-            guard Scope(spelling: scope.name) == nil, !Self.reservedScopeNames.contains(scope.name) else {
+            let folded = scope.name.lowercased()
+            guard Scope(spelling: folded) == nil, !Self.reservedScopeNames.contains(folded) else {
                 throw ValidationFailure(field: "scopes", message: "The scope \(scope.name) is reserved.")
             }
             guard seen.insert(scope.name).inserted else {
@@ -103,7 +129,7 @@ public struct ResourceServerRegistration: Sendable, Equatable {
             scopes.append(ResourceScope(name: scope.name, description: description))
         }
         guard scopes.count <= 100 else { throw ValidationFailure(field: "scopes", message: "At most 100 scopes.") }
-        return ResourceServerRegistration(uri: uri, name: name, scopes: scopes)
+        return ResourceServerRegistration(uri: uri, name: name, scopes: scopes, machineClients: machineClients)
     }
 
     /// A name or description a person typed: PRECIS display-name preparation (RFC 8265 §2.2-style), at most 255 scalars.

@@ -4,7 +4,11 @@ public protocol ResourceServerRepository: Sendable {
     func resourceServers() async throws -> [ResourceServer]
     /// Throws `RepositoryError.duplicate("uri")` when the workspace already has one with this URI.
     func createResourceServer(_ server: NewResourceServer, now: Int64) async throws -> ResourceServer
-    func deleteResourceServer(id: Int) async throws -> Bool
+    /// Deletes the row and, in the same transaction, revokes every grant of its workspace for its URI and deletes the
+    /// codes for it; returns the grant revocations recorded, or nil when there was no such row (a concurrent delete).
+    func deleteResourceServer(id: Int, now: Int64, horizon: Int64) async throws -> [Revocation]?
     /// Throws `RepositoryError.notFound` when there is no such row.
     func replaceResourceServerSecret(id: Int, secretHash: String) async throws
+    /// Throws `RepositoryError.notFound` when there is no such row.
+    func replaceMachineClients(id: Int, clientIDs: [String]) async throws
 }

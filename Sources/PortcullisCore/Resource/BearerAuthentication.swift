@@ -32,7 +32,9 @@ extension AuthorizationServer {
         let claims = try codec.verify(token, now: clock.now())
         // A token is for one workspace's API: one issued for another, or only for another API (RFC 8707), is as good
         // as unknown here.
-        guard claims.audience.contains(codec.audience(for: workspace)), !revocationList.isRevoked(claims) else {
+        guard claims.audience.contains(codec.audience(for: workspace)), claims.workspace.map({ $0 == workspace.name }) ?? true,
+            !revocationList.isRevoked(claims)
+        else {
             throw .invalidToken
         }
         let principal = Principal(claims: claims, workspace: workspace)
@@ -88,9 +90,9 @@ extension AuthorizationServer {
     /// The revocation feed for resource servers (issue 15): every revocation in force, or those recorded since a
     /// little before `since` (a row that commits late is still seen; a row may come twice). The caller is a resource
     /// server of the workspace (`authenticateResourceServer`).
-    public func revocationFeed(since: Int64?) async throws -> (revocations: [Revocation], cursor: Int64) {
+    public func revocationFeed(for resource: ResourceServer, since: Int64?) async throws -> (revocations: [Revocation], cursor: Int64) {
         let now = clock.now()
-        guard let since else { return (try await revocations.activeRevocations(now: now), now) }
-        return (try await revocations.revocations(recordedSince: min(since, now) - 5, now: now), now)
+        let from = since.map { min($0, now) - 5 }
+        return (try await revocations.feed(workspaceID: resource.workspaceID, recordedSince: from, now: now), now)
     }
 }

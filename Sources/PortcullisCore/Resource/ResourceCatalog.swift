@@ -56,13 +56,19 @@ public struct TokenTarget: Sendable, Equatable {
         self.scope = scope
     }
 
-    /// RFC 8707 §2: `resource` may be given several times; the form parser joins the values with spaces, which no
-    /// registered URI contains.
+    /// RFC 8707 §2: `resource` may be given several times; the request parsers join the values with this separator
+    /// (and refuse a value that holds it), so each value is compared exactly as sent.
+    public static let separator: Character = "\u{1F}"
+
+    /// The `resource` values of a request, each as sent, duplicates dropped.
     public static func requestedResources(_ raw: String?) -> [String] {
         guard let raw else { return [] }
         var seen: Set<String> = []
-        return raw.split(separator: " ").map(String.init).filter { seen.insert($0).inserted }
+        return raw.split(separator: separator, omittingEmptySubsequences: false).map(String.init).filter { seen.insert($0).inserted }
     }
+
+    /// A stored list (grants, codes): URIs joined by spaces, which no registered URI holds.
+    public static func storedResources(_ raw: String) -> [String] { raw.split(separator: " ").map(String.init) }
 }
 
 extension ResourceCatalog {
@@ -73,7 +79,22 @@ extension ResourceCatalog {
     ///   token. Without either, `*` for Portcullis's own API, as always.
     /// - With `resource`: each must be registered here (else `invalid_target`, RFC 8707 §2); the scope may name only
     ///   those servers' scopes, and defaults to all of them.
-    public func target(resources rawResources: String?, scope rawScope: String?, in workspaceID: Int) throws(OAuthError) -> TokenTarget {
+    ///
+    /// `machineClient` is the client of a client-credentials request: such a token acts for the client alone, so each
+    /// API it is for must list the client among its `machineClients`.
+    public func target(resources rawResources: String?, scope rawScope: String?, in workspaceID: Int, machineClient: String? = nil)
+        throws(OAuthError) -> TokenTarget
+    {
+        let target = try unchecked(resources: rawResources, scope: rawScope, in: workspaceID)
+        if let machineClient {
+            for uri in target.resources where !(server(uri: uri, in: workspaceID)?.machineClients.contains(machineClient) ?? false) {
+                throw OAuthError.invalidTarget("This client may not get tokens for \(uri) for itself; the API's administrator lists the clients that may")
+            }
+        }
+        return target
+    }
+
+    private func unchecked(resources rawResources: String?, scope rawScope: String?, in workspaceID: Int) throws(OAuthError) -> TokenTarget {
         let servers = servers(in: workspaceID)
         let requested = TokenTarget.requestedResources(rawResources)
         if requested.isEmpty {
@@ -127,10 +148,13 @@ extension ResourceCatalog {
     private static func scope(_ raw: String?, of servers: [ResourceServer], default granted: ScopeSet?) throws(OAuthError) -> ScopeSet {
         let defined = Set(servers.flatMap(\.scopes).map { Scope(rawValue: $0.name) })
         guard let raw, !raw.isEmpty else {
-            return ScopeSet(granted.map { defined.intersection($0.scopes) } ?? defined)
+            // A token with no scope at all is refused rather than issued (attacker's pass, issue 15).
+            let scope = ScopeSet(granted.map { defined.intersection($0.scopes) } ?? defined)
+            guard !scope.scopes.isEmpty else { throw OAuthError.invalidScope }
+            return scope
         }
         let parts = raw.split(whereSeparator: { $0 == " " || $0 == "+" || $0 == "\t" || $0 == "," }).map { Scope(rawValue: String($0)) }
-        guard parts.allSatisfy(defined.contains) else { throw OAuthError.invalidScope }
+        guard !parts.isEmpty, parts.allSatisfy(defined.contains) else { throw OAuthError.invalidScope }
         return ScopeSet(parts)
     }
 }

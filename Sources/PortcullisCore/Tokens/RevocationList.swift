@@ -17,12 +17,16 @@ public struct Revocation: Sendable, Hashable {
     public let revokedAt: Int64
     /// After this the row can be dropped: every token it could name has expired.
     public let expiresAt: Int64
+    /// The workspace whose tokens it names, so the revocation feed serves each resource server only its own
+    /// workspace's rows (attacker's pass, issue 15). When nil the store works it out from the grant, user or client.
+    public let workspaceID: Int?
 
-    public init(kind: RevocationKind, value: String, revokedAt: Int64, expiresAt: Int64) {
+    public init(kind: RevocationKind, value: String, revokedAt: Int64, expiresAt: Int64, workspaceID: Int? = nil) {
         self.kind = kind
         self.value = value
         self.revokedAt = revokedAt
         self.expiresAt = expiresAt
+        self.workspaceID = workspaceID
     }
 
     /// Everything a user holds: tokens issued under a token version below `version` are revoked.

@@ -15,16 +15,16 @@ struct ResourceServerEndpoints {
     func addFeed(to router: some RouterMethods<WorkspaceRequestContext>, dialect: any Dialect) {
         router.get(RouterPath("\(dialect.oauthPrefix)/revocations")) { request, context in
             guard let basic = try BasicAuthorization.parse(request.headers[.authorization]) else { throw OAuthError.invalidClient }
-            _ = try await portcullis.authorizationServer.authenticateResourceServer(
+            let resource = try await portcullis.authorizationServer.authenticateResourceServer(
                 basic, in: context.workspace, address: portcullis.clientAddress(request, context))
             var since: Int64?
             if let cursor = request.uri.queryParameters["cursor"] {
-                guard let value = Int64(cursor), value >= 0 else {
+                guard cursor.utf8.count <= 18, cursor.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let value = Int64(cursor) else {
                     throw OAuthError.invalidRequest("The cursor is not one this server gave")
                 }
                 since = value
             }
-            let feed = try await portcullis.authorizationServer.revocationFeed(since: since)
+            let feed = try await portcullis.authorizationServer.revocationFeed(for: resource, since: since)
             let page = RevocationFeedPage(
                 revocations: feed.revocations.map {
                     RevocationFeedEntry(kind: $0.kind.rawValue, value: $0.value, revokedAt: $0.revokedAt, expiresAt: $0.expiresAt)
@@ -63,9 +63,10 @@ struct ResourceServerEndpoints {
             headers[.portcullisClient] = claims.clientID
             headers[.portcullisScopes] = claims.scope
             headers[.portcullisWorkspace] = context.workspace.name
-            // nginx may cache a positive answer (deploy/nginx-guard.conf keys it by the token): 2 s at most, so a revocation
-            // stops the token there within about 2 s, and never past the token's own expiry.
-            headers[.cacheControl] = "max-age=\(max(0, min(2, claims.expiresAt - portcullis.clock.now())))"
+            // nginx may cache a positive answer (deploy/nginx-guard.conf keys it by token, API and scope): a second at
+            // most, so a revocation stops the token there within about two seconds, and never past the token's expiry.
+            // The clock counts whole seconds, so a token with `exp - now == 1` may have a fraction of a second left.
+            headers[.cacheControl] = "max-age=\(max(0, min(1, claims.expiresAt - portcullis.clock.now() - 1)))"
             return Response(status: .ok, headers: headers)
         }
     }

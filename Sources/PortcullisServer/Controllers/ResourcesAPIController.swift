@@ -29,7 +29,8 @@ struct ResourcesAPIController {
     }
 
     private func id(_ context: APIRequestContext) throws -> Int {
-        guard let text = context.parameters.get("id"), let id = Int(text), id > 0 else {
+        // Only the canonical spelling names a resource server: "01" and "+1" are not 1 (attacker's pass, issue 15).
+        guard let text = context.parameters.get("id"), let id = Int(text), id > 0, String(id) == text else {
             throw ResourceNotFound("No resource server with this id")
         }
         return id
@@ -39,7 +40,7 @@ struct ResourcesAPIController {
         ResourceServerResource(
             id: server.id, uri: server.uri, name: server.name,
             scopes: server.scopes.map { ResourceScopeResource(name: $0.name, description: $0.description) }, clientID: server.clientID,
-            clientSecret: secret, createdAt: Responses.date(server.createdAt))
+            clientSecret: secret, machineClients: server.machineClients, createdAt: Responses.date(server.createdAt))
     }
 }
 
@@ -48,6 +49,12 @@ struct ResourceInput: Decodable {
     var uri: String
     var name: String?
     var scopes: [ScopeInput]?
+    var machineClients: [String]?
+
+    enum CodingKeys: String, CodingKey {
+        case uri, name, scopes
+        case machineClients = "machine_clients"
+    }
 
     struct ScopeInput: Decodable {
         var name: String
@@ -69,7 +76,8 @@ struct ResourceInput: Decodable {
 
     var registration: ResourceServerRegistration {
         ResourceServerRegistration(
-            uri: uri, name: name, scopes: (scopes ?? []).map { ResourceScope(name: $0.name, description: $0.description ?? "") })
+            uri: uri, name: name, scopes: (scopes ?? []).map { ResourceScope(name: $0.name, description: $0.description ?? "") },
+            machineClients: machineClients ?? [])
     }
 
     static func decode(_ request: Request) async throws -> ResourceInput {

@@ -78,7 +78,8 @@ extension Request {
         for (name, value) in uri.queryParameters {
             let key = String(name)
             if key == RequestParameters.repeatableName, let earlier = parameters[key] {
-                parameters[key] = earlier + " " + String(value)
+                // A value holding the separator would split into two; it is refused by the resource check instead.
+                parameters[key] = value.contains(TokenTarget.separator) ? "\u{0}" : earlier + String(TokenTarget.separator) + String(value)
                 continue
             }
             if parameters[key] != nil { repeated.insert(key) }

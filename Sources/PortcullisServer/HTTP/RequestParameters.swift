@@ -43,9 +43,13 @@ enum RequestParameters {
 
     /// RFC 6749 §3.2: "Request and response parameters MUST NOT be included more than once."
     private static func insert(_ name: String, _ value: String, into parameters: inout [String: String]) throws(OAuthError) {
-        if name == repeatableName, let earlier = parameters[name] {
-            parameters[name] = earlier + " " + value
-            return
+        if name == repeatableName {
+            // Joined with a separator no value may hold, so each value stays exactly as sent (TokenTarget).
+            guard !value.contains(TokenTarget.separator) else { throw .invalidTarget("A resource may not contain control characters") }
+            if let earlier = parameters[name] {
+                parameters[name] = earlier + String(TokenTarget.separator) + value
+                return
+            }
         }
         if parameters[name] != nil { throw .invalidRequest("The parameter \"\(name.prefix(100))\" was sent more than once") }
         parameters[name] = value

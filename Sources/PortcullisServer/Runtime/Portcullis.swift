@@ -82,7 +82,8 @@ public final class Portcullis: Sendable {
                 AuthorizationCodeGrant(codes: store.authorizationCodes)
             ], resources: resourceCatalog)
         self.resourceAdministration = ResourceAdministration(
-            repository: store.resourceServers, catalog: resourceCatalog, secrets: clientSecrets, clock: clock)
+            repository: store.resourceServers, catalog: resourceCatalog, clients: clients, secrets: clientSecrets,
+            revocationList: revocationList, issuer: configuration.resolvedIssuer, tokenHorizon: configuration.accessTokenLifetime, clock: clock)
         self.signIn = SignIn(server: authorizationServer, audit: store.audit)
         self.personalTokens = PersonalAccessTokens(server: authorizationServer, tokens: store.personalTokens, settings: store.workspaceSettings)
         self.clientAdministration = ClientAdministration(

@@ -25,7 +25,7 @@ struct AuthorizationCodeStore: AuthorizationCodeRepository {
                 id: id, workspaceID: workspaceId, clientRowID: clientRowId, userID: userId, redirectURI: redirectUri,
                 redirectURIWasSent: redirectUriSent, scope: ScopeSet(stored: scope),
                 codeChallenge: codeChallenge, expiresAt: expiresAt, usedAt: usedAt, grantID: grantId,
-                userTokenVersion: userTokenVersion, resources: TokenTarget.requestedResources(resources))
+                userTokenVersion: userTokenVersion, resources: TokenTarget.storedResources(resources))
         }
     }
 

@@ -67,7 +67,7 @@ struct GrantStore: GrantRepository {
         return RefreshTokenRecord(
             id: row.id, grantID: row.grantId, workspaceID: row.workspaceId, clientRowID: row.clientRowId,
             userID: row.userId, scope: ScopeSet(stored: row.scope), expiresAt: row.expiresAt, usedAt: row.usedAt,
-            revokedAt: row.tokenRevokedAt ?? row.grantRevokedAt, resources: TokenTarget.requestedResources(row.resources))
+            revokedAt: row.tokenRevokedAt ?? row.grantRevokedAt, resources: TokenTarget.storedResources(row.resources))
     }
 
     func rotateRefreshToken(id: Int, grantID: Int, successor: NewRefreshToken, now: Int64) async throws -> Bool {

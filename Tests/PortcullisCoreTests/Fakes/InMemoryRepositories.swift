@@ -246,5 +246,11 @@ extension InMemoryRepositories {
         func revocations(recordedSince since: Int64, now: Int64) async throws -> [Revocation] {
             base.state.withLock { $0.revocations.filter { $0.recordedAt >= since && $0.0.expiresAt > now }.map(\.0) }
         }
+        func feed(workspaceID: Int, recordedSince since: Int64?, now: Int64) async throws -> [Revocation] {
+            base.state.withLock {
+                $0.revocations.filter { $0.recordedAt >= (since ?? .min) && $0.0.expiresAt > now && ($0.0.workspaceID ?? workspaceID) == workspaceID }
+                    .map(\.0)
+            }
+        }
     }
 }
