@@ -1,1 +1,0 @@
-print("OrdersAPI: not built yet")

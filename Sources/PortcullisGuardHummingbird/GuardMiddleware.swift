@@ -1,1 +1,0 @@
-// The guard as Hummingbird middleware (issue 15).

@@ -1,0 +1,223 @@
+import Foundation
+import PortcullisGuard
+import PortcullisWire
+import Synchronization
+import Testing
+
+/// Waits until the guard refuses `authorization` as revoked (it polls every 50 ms in these tests).
+func becomesRevoked(_ env: Environment, _ authorization: String) async -> Bool {
+    await eventually {
+        if case .failure(.invalidToken(let reason)) = await env.verify(authorization) { return reason.contains("revoked") }
+        return false
+    }
+}
+
+/// Waits for two more feed polls, after which any revocation added before has been read.
+func twoMorePolls(_ env: Environment) async -> Bool {
+    let now = env.fake.count("feed")
+    return await eventually { env.fake.count("feed") >= now + 2 }
+}
+
+func passes(_ env: Environment, _ authorization: String) async -> Bool {
+    (try? await env.verify(authorization).get()) != nil
+}
+
+@Suite("Revocation feed")
+struct RevocationTests {
+    @Test func tokenRevocationStopsTheToken() async throws {
+        try await withGuard { env in
+            let token = try env.bearer { $0["jti"] = "jti-1" }
+            let other = try env.bearer { $0["jti"] = "jti-2" }
+            #expect(await passes(env, token))
+            env.fake.revoke("token", "jti-1")
+            #expect(await becomesRevoked(env, token))
+            #expect(await passes(env, other))
+        }
+    }
+
+    @Test func tokenRevocationStopsPersonalTokensMadeFromIt() async throws {
+        try await withGuard { env in
+            let pat = try env.bearer {
+                $0["jti"] = "pat-1"
+                $0["pat"] = true
+                $0["pat_from"] = ["parent-a", "parent-b"]
+            }
+            let unrelated = try env.bearer {
+                $0["jti"] = "pat-2"
+                $0["pat_from"] = ["parent-c"]
+            }
+            #expect(await passes(env, pat))
+            env.fake.revoke("token", "parent-b")
+            #expect(await becomesRevoked(env, pat))
+            #expect(await passes(env, unrelated))
+        }
+    }
+
+    @Test func grantRevocationStopsItsTokens() async throws {
+        try await withGuard { env in
+            let token = try env.bearer { $0["gid"] = "grant-x" }
+            let other = try env.bearer { $0["gid"] = "grant-y" }
+            let noGrant = try env.bearer { $0["gid"] = nil }
+            env.fake.revoke("grant", "grant-x")
+            #expect(await becomesRevoked(env, token))
+            #expect(await passes(env, other))
+            #expect(await passes(env, noGrant))
+        }
+    }
+
+    @Test func clientRevocationStopsTokensIssuedAtOrBeforeIt() async throws {
+        try await withGuard { env in
+            let revokedAt = env.now
+            let before = try env.bearer {
+                $0["client_id"] = "client_z"
+                $0["iat"] = revokedAt - 10
+            }
+            let atTheSameSecond = try env.bearer {
+                $0["client_id"] = "client_z"
+                $0["iat"] = revokedAt
+            }
+            let after = try env.bearer {
+                $0["client_id"] = "client_z"
+                $0["iat"] = revokedAt + 1
+            }
+            let otherClient = try env.bearer {
+                $0["client_id"] = "client_q"
+                $0["iat"] = revokedAt - 10
+            }
+            env.fake.revoke("client", "client_z", revokedAt: revokedAt)
+            #expect(await becomesRevoked(env, before))
+            #expect(await becomesRevoked(env, atTheSameSecond))
+            #expect(await passes(env, after))
+            #expect(await passes(env, otherClient))
+        }
+    }
+
+    @Test func userRevocationStopsTokensBelowTheVersion() async throws {
+        try await withGuard { env in
+            let old = try env.bearer {
+                $0["sub"] = "user:7"
+                $0["uv"] = 1
+            }
+            let noVersion = try env.bearer {
+                $0["sub"] = "user:7"
+                $0["uv"] = nil
+            }
+            let current = try env.bearer {
+                $0["sub"] = "user:7"
+                $0["uv"] = 2
+            }
+            let otherUser = try env.bearer {
+                $0["sub"] = "user:8"
+                $0["uv"] = 1
+            }
+            // A client token whose sub happens to be the user id is not the user's.
+            let clientToken = try env.bearer {
+                $0["sub"] = "user:7"
+                $0["client_id"] = "user:7"
+                $0["uv"] = nil
+            }
+            env.fake.revoke("user", "user:7:2")
+            #expect(await becomesRevoked(env, old))
+            #expect(await becomesRevoked(env, noVersion))
+            #expect(await passes(env, current))
+            #expect(await passes(env, otherUser))
+            #expect(await passes(env, clientToken))
+        }
+    }
+
+    @Test func expiredRowsAreDropped() async throws {
+        try await withGuard { env in
+            let token = try env.bearer { $0["jti"] = "jti-old" }
+            env.fake.revoke("token", "jti-old", expiresIn: -5)
+            #expect(await twoMorePolls(env))
+            #expect(await passes(env, token))
+        }
+    }
+
+    @Test func feed401KeepsTheRevocationsKnown() async throws {
+        try await withGuard { env in
+            let revoked = try env.bearer { $0["jti"] = "jti-r" }
+            let live = try env.bearer { $0["jti"] = "jti-l" }
+            env.fake.revoke("token", "jti-r")
+            #expect(await becomesRevoked(env, revoked))
+            env.fake.state.withLock { $0.feedUnauthorized = true }
+            #expect(await twoMorePolls(env), "the guard stopped polling after a 401")
+            #expect(!(await passes(env, revoked)))
+            #expect(await passes(env, live))
+            // Polling goes on: once the credentials work again, new revocations arrive.
+            env.fake.state.withLock { $0.feedUnauthorized = false }
+            env.fake.revoke("token", "jti-l")
+            #expect(await becomesRevoked(env, live))
+        }
+    }
+
+    @Test func withoutCredentialsTheFeedIsNotRead() async throws {
+        try await withGuard(credentials: false) { env in
+            let token = try env.bearer()
+            #expect(await passes(env, token))
+            #expect(env.fake.count("feed") == 0)
+        }
+    }
+}
+
+@Suite("Introspection")
+struct IntrospectionTests {
+    @Test func answersAreCachedNoLongerThanTheTTL() async throws {
+        try await withGuard({
+            $0.useIntrospection = true
+            $0.introspectionCacheTTL = .milliseconds(300)
+        }) { env in
+            let token = try env.bearer()
+            #expect(await passes(env, token))
+            #expect(await passes(env, token))
+            #expect(env.fake.count("introspect") == 1)
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(await passes(env, token))
+            #expect(env.fake.count("introspect") == 2)
+        }
+    }
+
+    @Test func answersAreCachedNoLongerThanTheTokenLives() async throws {
+        try await withGuard({
+            $0.useIntrospection = true
+            $0.introspectionCacheTTL = .seconds(3600)
+        }) { env in
+            // Expires in 1 s; the 5 s leeway keeps it acceptable locally after that, so introspection is asked again.
+            let token = try env.bearer { $0["exp"] = env.now + 1 }
+            #expect(await passes(env, token))
+            #expect(await passes(env, token))
+            #expect(env.fake.count("introspect") == 1)
+            #expect(
+                await eventually(4) {
+                    _ = await env.verify(token)
+                    return env.fake.count("introspect") == 2
+                })
+        }
+    }
+
+    @Test func inactiveAnswerIsInvalidToken() async throws {
+        try await withGuard({ $0.useIntrospection = true }) { env in
+            env.fake.state.withLock { $0.introspectionActive = false }
+            expectInvalidToken(await env.verify(try env.bearer()))
+        }
+    }
+
+    @Test func unreachableIntrospectionIsUnavailable() async throws {
+        try await withGuard({ $0.useIntrospection = true }) { env in
+            env.fake.state.withLock { $0.down = true }
+            guard case .failure(.unavailable) = await env.verify(try env.bearer()) else {
+                Issue.record("a token the server could not confirm must not pass")
+                return
+            }
+            #expect(GuardError.unavailable("x").status == 503)
+        }
+    }
+
+    @Test func offByDefault() async throws {
+        try await withGuard { env in
+            let token = try env.bearer()
+            #expect(await passes(env, token))
+            #expect(env.fake.count("introspect") == 0)
+        }
+    }
+}
