@@ -35,8 +35,25 @@ public final class PortcullisGuard: Sendable {
         var revocations = RevocationSet()
         var feedSynced = false
         var introspections: [String: IntrospectionEntry] = [:]
+        /// Tokens whose signature, issuer and audience were checked, by the token itself: a token is checked once, not
+        /// per request (the dates, revocation, introspection and scopes still are). Emptied when full.
+        var verified: [String: VerifiedToken] = [:]
         var stopped = false
     }
+
+    /// What a verified token's signature vouched for, kept until it expires.
+    private struct VerifiedToken {
+        let claims: AccessTokenClaims
+        let kid: String
+        let sub: String
+        let clientID: String
+        let jti: String
+        let exp: Double
+        let iat: Double
+    }
+
+    /// At most this many verified tokens are kept; a flood of distinct tokens costs a re-check each, never memory.
+    private static let verifiedCapacity = 10_000
 
     private enum IntrospectionEntry {
         case pending(Task<IntrospectionOutcome, Never>)
@@ -244,6 +261,54 @@ public final class PortcullisGuard: Sendable {
     /// scopes. Nothing of the token is logged.
     public func verify(_ authorization: String?, requiredScopes: Set<String> = []) async throws(GuardError) -> Principal {
         let token = try bearerToken(from: authorization).get()
+        // A token seen before skips the parse and the signature, as long as its key is still published (a key withdrawn
+        // from the JWKS takes its tokens along).
+        let cached = state.withLock { state -> VerifiedToken? in
+            guard let hit = state.verified[token], state.keys[hit.kid] != nil else { return nil }
+            return hit
+        }
+        let verified: VerifiedToken
+        if let cached {
+            verified = cached
+        } else {
+            verified = try await verifySignedClaims(token)
+            state.withLock { state in
+                if state.verified.count >= Self.verifiedCapacity { state.verified.removeAll(keepingCapacity: true) }
+                state.verified[token] = verified
+            }
+        }
+        let claims = verified.claims
+        let (sub, clientID, jti, exp, iat) = (verified.sub, verified.clientID, verified.jti, verified.exp, verified.iat)
+
+        let now = Date().timeIntervalSince1970
+        let leeway = Double(configuration.leeway.components.seconds) + Double(configuration.leeway.components.attoseconds) / 1e18
+        guard now <= exp + leeway else {
+            state.withLock { _ = $0.verified.removeValue(forKey: token) }
+            throw .invalidToken("the token has expired")
+        }
+        if let nbf = claims.nbf, nbf > now + leeway { throw .invalidToken("the token is not valid yet") }
+        guard iat <= now + leeway else { throw .invalidToken("the token was issued in the future") }
+
+        if let kind = state.withLock({ $0.revocations.revocation(of: claims) }) {
+            throw .invalidToken(kind == "token" ? "the token has been revoked" : "the token has been revoked (\(kind))")
+        }
+        if configuration.useIntrospection {
+            switch await introspect(token, jti: jti, exp: exp) {
+            case .active: break
+            case .inactive: throw .invalidToken("the token is not active")
+            case .failed(let why): throw .unavailable(why)
+            }
+        }
+
+        let scopes = claims.allScopes
+        guard requiredScopes.isSubset(of: scopes) else { throw .insufficientScope(required: requiredScopes) }
+        return Principal(
+            subject: sub, clientID: clientID, scopes: scopes, workspace: claims.workspace, tokenID: jti, grantID: claims.gid,
+            expiresAt: Date(timeIntervalSince1970: exp), isClientToken: sub == clientID)
+    }
+
+    /// The checks that depend on the token alone: its form, header, key, signature, claims, issuer and audience.
+    private func verifySignedClaims(_ token: String) async throws(GuardError) -> VerifiedToken {
         guard let jws = CompactToken(token) else { throw .invalidToken("the token is not a well-formed JWT") }
 
         // RFC 9068 §4: the resource server must check typ is at+jwt (media types compare case-insensitively).
@@ -267,29 +332,7 @@ public final class PortcullisGuard: Sendable {
         }
         guard claims.iss == configuration.issuer else { throw .invalidToken("the token is from another issuer") }
         guard let aud = claims.aud, aud.contains(configuration.resource) else { throw .invalidToken("the token is not meant for this resource") }
-
-        let now = Date().timeIntervalSince1970
-        let leeway = Double(configuration.leeway.components.seconds) + Double(configuration.leeway.components.attoseconds) / 1e18
-        guard now <= exp + leeway else { throw .invalidToken("the token has expired") }
-        if let nbf = claims.nbf, nbf > now + leeway { throw .invalidToken("the token is not valid yet") }
-        guard iat <= now + leeway else { throw .invalidToken("the token was issued in the future") }
-
-        if let kind = state.withLock({ $0.revocations.revocation(of: claims) }) {
-            throw .invalidToken(kind == "token" ? "the token has been revoked" : "the token has been revoked (\(kind))")
-        }
-        if configuration.useIntrospection {
-            switch await introspect(token, jti: jti, exp: exp) {
-            case .active: break
-            case .inactive: throw .invalidToken("the token is not active")
-            case .failed(let why): throw .unavailable(why)
-            }
-        }
-
-        let scopes = claims.allScopes
-        guard requiredScopes.isSubset(of: scopes) else { throw .insufficientScope(required: requiredScopes) }
-        return Principal(
-            subject: sub, clientID: clientID, scopes: scopes, workspace: claims.workspace, tokenID: jti, grantID: claims.gid,
-            expiresAt: Date(timeIntervalSince1970: exp), isClientToken: sub == clientID)
+        return VerifiedToken(claims: claims, kid: kid, sub: sub, clientID: clientID, jti: jti, exp: exp, iat: iat)
     }
 
     /// `verify` as a `Result`, for callers that prefer one.

@@ -379,6 +379,35 @@ struct KeyTests {
         }
     }
 
+    // The guard checks a token's signature once and keeps the result; these hold the cache to the same rules.
+
+    @Test func aTokenVerifiedBeforeIsRefusedOnceItsKeyIsRetired() async throws {
+        try await withGuard({ $0.keyRefreshInterval = .milliseconds(50) }) { env in
+            let token = try env.bearer()
+            #expect((try? await env.verify(token).get()) != nil)
+            env.fake.state.withLock { $0.published.removeAll { $0.kid == "rsa-1" } }
+            #expect(await eventually { !env.portcullis.knownKeyIDs.contains("rsa-1") })
+            expectInvalidToken(await env.verify(token))
+        }
+    }
+
+    @Test func aTokenVerifiedBeforeIsRefusedOnceItExpires() async throws {
+        try await withGuard({ $0.leeway = .zero }) { env in
+            let token = try env.bearer { $0["exp"] = env.now + 2 }
+            #expect((try? await env.verify(token).get()) != nil)
+            #expect(await eventually(10) { if case .failure(.invalidToken) = await env.verify(token) { true } else { false } })
+        }
+    }
+
+    @Test func aTokenVerifiedBeforeIsRefusedOnceRevoked() async throws {
+        try await withGuard(credentials: true) { env in
+            let token = try env.bearer { $0["jti"] = "cached-jti" }
+            #expect((try? await env.verify(token).get()) != nil)
+            env.fake.revoke("token", "cached-jti")
+            #expect(await eventually { if case .failure(.invalidToken) = await env.verify(token) { true } else { false } })
+        }
+    }
+
     @Test func metadataWithAnotherIssuerIsNotUsed() async throws {
         let (rsa, _) = try await sharedKeys.value
         try await withFakeServer { fake in
