@@ -304,6 +304,49 @@ def test_clients_match_the_document(server, setup):
         check(browser.post(url + f"{base}/NOSUCH/delete", data={"csrf": csrf}, allow_redirects=False))
 
 
+def test_resource_servers_match_the_document(server, setup):
+    """Issue 15: /oauth/resources, the revocation feed and the nginx check, each status they document."""
+    client, admin, plain = setup
+    url = server.url
+    bearer = {"Authorization": "Bearer " + admin["access_token"]}
+    plain_bearer = {"Authorization": "Bearer " + plain["access_token"]}
+    created = check(requests.post(url + "/oauth/resources", headers=bearer, json={
+        "uri": "https://spec.example.com/", "scopes": ["spec:read"], "machine_clients": [client["client_id"]]})).json()
+    check(requests.post(url + "/oauth/resources", headers=bearer, json={"uri": "not a uri", "scopes": ["x"]}))
+    check(requests.post(url + "/oauth/resources", headers=bearer, data="{broken", timeout=10))
+    check(requests.post(url + "/oauth/resources", headers=plain_bearer, json={"uri": "https://x.example/", "scopes": ["x"]}))
+    check(requests.post(url + "/oauth/resources", json={}))
+    check(requests.get(url + "/oauth/resources", headers=bearer))
+    check(requests.get(url + "/oauth/resources", headers=plain_bearer))
+    check(requests.get(url + "/oauth/resources"))
+    one = f"/oauth/resources/{created['id']}"
+    check(requests.get(url + one, headers=bearer))
+    check(requests.get(url + "/oauth/resources/999999", headers=bearer))
+    check(requests.get(url + one, headers=plain_bearer))
+    check(requests.get(url + one))
+    rs = (created["client_id"], created["client_secret"])
+    token = requests.post(url + "/oauth/token", data={"grant_type": "client_credentials", "resource": "https://spec.example.com/"},
+                          auth=(client["client_id"], client["client_secret"]), timeout=10).json()["access_token"]
+    for feed in ("/oauth/revocations", "/workflow/oauth2/revocations"):
+        page = check(requests.get(url + feed, auth=rs, timeout=10)).json()
+        check(requests.get(url + feed, params={"cursor": page["cursor"]}, auth=rs, timeout=10))
+        check(requests.get(url + feed, params={"cursor": "x"}, auth=rs, timeout=10))
+        check(requests.get(url + feed, auth=(client["client_id"], client["client_secret"]), timeout=10))
+    check(requests.get(url + "/nowhere/oauth2/revocations", auth=rs, timeout=10))
+    for path in ("/oauth/check", "/workflow/oauth2/check"):
+        resource = {"X-Portcullis-Resource": "https://spec.example.com/"}
+        check(requests.get(url + path, headers={**resource, "Authorization": "Bearer " + token, "X-Portcullis-Scope": "spec:read"}))
+        check(requests.get(url + path, headers={**resource, "Authorization": "Bearer " + token, "X-Portcullis-Scope": "spec:write"}))
+        check(requests.get(url + path, headers=resource))
+        check(requests.get(url + path, headers={"Authorization": "Bearer " + token}))
+        check(requests.get(url + path, headers={**resource, **bearer}))
+    check(requests.get(url + "/nowhere/oauth2/check", headers={"X-Portcullis-Resource": "https://spec.example.com/"}))
+    check(requests.delete(url + one, headers=plain_bearer))
+    check(requests.delete(url + one, headers=bearer))
+    check(requests.delete(url + one, headers=bearer))
+    check(requests.delete(url + one))
+
+
 def test_personal_tokens_match_the_document(server, setup):
     import re
     import json
