@@ -62,7 +62,24 @@ struct AuthorizationMatrixTests {
 
     // MARK: The table
 
-    static var rows: [MatrixRow] { publicRows + signInRows + authorizeRows + clientPageRows + tokenPageRows + oauthRows + apiRows + noRouteRows }
+    static var rows: [MatrixRow] {
+        publicRows + signInRows + authorizeRows + clientPageRows + tokenPageRows + resourcePageRows + oauthRows + apiRows + noRouteRows
+    }
+
+    /// Issue 15's page: a super admin only (Requirement.manageResources), like the resources API.
+    static let resourcePageRows: [MatrixRow] = [
+        MatrixRow(
+            .get, "/admin/resources", .page, { _ in .get("/admin/resources") },
+            expect: { k, _ in page(k, pm3: false, back: "/admin/resources", k.isSuperAdmin, .ok) }),
+        MatrixRow(
+            .post, "/admin/resources", .page,
+            { c in .form("/admin/resources", [("csrf", c.csrf), ("uri", "https://page\(c.n).example.com/"), ("scopes", "page:read")]) },
+            expect: { k, _ in page(k, pm3: false, back: "/admin/resources", k.isSuperAdmin, .ok) }),
+        MatrixRow(
+            .post, "/admin/resources/{id}/delete", .page, targets: [.resourceServer],
+            { c in .form("/admin/resources/\(c.resourceID)/delete", [("csrf", c.csrf)]) },
+            expect: { k, _ in page(k, pm3: false, back: "/admin/resources", k.isSuperAdmin, .seeOtherExactly("/admin/resources")) }),
+    ]
 
     static let publicRows: [MatrixRow] = [
         "/.well-known/oauth-authorization-server", "/oauth/jwks", "/.well-known/jwks.json", "/health", "/assets/portcullis.css",

@@ -462,4 +462,36 @@ struct ResourceServerTests {
                 try await client.execute(uri: "/oauth/revocations?cursor=+1", method: .get, headers: basic(orders.clientID, secret)).status == .badRequest)
         }
     }
+
+    @Test(
+        "The admin page: a super admin registers one (the secret on that answer only, no-store), sees it listed, deletes it; bad input is 422 with the field's message"
+    )
+    func adminPage() async throws {
+        try await withServer { server, client in
+            let browser = Browser(client)
+            _ = try await signIn(browser, username: "admin", password: TestServer.adminPassword)
+            let empty = try await browser.get("/admin/resources")
+            #expect(empty.status == .ok && empty.text.contains("No resource servers yet."))
+            let csrf = try #require(AuthorizationFlowTests.field(empty, "csrf"))
+            let created = try await browser.post(
+                "/admin/resources",
+                [
+                    ("csrf", csrf), ("uri", "https://page.example.com/"), ("name", "Page API"), ("scopes", "page:read = Read pages\npage:write"),
+                    ("machine_clients", server.clientID),
+                ])
+            #expect(created.status == .ok, "\(created.status) \(created.text.prefix(300))")
+            #expect(created.headers[.cacheControl] == "no-store")
+            #expect(created.text.contains("pcl_cs_") && created.text.contains("rs_"))
+            let listed = try await browser.get("/admin/resources")
+            #expect(listed.text.contains("https://page.example.com/") && listed.text.contains("page:write") && !listed.text.contains("pcl_cs_"))
+            let registered = try #require(server.portcullis.resourceCatalog.servers(in: server.workspace.id).first)
+            #expect(registered.scopes.map(\.description) == ["Read pages", "page:write"] && registered.machineClients == [server.clientID])
+            let bad = try await browser.post("/admin/resources", [("csrf", csrf), ("uri", "ftp://x"), ("scopes", "a")])
+            #expect(bad.status == .unprocessableContent && bad.text.contains("The uri must be an absolute http or https URI"))
+            let deleted = try await browser.post("/admin/resources/\(registered.id)/delete", [("csrf", csrf)])
+            #expect(deleted.status == .seeOther)
+            #expect(try await browser.get("/admin/resources").text.contains("Deleted the resource server Page API"))
+            #expect(server.portcullis.resourceCatalog.servers(in: server.workspace.id).isEmpty)
+        }
+    }
 }

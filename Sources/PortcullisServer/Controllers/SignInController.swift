@@ -145,6 +145,7 @@ extension Portcullis {
     func menuLinks(for user: UserAccount) -> [(href: String, label: String)] {
         var links: [(href: String, label: String)] = [("/profile/tokens", "API Tokens")]
         if Requirement.seeClients.isMet(by: user) { links.append((PM4Dialect().clientPagesPath, "Auth Clients")) }
+        if Requirement.manageResources.isMet(by: user) { links.append((ResourcePagesController.base, "Resource servers")) }
         return links
     }
 }

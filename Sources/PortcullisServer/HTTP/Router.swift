@@ -79,6 +79,7 @@ public func buildRouter(_ portcullis: Portcullis) -> Router<AppRequestContext> {
             .addRoutes(to: signedInPages(returningTo: dialect.clientPagesPath), dialect: dialect)
         if dialect.hasProfilePages {
             TokenPagesController(portcullis: portcullis, views: views).addRoutes(to: signedInPages(returningTo: TokenPagesController.base))
+            ResourcePagesController(portcullis: portcullis, views: views).addRoutes(to: signedInPages(returningTo: ResourcePagesController.base))
         }
 
         // The REST API: a user of the workspace, by bearer token or the pages' session with its CSRF header.
