@@ -241,7 +241,7 @@ def md(doc, png_rel, analysis):
         w("Examples/OrdersAPI behind PortcullisGuard (`guard_orders`: GET /orders, the guard verifies the JWT and "
           "consults its revocation mirror; `guard_plain`: GET /orders/plain, the same handler without the guard), and "
           "nginx with deploy/nginx-guard.conf in front of the same OrdersAPI route (`nginx_check`: every request makes an "
-          "auth_request to Portcullis's /oauth/check; `nginx_check_cached`: the shipped 2-second cache of positive "
+          "auth_request to Portcullis's /oauth/check; `nginx_check_cached`: the shipped one-second cache of positive "
           "answers; `nginx_plain`: nginx proxying without the check). Same wrk load as above; CPU and RSS are of "
           "OrdersAPI or of nginx (master and workers), not of Portcullis.")
         w("")

@@ -467,7 +467,7 @@ def goals(doc, cores):
     cached = res_rps("nginx_check_cached")
     goal("nginx_check_vs_plain", "resources/nginx_check", res_rps("nginx_check"), 0.5 * nplain if nplain else None, "req/s",
          (f"nginx proxying the same upstream: {nplain:.0f} req/s" if nplain else "")
-         + (f"; with deploy/nginx-guard.conf's 2 s cache of positive answers: {cached:.0f} req/s" if cached else ""))
+         + (f"; with deploy/nginx-guard.conf's 1 s cache of positive answers: {cached:.0f} req/s" if cached else ""))
     delay = doc.get("resources_revocation_seconds")
     out.append({"id": "revocation_at_guard", "goal": GOAL_TEXT["revocation_at_guard"], "scenario": "resources/revocation",
                 "measured": delay, "target": 2, "unit": "s", "met": None if delay is None else delay <= 2,
