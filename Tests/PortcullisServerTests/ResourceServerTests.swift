@@ -237,7 +237,7 @@ struct ResourceServerTests {
         }
     }
 
-    @Test("A registration made by another instance (the CLI) is in force here within one mirror pass", .timeLimit(.minutes(1)))
+    @Test("A registration made by another instance (the CLI) is in force here within one mirror pass", .timeLimit(.minutes(5)))
     func catalogFollowsOtherInstances() async throws {
         try await withServer(live: true) { server, client in
             // Written straight to the store, as another process would: this instance's catalog has not seen it.
