@@ -17,7 +17,8 @@ struct TestContext: PortcullisRequestContext {
     }
 }
 
-func testApplication(_ portcullis: PortcullisGuard) -> some ApplicationProtocol {
+/// The app the middleware tests drive (a helper, not a test): a guarded route and an open one.
+func guardedApplication(_ portcullis: PortcullisGuard) -> some ApplicationProtocol {
     let router = Router(context: TestContext.self)
     router.addProtectedResourceMetadata(portcullis)
     router.group("orders")
@@ -44,7 +45,7 @@ struct MiddlewareTests {
     @Test func principalReachesTheHandler() async throws {
         try await withGuard { env in
             let authorization = try env.bearer()
-            try await testApplication(env.portcullis).test(.router) { client in
+            try await guardedApplication(env.portcullis).test(.router) { client in
                 try await client.execute(uri: "/orders", method: .get, headers: [.authorization: authorization]) { response in
                     #expect(response.status == .ok)
                     #expect(String(buffer: response.body) == "subject=user_1 client=client_a")
@@ -58,7 +59,7 @@ struct MiddlewareTests {
 
     @Test func missingTokenIs401WithAChallenge() async throws {
         try await withGuard { env in
-            try await testApplication(env.portcullis).test(.router) { client in
+            try await guardedApplication(env.portcullis).test(.router) { client in
                 try await client.execute(uri: "/orders", method: .get) { response in
                     #expect(response.status == .unauthorized)
                     let challenge = try #require(response.headers[.wwwAuthenticate])
@@ -74,7 +75,7 @@ struct MiddlewareTests {
     @Test func invalidTokenIs401WithErrorBody() async throws {
         try await withGuard { env in
             let expired = try env.bearer { $0["exp"] = env.now - 60 }
-            try await testApplication(env.portcullis).test(.router) { client in
+            try await guardedApplication(env.portcullis).test(.router) { client in
                 try await client.execute(uri: "/orders", method: .get, headers: [.authorization: expired]) { response in
                     #expect(response.status == .unauthorized)
                     let challenge = try #require(response.headers[.wwwAuthenticate])
@@ -93,7 +94,7 @@ struct MiddlewareTests {
                 $0["scope"] = "write:orders"
                 $0["scopes"] = ["write:orders"]
             }
-            try await testApplication(env.portcullis).test(.router) { client in
+            try await guardedApplication(env.portcullis).test(.router) { client in
                 try await client.execute(uri: "/orders", method: .get, headers: [.authorization: writeOnly]) { response in
                     #expect(response.status == .forbidden)
                     let challenge = try #require(response.headers[.wwwAuthenticate])
@@ -110,7 +111,7 @@ struct MiddlewareTests {
         try await withGuard { env in
             let authorization = try env.bearer()
             let headers = HTTPFields([HTTPField(name: .authorization, value: authorization), HTTPField(name: .authorization, value: authorization)])
-            try await testApplication(env.portcullis).test(.router) { client in
+            try await guardedApplication(env.portcullis).test(.router) { client in
                 try await client.execute(uri: "/orders", method: .get, headers: headers) { response in
                     #expect(response.status == .badRequest)
                     #expect(response.headers[.wwwAuthenticate]?.contains("invalid_request") == true)
@@ -124,7 +125,7 @@ struct MiddlewareTests {
             $0.scopesSupported = ["read:orders", "write:orders"]
             $0.resourceName = "Orders"
         }) { env in
-            try await testApplication(env.portcullis).test(.router) { client in
+            try await guardedApplication(env.portcullis).test(.router) { client in
                 try await client.execute(uri: "/.well-known/oauth-protected-resource", method: .get) { response in
                     #expect(response.status == .ok)
                     let document = try JSONDecoder().decode(ProtectedResourceMetadata.self, from: Data(response.body.readableBytesView))
