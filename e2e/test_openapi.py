@@ -171,23 +171,6 @@ def test_responses_match_the_document(server, setup):
     check(requests.delete(url + one, headers=bearer))
     check(requests.delete(url + one, headers=bearer))
     check(requests.delete(url + one))
-
-    import re
-    anonymous = requests.Session()
-    check(anonymous.get(url + "/admin/resources", allow_redirects=False))
-    browser = requests.Session()
-    login = browser.get(url + "/login")
-    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', login.text))
-    browser.post(url + "/login", data={**fields, "username": "admin", "password": server.admin_password})
-    listing = check(browser.get(url + "/admin/resources"))
-    csrf = re.search(r'name="csrf" value="([^"]+)"', listing.text).group(1)
-    check(browser.post(url + "/admin/resources", data={"csrf": csrf, "uri": "https://page.example.com/", "scopes": "p:read"}, allow_redirects=False))
-    check(browser.post(url + "/admin/resources", data={"csrf": csrf, "uri": "ftp://x", "scopes": "p"}, allow_redirects=False))
-    check(browser.post(url + "/admin/resources", data={"csrf": "forged", "uri": "https://x.example/"}, allow_redirects=False))
-    made = [m for m in re.findall(r'action="/admin/resources/(\d+)/delete"', browser.get(url + "/admin/resources").text)]
-    check(browser.post(url + f"/admin/resources/{made[0]}/delete", data={"csrf": csrf}, allow_redirects=False))
-    check(browser.post(url + "/admin/resources/999999/delete", data={"csrf": csrf}, allow_redirects=False))
-    check(browser.post(url + "/admin/resources/999999/delete", data={"csrf": "forged"}, allow_redirects=False))
     check(requests.delete(url + one + "?access_token=x"))
 
     # Users, pm3.
