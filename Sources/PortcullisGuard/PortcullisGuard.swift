@@ -21,6 +21,8 @@ public final class PortcullisGuard: Sendable {
 
     private let logger: Logger
     private let allowed: Set<String>
+    /// `configuration.leeway` in seconds.
+    private let leeway: Double
     private let credentials: String?
     private let state = Mutex(State())
     private let stopSignal: AsyncStream<Void>
@@ -35,8 +37,9 @@ public final class PortcullisGuard: Sendable {
         var revocations = RevocationSet()
         var feedSynced = false
         var introspections: [String: IntrospectionEntry] = [:]
-        /// Tokens whose signature, issuer and audience were checked, by the token itself: a token is checked once, not
-        /// per request (the dates, revocation, introspection and scopes still are). Emptied when full.
+        /// Tokens whose signature, issuer and audience were checked, by the whole `Authorization` value that carried
+        /// them: a token is parsed and checked once, not per request (the dates, revocation, introspection and scopes
+        /// still are). Only a value that passed every check is stored, so a hit needs no parsing. Emptied when full.
         var verified: [String: VerifiedToken] = [:]
         var stopped = false
     }
@@ -50,6 +53,8 @@ public final class PortcullisGuard: Sendable {
         let jti: String
         let exp: Double
         let iat: Double
+        /// `scope` and `scopes` together, computed once rather than per request.
+        let scopes: Set<String>
     }
 
     /// At most this many verified tokens are kept; a flood of distinct tokens costs a re-check each, never memory.
@@ -91,6 +96,8 @@ public final class PortcullisGuard: Sendable {
         }
         self.configuration = configuration
         self.allowed = configuration.allowedAlgorithms
+        let leeway = configuration.leeway.components
+        self.leeway = Double(leeway.seconds) + Double(leeway.attoseconds) / 1e18
         self.logger = configuration.logger
         self.realm = configuration.realm ?? configuration.resource
         self.resourceMetadataURL = configuration.resourceMetadataURL ?? protectedResourceMetadataURL(for: configuration.resource)
@@ -260,39 +267,42 @@ public final class PortcullisGuard: Sendable {
     /// leeway; not revoked per the feed; introspection when configured (RFC 7662); then `requiredScopes` ⊆ the token's
     /// scopes. Nothing of the token is logged.
     public func verify(_ authorization: String?, requiredScopes: Set<String> = []) async throws(GuardError) -> Principal {
-        let token = try bearerToken(from: authorization).get()
-        // A token seen before skips the parse and the signature, as long as its key is still published (a key withdrawn
-        // from the JWKS takes its tokens along).
-        let cached = state.withLock { state -> VerifiedToken? in
-            guard let hit = state.verified[token], state.keys[hit.kid] != nil else { return nil }
-            return hit
+        guard let authorization else { throw .missingToken }
+        // A value seen before skips the parse and the signature, as long as its key is still published (a key withdrawn
+        // from the JWKS takes its tokens along); the revocation set is read under the same lock.
+        let (cached, revokedBy) = state.withLock { state -> (VerifiedToken?, String?) in
+            guard let hit = state.verified[authorization], state.keys[hit.kid] != nil else { return (nil, nil) }
+            return (hit, state.revocations.revocation(of: hit.claims))
         }
         let verified: VerifiedToken
+        let revocation: String?
         if let cached {
-            verified = cached
+            (verified, revocation) = (cached, revokedBy)
         } else {
+            let token = try bearerToken(from: authorization).get()
             verified = try await verifySignedClaims(token)
-            state.withLock { state in
+            revocation = state.withLock { state in
                 if state.verified.count >= Self.verifiedCapacity { state.verified.removeAll(keepingCapacity: true) }
-                state.verified[token] = verified
+                state.verified[authorization] = verified
+                return state.revocations.revocation(of: verified.claims)
             }
         }
         let claims = verified.claims
         let (sub, clientID, jti, exp, iat) = (verified.sub, verified.clientID, verified.jti, verified.exp, verified.iat)
 
         let now = Date().timeIntervalSince1970
-        let leeway = Double(configuration.leeway.components.seconds) + Double(configuration.leeway.components.attoseconds) / 1e18
         guard now <= exp + leeway else {
-            state.withLock { _ = $0.verified.removeValue(forKey: token) }
+            state.withLock { _ = $0.verified.removeValue(forKey: authorization) }
             throw .invalidToken("the token has expired")
         }
         if let nbf = claims.nbf, nbf > now + leeway { throw .invalidToken("the token is not valid yet") }
         guard iat <= now + leeway else { throw .invalidToken("the token was issued in the future") }
 
-        if let kind = state.withLock({ $0.revocations.revocation(of: claims) }) {
+        if let kind = revocation {
             throw .invalidToken(kind == "token" ? "the token has been revoked" : "the token has been revoked (\(kind))")
         }
         if configuration.useIntrospection {
+            let token = try bearerToken(from: authorization).get()
             switch await introspect(token, jti: jti, exp: exp) {
             case .active: break
             case .inactive: throw .invalidToken("the token is not active")
@@ -300,10 +310,9 @@ public final class PortcullisGuard: Sendable {
             }
         }
 
-        let scopes = claims.allScopes
-        guard requiredScopes.isSubset(of: scopes) else { throw .insufficientScope(required: requiredScopes) }
+        guard requiredScopes.isSubset(of: verified.scopes) else { throw .insufficientScope(required: requiredScopes) }
         return Principal(
-            subject: sub, clientID: clientID, scopes: scopes, workspace: claims.workspace, tokenID: jti, grantID: claims.gid,
+            subject: sub, clientID: clientID, scopes: verified.scopes, workspace: claims.workspace, tokenID: jti, grantID: claims.gid,
             expiresAt: Date(timeIntervalSince1970: exp), isClientToken: sub == clientID)
     }
 
@@ -332,7 +341,7 @@ public final class PortcullisGuard: Sendable {
         }
         guard claims.iss == configuration.issuer else { throw .invalidToken("the token is from another issuer") }
         guard let aud = claims.aud, aud.contains(configuration.resource) else { throw .invalidToken("the token is not meant for this resource") }
-        return VerifiedToken(claims: claims, kid: kid, sub: sub, clientID: clientID, jti: jti, exp: exp, iat: iat)
+        return VerifiedToken(claims: claims, kid: kid, sub: sub, clientID: clientID, jti: jti, exp: exp, iat: iat, scopes: claims.allScopes)
     }
 
     /// `verify` as a `Result`, for callers that prefer one.

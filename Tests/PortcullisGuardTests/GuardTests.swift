@@ -408,6 +408,24 @@ struct KeyTests {
         }
     }
 
+    // The cache is keyed by the whole Authorization value; a value that merely contains a verified one is parsed anew.
+    @Test func aVerifiedValueVouchesForNothingButItself() async throws {
+        try await withGuard { env in
+            let header = try env.bearer()
+            #expect((try? await env.verify(header).get()) != nil)
+            for variant in [header + " x", header.replacingOccurrences(of: "Bearer ", with: "Bearer  "), header + ",", "x" + header] {
+                switch await env.verify(variant) {
+                case .failure(.invalidRequest), .failure(.missingToken): break
+                case let other: Issue.record("\(variant.prefix(12))…: \(other)")
+                }
+            }
+            guard case .failure(.insufficientScope) = await env.verify(header, scopes: ["delete:orders"]) else {
+                Issue.record("a cached token's scopes are still checked")
+                return
+            }
+        }
+    }
+
     @Test func metadataWithAnotherIssuerIsNotUsed() async throws {
         let (rsa, _) = try await sharedKeys.value
         try await withFakeServer { fake in

@@ -242,8 +242,9 @@ def md(doc, png_rel, analysis):
           "consults its revocation mirror; `guard_plain`: GET /orders/plain, the same handler without the guard), and "
           "nginx with deploy/nginx-guard.conf in front of the same OrdersAPI route (`nginx_check`: every request makes an "
           "auth_request to Portcullis's /oauth/check; `nginx_check_cached`: the shipped one-second cache of positive "
-          "answers; `nginx_plain`: nginx proxying without the check). Same wrk load as above; CPU and RSS are of "
-          "OrdersAPI or of nginx (master and workers), not of Portcullis.")
+          "answers; `nginx_plain`: nginx proxying without the check). Every scenario sends the same request, the "
+          "bearer token included, so a comparison measures the check and not the header's bytes. Same wrk load as "
+          "above; CPU and RSS are of OrdersAPI or of nginx (master and workers), not of Portcullis.")
         w("")
         w("| scenario | req/s | p50 ms | p99 ms | ok | non-2xx | 2xx unexpected | socket errors |")
         w("|---|---|---|---|---|---|---|---|")

@@ -9,7 +9,7 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
     public var audience: [String]
     public var clientID: String
     /// Space-separated, RFC 6749 §3.3.
-    public var scope: String
+    public var scope: String { didSet { scopeSet = ScopeSet(stored: scope) } }
     /// The same scopes as an array, as ProcessMaker 4's tokens carry them.
     public var scopes: [String]
     public var tokenID: String
@@ -56,6 +56,7 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
         self.audience = audience
         self.clientID = clientID
         self.scope = scope.description
+        self.scopeSet = ScopeSet(stored: self.scope)
         self.scopes = scope.sorted.map(\.rawValue)
         self.tokenID = tokenID
         self.grantID = grantID
@@ -79,6 +80,7 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
         }
         clientID = try c.decode(String.self, forKey: .clientID)
         scope = try c.decode(String.self, forKey: .scope)
+        scopeSet = ScopeSet(stored: scope)
         scopes = try c.decode([String].self, forKey: .scopes)
         tokenID = try c.decode(String.self, forKey: .tokenID)
         grantID = try c.decodeIfPresent(String.self, forKey: .grantID)
@@ -116,6 +118,7 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
     /// The user id, when the token acts for a user.
     public var userID: Int? { isClientToken ? nil : Int(subject) }
 
-    /// The scopes, parsed as the store reads them.
-    public var scopeSet: ScopeSet { ScopeSet(stored: scope) }
+    /// The scopes, parsed as the store reads them; parsed once, when the claims are made or decoded, since every
+    /// bearer check asks (a verified token is kept and asked again on each request).
+    public private(set) var scopeSet: ScopeSet
 }
