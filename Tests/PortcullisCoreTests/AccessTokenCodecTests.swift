@@ -43,6 +43,31 @@ struct AccessTokenCodecTests {
         #expect(try codec.verify(token, now: 1_800_000_100) == Self.claims())
     }
 
+    @Test(
+        "The payload written without JSONEncoder has the encoder's members and values, and decodes to the same claims: optional members, several audiences, text that needs escapes"
+    )
+    func payloadWriter() throws {
+        var full = Self.claims()
+        full.audience = ["https://orders.example.com/", "https://billing.example.com/"]
+        full.personalTokenID = "pat-1"
+        full.personalTokenAncestors = ["jti-0", "jti-00"]
+        full.userVersion = 3
+        full.workspace = "café \"quoted\" \\ back/slash\n\u{1F}tab\t 🦊"
+        full.scope = "read:orders write:orders"
+        full.scopes = ["read:orders", "write:orders"]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        for claims in [Self.claims(), full] {
+            let written = claims.jsonPayload
+            #expect(try JSONDecoder().decode(AccessTokenClaims.self, from: Data(written)) == claims)
+            // The same members and values; objects are compared, since JSONEncoder's member order on Linux is not fixed.
+            let ours = try #require(try JSONSerialization.jsonObject(with: Data(written)) as? NSDictionary)
+            let theirs = try #require(try JSONSerialization.jsonObject(with: try encoder.encode(claims)) as? NSDictionary)
+            #expect(ours == theirs)
+        }
+        #expect(full.scopeSet.scopes == [Scope(rawValue: "read:orders"), Scope(rawValue: "write:orders")])
+    }
+
     @Test("Expired tokens say so; tokens from the future are invalid")
     func dates() async throws {
         let codec = try await Self.codec()

@@ -27,9 +27,7 @@ public struct AccessTokenCodec: Sendable {
     /// Signs `claims` with the active key.
     public func sign(_ claims: AccessTokenClaims) throws -> String {
         guard let key = keys.active else { throw OAuthError.serverError }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        let payload = try encoder.encode(claims)
+        let payload = claims.jsonPayload
         var input = Array(key.headerSegment.utf8)
         input.append(UInt8(ascii: "."))
         input.append(contentsOf: Base64URL.encode(payload).utf8)
