@@ -2,7 +2,8 @@ import SQLKit
 import Synchronization
 
 /// Group commit for SQLite (issue 14): the write transactions that arrive while one is committing share the next
-/// transaction and its one fsync, each inside a savepoint of its own, so one that fails rolls back alone. Nobody waits
+/// transaction and its one fsync; one that fails rolls back alone (the batch is then run again with a savepoint per
+/// body, see `commit`). Nobody waits
 /// on a timer: a batch is whatever queued during the previous commit (a few hundred microseconds to a millisecond),
 /// so a lone write commits at once and a busy server commits hundreds of rotations per fsync. Every caller is answered
 /// only after the COMMIT that holds its write has returned, so what a client is told succeeded is on disk
@@ -59,7 +60,41 @@ final class GroupCommit: Sendable {
         }
     }
 
+    /// Commits a batch. First without savepoints: two statements fewer per body, and a body almost never fails (a
+    /// lost rotation race returns false, it does not throw). Should one throw, the batch is rolled back whole and run
+    /// again with a savepoint per body, so that body fails alone. Running a body twice is safe: its first run was
+    /// rolled back, the write gate keeps other writers out, and a body only reads and writes the database.
     private func commit(_ batch: [Job], _ transaction: Transaction) async {
+        let outcomes = Mutex<[Result<any Sendable, any Error>]>([])
+        let failedBody = Mutex<(any Error)?>(nil)
+        do {
+            try await transaction { sql in
+                for job in batch {
+                    do {
+                        let value = try await job.body(sql)
+                        outcomes.withLock { $0.append(.success(value)) }
+                    } catch {
+                        failedBody.withLock { $0 = error }
+                        throw error
+                    }
+                }
+            }
+        } catch {
+            guard let bodyError = failedBody.withLock({ $0 }) else {
+                // The transaction itself failed (BEGIN, COMMIT, the disk): nothing committed, every body hears it.
+                for job in batch { job.finish(.failure(error)) }
+                return
+            }
+            // A batch of one needs no second run: the rollback is what its savepoint would have done.
+            if batch.count == 1 { return batch[0].finish(.failure(bodyError)) }
+            return await commitEachInSavepoint(batch, transaction)
+        }
+        committed.add(1, ordering: .relaxed)
+        for (job, outcome) in zip(batch, outcomes.withLock { $0 }) { job.finish(outcome) }
+    }
+
+    /// The batch again, each body inside a savepoint of its own, so one that fails rolls back alone.
+    private func commitEachInSavepoint(_ batch: [Job], _ transaction: Transaction) async {
         let outcomes = Mutex<[Result<any Sendable, any Error>]>([])
         do {
             try await transaction { sql in

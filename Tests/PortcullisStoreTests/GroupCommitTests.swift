@@ -3,8 +3,8 @@ import Testing
 
 @testable import PortcullisStore
 
-/// Issue 14: SQLite's write transactions that arrive while one commits share the next commit (one fsync), each in a
-/// savepoint of its own.
+/// Issue 14: SQLite's write transactions that arrive while one commits share the next commit (one fsync); a batch in
+/// which a body fails runs again with a savepoint per body.
 @Suite("Store: group commit")
 struct GroupCommitTests {
     @Test("Sixty concurrent write transactions: each that succeeds is committed, each that fails is rolled back alone, in fewer commits on SQLite")
