@@ -451,6 +451,9 @@ def md(doc, png_rel, analysis):
 
             table("Self cost by kind of work (share of the server's samples):", ["work", "% of samples"],
                   [[b["bucket"], f"{b['pct']:.1f}"] for b in p.get("buckets") or []])
+            if p.get("libraries"):
+                w("By library: " + ", ".join(f"{lib['library']} {lib['pct']:.1f}%" for lib in p["libraries"]) + ".")
+                w("")
             if p.get("self"):
                 w("<details><summary>Top functions by self cost</summary>")
                 w("")

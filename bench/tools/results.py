@@ -252,12 +252,25 @@ def profile_summary(d):
                 label = name
                 break
         buckets[label] = buckets.get(label, 0.0) + pct
+    # Bare addresses: code without symbols. On this machine that is the system's libcrypto.so.3 (RS256 signing,
+    # SystemRSASigner); dso.txt (samples by library) says how much of the profile it is.
+    dsos = {}
+    for line in read_text(os.path.join(d, "dso.txt")).splitlines() if os.path.exists(os.path.join(d, "dso.txt")) else []:
+        m = re.match(r"^\s+([\d.]+)%\s+(\S+)\s*$", line)
+        if m:
+            dsos[m.group(2)] = float(m.group(1))
+    bare = sum(pct for pct, _, kind, func in self_rows if kind == "[.]" and re.fullmatch(r"0x[0-9a-f]+", func))
+    if bare and dsos.get("libcrypto.so.3"):
+        label = "RSA signing in the system's OpenSSL (libcrypto.so.3, no symbols: bare addresses)"
+        buckets["everything else"] = buckets.get("everything else", 0.0) - bare
+        buckets[label] = buckets.get(label, 0.0) + bare
     inclusive = [{"pct": pct, "self_pct": selfp, "function": short(func)} for pct, selfp, kind, func in child_rows
                  if kind == "[.]" and not GENERIC.search(func)]
     return {
         "self": [{"pct": pct, "kernel": kind == "[k]", "function": short(func)} for pct, _, kind, func in self_rows[:25]],
         "inclusive": inclusive[:40],
         "buckets": sorted(({"bucket": k, "pct": round(v, 1)} for k, v in buckets.items()), key=lambda x: -x["pct"]),
+        "libraries": sorted(({"library": k, "pct": v} for k, v in dsos.items()), key=lambda x: -x["pct"])[:8],
     }
 
 
