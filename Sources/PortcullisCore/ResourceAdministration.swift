@@ -42,7 +42,8 @@ public struct ResourceAdministration: Sendable {
                     secretHash: secrets.hash(secret), machineClients: machineClients),
                 now: clock.now())
         } catch RepositoryError.duplicate {
-            throw ValidationFailure(field: "uri", message: "The workspace already has a resource server with this uri.")
+            // Across workspaces too (M0022): every workspace shares the issuer, so `aud` alone must say whose API it is.
+            throw ValidationFailure(field: "uri", message: "A resource server with this uri is already registered (in this or another workspace).")
         }
         try await catalog.reload(from: repository)
         return (created, secret)

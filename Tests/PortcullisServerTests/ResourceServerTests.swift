@@ -331,7 +331,8 @@ struct ResourceServerTests {
         try await withServer { server, client in
             let sales = try await server.portcullis.createWorkspace(named: "sales")
             let (salesAPI, salesSecret) = try await server.portcullis.resourceAdministration.create(
-                ResourceServerRegistration(uri: Self.orders, scopes: [ResourceScope(name: "read:orders", description: "")]), in: sales)
+                ResourceServerRegistration(uri: "https://sales-orders.example.com/", scopes: [ResourceScope(name: "read:orders", description: "")]),
+                in: sales)
             let (ownAPI, ownSecret) = try await Self.registerOrders(server)
             let login = try await server.login(client)
             _ = try await client.postForm(
@@ -347,6 +348,22 @@ struct ResourceServerTests {
             #expect(own.contains(jti) && own.count >= 2)
             let foreign = try await values("/sales/oauth2/revocations", salesAPI.clientID, salesSecret)
             #expect(foreign.isEmpty, "\(foreign)")
+        }
+    }
+
+    @Test(
+        "A resource URI is registered in one workspace only (second attacker's pass: with one URI in two workspaces a guard took either's tokens, and missed the other's revocations)"
+    )
+    func uriAcrossWorkspaces() async throws {
+        try await withServer { server, _ in
+            let sales = try await server.portcullis.createWorkspace(named: "sales")
+            _ = try await Self.registerOrders(server)
+            let refused = await #expect(throws: ValidationFailure.self) {
+                try await server.portcullis.resourceAdministration.create(
+                    ResourceServerRegistration(uri: Self.orders, scopes: [ResourceScope(name: "read:orders", description: "")]), in: sales)
+            }
+            #expect(refused?.errors.map(\.field) == ["uri"])
+            #expect(try await server.portcullis.resourceAdministration.list(in: sales).isEmpty)
         }
     }
 

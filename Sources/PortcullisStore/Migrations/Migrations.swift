@@ -25,6 +25,7 @@ enum PortcullisMigrations {
         M0019_CreateMirrorChanges(),
         M0020_MirrorPermissionUpdates(),
         M0021_CreateResourceServers(),
+        M0022_UniqueResourceURIs(),
     ]
 }
 
