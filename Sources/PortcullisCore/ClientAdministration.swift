@@ -7,8 +7,14 @@ public struct ClientAdministration: Sendable {
     /// How long a client-wide revocation must last: longer than any token the client's users can hold.
     let tokenHorizon: Int64
     let clock: Clock
+    /// The resource servers, for which clients a super admin made machine clients.
+    let resources: ResourceCatalog
 
-    public init(clients: any ClientRepository, secrets: ClientSecretHasher, revocationList: RevocationList, tokenHorizon: Int64, clock: Clock) {
+    public init(
+        clients: any ClientRepository, secrets: ClientSecretHasher, revocationList: RevocationList, tokenHorizon: Int64, clock: Clock,
+        resources: ResourceCatalog
+    ) {
+        self.resources = resources
         self.clients = clients
         self.secrets = secrets
         self.revocationList = revocationList
@@ -31,13 +37,21 @@ public struct ClientAdministration: Sendable {
 
     public static func mayView(_ client: OAuthClient, _ user: UserAccount) -> Bool { user.has(.viewAuthClients) || owns(user, client) }
     public static func mayCreate(_ user: UserAccount) -> Bool { user.has(.createAuthClients) || user.permissions.contains(.restAPIApplications) }
-    public static func mayEdit(_ client: OAuthClient, _ user: UserAccount) -> Bool {
-        guard !carriesPersonalTokens(client) || user.isSuperAdmin else { return false }
-        return user.has(.editAuthClients) || owns(user, client)
+    public func mayEdit(_ client: OAuthClient, _ user: UserAccount) -> Bool {
+        guard !isSuperAdminsOnly(client) || user.isSuperAdmin else { return false }
+        return user.has(.editAuthClients) || Self.owns(user, client)
     }
-    public static func mayDelete(_ client: OAuthClient, _ user: UserAccount) -> Bool {
-        guard !carriesPersonalTokens(client) || user.isSuperAdmin else { return false }
-        return user.has(.deleteAuthClients) || owns(user, client)
+    public func mayDelete(_ client: OAuthClient, _ user: UserAccount) -> Bool {
+        guard !isSuperAdminsOnly(client) || user.isSuperAdmin else { return false }
+        return user.has(.deleteAuthClients) || Self.owns(user, client)
+    }
+
+    /// The clients only a super admin edits, regenerates or deletes: those that carry personal tokens, and machine
+    /// clients of a resource server. A super admin designates a machine client (`Requirement.manageResources`); one
+    /// who could give it a new secret, or edit it and keep the designation, would hold its client-credentials access
+    /// to the API (second attacker's pass, issue 15).
+    func isSuperAdminsOnly(_ client: OAuthClient) -> Bool {
+        Self.carriesPersonalTokens(client) || resources.isMachineClient(client.clientID, in: client.workspaceID)
     }
 
     /// Every personal access token of the workspace, a super admin's included, is issued through a client with the

@@ -104,6 +104,8 @@ enum Target: String, Sendable {
     case superAdminUser = "a super admin"
     case ownedClient = "a client it owns"
     case otherClient = "a client it does not own"
+    /// A client a resource server lists among its machine clients (issue 15): only a super admin changes it.
+    case machineClient = "a machine client of a resource server"
     /// An authorization request that is valid.
     case validRequest = "a valid request"
     /// A valid client and redirect URI, but response_type=bogus.
@@ -410,6 +412,14 @@ struct MatrixWorld: Sendable {
             if target == .ownedClient && caller.user == nil { return nil }
             let owner = target == .ownedClient ? caller.user?.id : nil
             clientID = try await p.registerClient(ClientRegistration(name: "c\(n)", grants: [.password]), ownerUserID: owner, in: ws).client.clientID
+        case .machineClient:
+            clientID = try await p.registerClient(
+                ClientRegistration(name: "m\(n)", grants: [.clientCredentials], isConfidential: true), ownerUserID: nil, in: ws
+            ).client.clientID
+            _ = try await p.resourceAdministration.create(
+                ResourceServerRegistration(
+                    uri: "https://machine\(n).example.com/", scopes: [ResourceScope(name: "read:orders", description: "")], machineClients: [clientID]),
+                in: ws)
         default: break
         }
         var resource: ResourceServer?

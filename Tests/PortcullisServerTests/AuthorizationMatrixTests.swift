@@ -37,7 +37,9 @@ struct AuthorizationMatrixTests {
 
     /// README "Auth Clients": the permission, or PM_REST_API_APPLICATIONS on a client it owns; a super admin everything.
     static func onClient(_ kind: K, _ target: Target, _ permission: Permission) -> Bool {
-        kind.has(permission) || (kind == .owner && target == .ownedClient)
+        // A super admin designated the machine client; no client permission changes it (second attacker's pass).
+        if target == .machineClient && permission != .viewAuthClients { return kind.isSuperAdmin }
+        return kind.has(permission) || (kind == .owner && target == .ownedClient)
     }
 
     /// Personal tokens: only the owner mints, and only as a first-party caller (a session, or a personal token).
@@ -58,7 +60,7 @@ struct AuthorizationMatrixTests {
     }
 
     static let userTargets: [Target] = [.itself, .otherUser, .superAdminUser]
-    static let clientTargets: [Target] = [.ownedClient, .otherClient]
+    static let clientTargets: [Target] = [.ownedClient, .otherClient, .machineClient]
 
     // MARK: The table
 

@@ -367,6 +367,29 @@ struct ResourceServerTests {
         }
     }
 
+    @Test(
+        "Only a super admin edits, regenerates or deletes a machine client (second attacker's pass: edit-auth_clients took one's secret and its client-credentials access)"
+    )
+    func machineClientIsTheSuperAdmins() async throws {
+        try await withServer { server, client in
+            let ws = server.workspace
+            let eacUser = try await server.portcullis.createUser(
+                username: "eac", password: "eac-password-1", permissions: [.editAuthClients, .deleteAuthClients, .viewAuthClients], in: ws)
+            let eac = try await server.accessToken(client, username: "eac", password: "eac-password-1")
+            let (orders, _) = try await Self.registerOrders(server)
+            let machine = try #require(try await server.portcullis.clientAdministration.client(id: server.clientID, in: ws))
+            #expect(try await client.putJSON("/oauth/clients/\(server.clientID)", ["description": "mine"], token: eac).status == .forbidden)
+            #expect(try await client.execute(uri: "/oauth/clients/\(server.clientID)", method: .delete, headers: bearer(eac)).status == .forbidden)
+            // The page's regenerate button asks the same rule.
+            #expect(!server.portcullis.clientAdministration.mayEdit(machine, eacUser))
+            let root = try await server.accessToken(client, username: "admin", password: TestServer.adminPassword)
+            #expect(try await client.putJSON("/oauth/clients/\(server.clientID)", ["description": "ours"], token: root).status == .ok)
+            // No longer a machine client: the permission is enough again.
+            _ = try await server.portcullis.resourceAdministration.setMachineClients([], id: orders.id, in: ws)
+            #expect(try await client.putJSON("/oauth/clients/\(server.clientID)", ["description": "mine"], token: eac).status == .ok)
+        }
+    }
+
     @Test("No resource server may take a URI of Portcullis's own origin, nor register without a scope (attacker's pass)")
     func ownOriginRefused() async throws {
         try await withServer { server, _ in

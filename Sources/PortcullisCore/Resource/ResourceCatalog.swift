@@ -27,6 +27,11 @@ public final class ResourceCatalog: Sendable {
 
     public func servers(in workspaceID: Int) -> [ResourceServer] { state.withLock { $0.byWorkspace[workspaceID] ?? [] } }
 
+    /// Whether some resource server of the workspace lists the client among its machine clients.
+    public func isMachineClient(_ clientID: String, in workspaceID: Int) -> Bool {
+        servers(in: workspaceID).contains { $0.machineClients.contains(clientID) }
+    }
+
     /// Byte equality (RFC 8707 §2 leaves comparison to the server; exact bytes leave no room for look-alikes).
     public func server(uri: String, in workspaceID: Int) -> ResourceServer? {
         servers(in: workspaceID).first { RedirectURIPolicy.sameBytes($0.uri, uri) }

@@ -71,9 +71,9 @@ struct ClientPagesController {
                 [
                     "clientID": client.clientID, "name": client.name, "description": client.description ?? "", "public": !client.isConfidential,
                     "grants": client.grants.names.map { $0.replacingOccurrences(of: "_", with: " ") }, "redirects": client.redirectURIs,
-                    "mayEdit": ClientAdministration.mayEdit(client, user),
-                    "mayRegenerate": ClientAdministration.mayEdit(client, user) && client.isConfidential,
-                    "mayDelete": ClientAdministration.mayDelete(client, user),
+                    "mayEdit": portcullis.clientAdministration.mayEdit(client, user),
+                    "mayRegenerate": portcullis.clientAdministration.mayEdit(client, user) && client.isConfidential,
+                    "mayDelete": portcullis.clientAdministration.mayDelete(client, user),
                 ]
             },
         ]
@@ -141,7 +141,7 @@ struct ClientPagesController {
     }
 
     func editForm(_ context: PageRequestContext) async throws -> Response {
-        let client = try await target(context, may: ClientAdministration.mayEdit, permission: .editAuthClients)
+        let client = try await target(context, may: portcullis.clientAdministration.mayEdit, permission: .editAuthClients)
         let registration = ClientRegistration(
             name: client.name, description: client.description, website: client.website, redirectURIs: client.redirectURIs, grants: client.grants,
             isConfidential: client.isConfidential, skipsConsent: client.skipsConsent, mayIntrospect: client.mayIntrospect)
@@ -153,7 +153,7 @@ struct ClientPagesController {
     }
 
     func update(_ context: PageRequestContext) async throws -> Response {
-        let client = try await target(context, may: ClientAdministration.mayEdit, permission: .editAuthClients)
+        let client = try await target(context, may: portcullis.clientAdministration.mayEdit, permission: .editAuthClients)
         let registration = registration(context.form)
         do {
             let (updated, secret) = try await portcullis.clientAdministration.update(client, with: registration, by: context.user)
@@ -169,7 +169,7 @@ struct ClientPagesController {
     }
 
     func regenerate(_ context: PageRequestContext) async throws -> Response {
-        let client = try await target(context, may: ClientAdministration.mayEdit, permission: .editAuthClients)
+        let client = try await target(context, may: portcullis.clientAdministration.mayEdit, permission: .editAuthClients)
         let secret = try await portcullis.clientAdministration.regenerateSecret(of: client)
         return try reveal(secret, of: client, context, notice: "Made a new secret for \(client.name); the old one no longer works.")
     }
@@ -195,12 +195,12 @@ struct ClientPagesController {
     }
 
     func confirmDelete(_ context: PageRequestContext) async throws -> Response {
-        let client = try await target(context, may: ClientAdministration.mayDelete, permission: .deleteAuthClients)
+        let client = try await target(context, may: portcullis.clientAdministration.mayDelete, permission: .deleteAuthClients)
         return page(context, "client-delete", ["name": client.name, "clientID": client.clientID])
     }
 
     func delete(_ context: PageRequestContext) async throws -> Response {
-        let client = try await target(context, may: ClientAdministration.mayDelete, permission: .deleteAuthClients)
+        let client = try await target(context, may: portcullis.clientAdministration.mayDelete, permission: .deleteAuthClients)
         try await portcullis.clientAdministration.delete(client)
         setNotice(context, "Deleted the auth client \(client.name); its tokens no longer work.")
         return Views.seeOther(base(context))

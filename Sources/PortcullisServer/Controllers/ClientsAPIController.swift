@@ -27,14 +27,14 @@ struct ClientsAPIController {
             return Responses.json(Self.resource(client, secret: nil))
         }
         api.put("/oauth/clients/{id}") { request, context in
-            let client = try await target(context, may: ClientAdministration.mayEdit, permission: .editAuthClients)
+            let client = try await target(context, may: portcullis.clientAdministration.mayEdit, permission: .editAuthClients)
             let input = try await ClientInput.decode(request)
             let registration = try input.registration(base: client)
             let (updated, secret) = try await portcullis.clientAdministration.update(client, with: registration, by: context.user)
             return Responses.json(Self.resource(updated, secret: secret), headers: Responses.noStore)
         }
         api.delete("/oauth/clients/{id}") { _, context in
-            let client = try await target(context, may: ClientAdministration.mayDelete, permission: .deleteAuthClients)
+            let client = try await target(context, may: portcullis.clientAdministration.mayDelete, permission: .deleteAuthClients)
             try await portcullis.clientAdministration.delete(client)
             return Response(status: .noContent)
         }

@@ -88,7 +88,7 @@ public final class Portcullis: Sendable {
         self.personalTokens = PersonalAccessTokens(server: authorizationServer, tokens: store.personalTokens, settings: store.workspaceSettings)
         self.clientAdministration = ClientAdministration(
             clients: clients, secrets: clientSecrets, revocationList: revocationList,
-            tokenHorizon: Self.tokenHorizon(configuration), clock: clock)
+            tokenHorizon: Self.tokenHorizon(configuration), clock: clock, resources: resourceCatalog)
         self.authorizationCodes = AuthorizationCodeService(server: authorizationServer, codes: store.authorizationCodes)
         self.userAdministration = UserAdministration(
             users: users, administration: MirroredUserAdministration(store.userAdministration, mirror: mirrors.users), passwords: passwords,
