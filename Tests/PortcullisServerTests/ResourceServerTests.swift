@@ -390,6 +390,30 @@ struct ResourceServerTests {
         }
     }
 
+    @Test(
+        "Failures from one address do not lock a resource server out: its right credentials pass, wrong ones get 429 (second attacker's pass: the block blinded the guard to revocations)"
+    )
+    func blockedAddressKeepsTheFeed() async throws {
+        let server = try await TestServer.start { $0.throttle.perAddress = 3 }
+        defer { Task { await server.stop() } }
+        let (orders, secret) = try await Self.registerOrders(server)
+        let core = server.portcullis.authorizationServer
+        for index in 0..<5 {
+            do {
+                _ = try await core.authenticateResourceServer(
+                    BasicCredentials(clientID: orders.clientID, secret: "wrong-\(index)"), in: server.workspace, address: "192.0.2.7")
+                Issue.record("a wrong secret passed")
+            } catch OAuthError.invalidClient {
+                #expect(index < 3, "failure \(index) should have been throttled")
+            } catch OAuthError.throttled {
+                #expect(index >= 3)
+            }
+        }
+        let found = try await core.authenticateResourceServer(
+            BasicCredentials(clientID: orders.clientID, secret: secret), in: server.workspace, address: "192.0.2.7")
+        #expect(found.id == orders.id)
+    }
+
     @Test("No resource server may take a URI of Portcullis's own origin, nor register without a scope (attacker's pass)")
     func ownOriginRefused() async throws {
         try await withServer { server, _ in

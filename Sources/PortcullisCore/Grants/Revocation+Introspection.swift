@@ -114,20 +114,25 @@ extension AuthorizationServer {
         return Introspection(accessToken: claims)
     }
 
-    /// A resource server's HTTP Basic credentials (the revocation feed, introspection, the nginx check), throttled per
-    /// address like a client's. Its secret carries 256 random bits, so no count per id is needed.
+    /// A resource server's HTTP Basic credentials (the revocation feed, introspection, the nginx check). Failures are
+    /// throttled per address like a client's; its secret carries 256 random bits, so no count per id is needed.
     public func authenticateResourceServer(_ basic: BasicCredentials, in workspace: Workspace?, address: String?) async throws
         -> ResourceServer
     {
+        // The right credentials pass even from an address that failures have blocked: a resource server polls the
+        // revocation feed every second, and anyone sharing its address (a NAT, a host) who kept the block up would
+        // blind it to revocations (second attacker's pass, issue 15). Its secret carries 256 random bits, so the block
+        // guards nothing a guess could reach; wrong credentials from a blocked address still get 429.
         let now = clock.now()
-        let addressKey = address.map { ThrottleKey(.address, $0) }
-        if let addressKey { try await limiter.check(addressKey, now: now) }
         if let server = resources.server(clientID: basic.clientID), workspace.map({ $0.id == server.workspaceID }) ?? true,
             secrets.verify(basic.secret, against: server.secretHash)
         {
             return server
         }
-        if let addressKey { await limiter.recordFailure(addressKey, now: now) }
+        if let addressKey = address.map({ ThrottleKey(.address, $0) }) {
+            try await limiter.check(addressKey, now: now)
+            await limiter.recordFailure(addressKey, now: now)
+        }
         throw OAuthError.invalidClient
     }
 
