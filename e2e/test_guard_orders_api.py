@@ -129,6 +129,32 @@ def test_a_revoked_token_stops_within_two_seconds(world):
     assert elapsed <= 2.0
 
 
+def test_deleting_the_resource_server_stops_its_guard_accepting_tokens(world):
+    """Second attacker's pass: deleting a resource server revoked its grants and its feed credentials at once, so its
+    guard kept accepting those tokens without ever hearing of the revocations. Now a refused feed refuses every token."""
+    server, client = world["server"], world["client"]
+    uri = "https://deleted.example.com/"
+    doomed = json.loads(server.cli(
+        "resource", "create", "--uri", uri, "--scope", "read:orders", "--machine-client", client["client_id"], "--json").stdout)
+    port = free_port()
+    api = subprocess.Popen(
+        [orders_binary(), "--port", str(port), "--issuer", server.url, "--resource", uri,
+         "--client-id", doomed["client_id"], "--client-secret", doomed["client_secret"], "--log-level", "critical"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert api.stdout.readline().startswith("OrdersAPI listening on")
+        other = {**world, "api": f"http://127.0.0.1:{port}"}
+        value = token(world, resource=uri, scope="read:orders")
+        assert wait_for(lambda: get(other, value).status_code == 200, 10)
+        server.cli("resource", "delete", str(doomed["id"]))
+        assert wait_for(lambda: get(other, value).status_code == 503, 10, interval=0.1), "the deleted API's guard still accepts"
+        assert get(other, value).headers.get("Retry-After") == "1"
+        assert get(world, token(world, resource=RESOURCE, scope="read:orders")).status_code == 200, "another API is unaffected"
+    finally:
+        api.terminate()
+        api.wait(10)
+
+
 def test_a_key_rotation_mid_traffic_fails_no_request(world):
     server = world["server"]
     failures, calls = [], [0]

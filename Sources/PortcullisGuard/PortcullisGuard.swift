@@ -36,6 +36,9 @@ public final class PortcullisGuard: Sendable {
         var lastUnknownKeyFetch: ContinuousClock.Instant?
         var revocations = RevocationSet()
         var feedSynced = false
+        /// The feed answered 401: the resource server was deleted or its secret rotated. Until it answers again, no
+        /// token is accepted, since revocations can no longer be followed (second attacker's pass, issue 15).
+        var feedRefused = false
         var introspections: [String: IntrospectionEntry] = [:]
         /// Tokens whose signature, issuer and audience were checked, by the whole `Authorization` value that carried
         /// them: a token is parsed and checked once, not per request (the dates, revocation, introspection and scopes
@@ -148,6 +151,7 @@ public final class PortcullisGuard: Sendable {
             if let endpoint = state.withLock({ $0.metadata?.revocationFeedEndpoint }) {
                 do {
                     let page = try await fetchFeed(endpoint, cursor: cursor)
+                    state.withLock { $0.feedRefused = false }
                     apply(page, full: cursor == nil)
                     cursor = page.cursor
                     failures = 0
@@ -155,7 +159,15 @@ public final class PortcullisGuard: Sendable {
                     interval = configuration.feedPollInterval ?? serverInterval
                 } catch {
                     failures += 1
-                    logger.warning("revocation feed poll failed; keeping the revocations known so far", metadata: ["error": "\(error)"])
+                    if error is CredentialsRefused {
+                        // Deleted or rotated: every token is refused (503) until the credentials work again. Starting
+                        // over without a cursor then reads every revocation in force, those made meanwhile included.
+                        state.withLock { $0.feedRefused = true }
+                        cursor = nil
+                        logger.error("the authorization server refuses this resource server's credentials; refusing every token until it accepts them")
+                    } else {
+                        logger.warning("revocation feed poll failed; keeping the revocations known so far", metadata: ["error": "\(error)"])
+                    }
                     // Back off (1×, 2×, 4×, … the interval, at most 30 s) so an outage is not hammered; known
                     // revocations stay in force meanwhile.
                     interval = min(interval * (1 << min(failures, 5)), .seconds(30))
@@ -169,7 +181,9 @@ public final class PortcullisGuard: Sendable {
     }
 
     private func apply(_ page: RevocationFeedPage, full: Bool) {
-        let now = Int64(Date().timeIntervalSince1970)
+        // A row lasts as long as the token it names is accepted here: until its `expires_at` (the token's `exp`) plus
+        // the leeway; dropped at `expires_at`, a revoked token came back to life for the leeway (second attacker's pass).
+        let now = Int64(Date().timeIntervalSince1970) - Int64(leeway.rounded(.up))
         var unknown = 0
         state.withLock { state in
             // Without a cursor the page is every revocation still in force, so it replaces what was known.
@@ -249,9 +263,7 @@ public final class PortcullisGuard: Sendable {
         let response = try await client.execute(request, timeout: .init(configuration.requestTimeout))
         let body = try await response.body.collect(upTo: 4 << 20)
         guard response.status == .ok else {
-            if response.status == .unauthorized {
-                throw FetchError("the authorization server refused the resource server's credentials (401)")
-            }
+            if response.status == .unauthorized { throw CredentialsRefused() }
             throw FetchError("HTTP \(response.status.code)")
         }
         return Data(body.readableBytesView)
@@ -270,10 +282,11 @@ public final class PortcullisGuard: Sendable {
         guard let authorization else { throw .missingToken }
         // A value seen before skips the parse and the signature, as long as its key is still published (a key withdrawn
         // from the JWKS takes its tokens along); the revocation set is read under the same lock.
-        let (cached, revokedBy) = state.withLock { state -> (VerifiedToken?, String?) in
-            guard let hit = state.verified[authorization], state.keys[hit.kid] != nil else { return (nil, nil) }
-            return (hit, state.revocations.revocation(of: hit.claims))
+        let (cached, revokedBy, refused) = state.withLock { state -> (VerifiedToken?, String?, Bool) in
+            guard let hit = state.verified[authorization], state.keys[hit.kid] != nil else { return (nil, nil, state.feedRefused) }
+            return (hit, state.revocations.revocation(of: hit.claims), state.feedRefused)
         }
+        if refused { throw .unavailable(Self.refusedCredentials) }
         let verified: VerifiedToken
         let revocation: String?
         if let cached {
@@ -315,6 +328,9 @@ public final class PortcullisGuard: Sendable {
             subject: sub, clientID: clientID, scopes: verified.scopes, workspace: claims.workspace, tokenID: jti, grantID: claims.gid,
             expiresAt: Date(timeIntervalSince1970: exp), isClientToken: sub == clientID)
     }
+
+    static let refusedCredentials =
+        "the authorization server refuses this resource server's credentials (deleted, or its secret rotated), so revocations cannot be followed"
 
     /// The checks that depend on the token alone: its form, header, key, signature, claims, issuer and audience.
     private func verifySignedClaims(_ token: String) async throws(GuardError) -> VerifiedToken {
@@ -460,6 +476,11 @@ public final class PortcullisGuard: Sendable {
 struct FetchError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The authorization server answered 401 to the resource server's credentials.
+struct CredentialsRefused: Error, CustomStringConvertible {
+    var description: String { "the authorization server refused the resource server's credentials (401)" }
 }
 
 /// application/x-www-form-urlencoded (keeps unreserved characters, percent-encodes the rest).

@@ -128,26 +128,49 @@ struct RevocationTests {
     @Test func expiredRowsAreDropped() async throws {
         try await withGuard { env in
             let token = try env.bearer { $0["jti"] = "jti-old" }
-            env.fake.revoke("token", "jti-old", expiresIn: -5)
+            env.fake.revoke("token", "jti-old", expiresIn: -60)
             #expect(await twoMorePolls(env))
             #expect(await passes(env, token))
         }
     }
 
-    @Test func feed401KeepsTheRevocationsKnown() async throws {
+    // Second attacker's pass (issue 15): deleting the resource server revoked its grants and, at the same moment,
+    // its feed credentials, so a guard that went on accepting tokens never heard of those revocations.
+    @Test func feed401RefusesEveryTokenUntilTheCredentialsWorkAgain() async throws {
         try await withGuard { env in
             let revoked = try env.bearer { $0["jti"] = "jti-r" }
             let live = try env.bearer { $0["jti"] = "jti-l" }
             env.fake.revoke("token", "jti-r")
             #expect(await becomesRevoked(env, revoked))
-            env.fake.state.withLock { $0.feedUnauthorized = true }
-            #expect(await twoMorePolls(env), "the guard stopped polling after a 401")
-            #expect(!(await passes(env, revoked)))
             #expect(await passes(env, live))
-            // Polling goes on: once the credentials work again, new revocations arrive.
+            env.fake.state.withLock { $0.feedUnauthorized = true }
+            #expect(
+                await eventually {
+                    if case .failure(.unavailable) = await env.verify(live) { true } else { false }
+                }, "a token passed while the feed refused the credentials")
+            #expect(await twoMorePolls(env), "the guard stopped polling after a 401")
+            // Polling goes on: once the credentials work again, tokens pass and revocations arrive.
             env.fake.state.withLock { $0.feedUnauthorized = false }
+            #expect(await eventually { await passes(env, live) })
+            #expect(!(await passes(env, revoked)))
             env.fake.revoke("token", "jti-l")
             #expect(await becomesRevoked(env, live))
+        }
+    }
+
+    // Second attacker's pass: rows were dropped at their expires_at (the token's exp) while the guard accepts a token
+    // until exp plus the leeway, so a revoked token worked again for the leeway.
+    @Test func aRevocationOutlivesItsTokenByTheLeeway() async throws {
+        try await withGuard({ $0.leeway = .seconds(30) }) { env in
+            let token = try env.bearer {
+                $0["jti"] = "jti-short"
+                $0["exp"] = env.now + 1
+            }
+            env.fake.revoke("token", "jti-short", expiresIn: 1)
+            #expect(await becomesRevoked(env, token))
+            try await Task.sleep(for: .seconds(3))
+            #expect(await twoMorePolls(env))
+            #expect(!(await passes(env, token)), "past exp but within the leeway, the revoked token passed")
         }
     }
 
