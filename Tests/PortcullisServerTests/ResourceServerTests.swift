@@ -48,9 +48,28 @@ struct ResourceServerTests {
             let both = try await Self.token(server, client, [("resource", Self.orders), ("resource", other.0.uri), ("scope", "read:orders")])
             #expect(both.status == .ok, "\(both.text)")
             #expect(try jwtPayload(try #require(try both.string("access_token")))["aud"] as? [String] == [Self.orders, other.0.uri])
-            // A resource scope alone names its resource (the audience follows from the scope).
-            let inferred = try await Self.token(server, client, [("scope", "write:orders")])
-            #expect(try jwtPayload(try #require(try inferred.string("access_token")))["aud"] as? [String] == [Self.orders, other.0.uri])
+            // A resource scope alone names its resource when one API defines it; when several do, the request must
+            // name one (second attacker's pass: a token for every API defining the name could be replayed among them).
+            let ambiguous = try await Self.token(server, client, [("scope", "write:orders")])
+            #expect(try ambiguous.string("error") == "invalid_target", "\(ambiguous.text)")
+            _ = try await server.portcullis.resourceAdministration.create(
+                ResourceServerRegistration(
+                    uri: "https://solo.example.com/", scopes: [ResourceScope(name: "solo:read", description: "")], machineClients: [server.clientID]),
+                in: server.workspace)
+            let inferred = try await Self.token(server, client, [("scope", "solo:read")])
+            #expect(try jwtPayload(try #require(try inferred.string("access_token")))["aud"] as? String == "https://solo.example.com/")
+            // Past the size a check reads, the token is refused at issue, not issued unusable (second attacker's pass).
+            var long: [(String, String)] = []
+            for index in 0..<3 {
+                let uri = "https://long\(index).example.com/" + String(repeating: "p", count: 1900)
+                _ = try await server.portcullis.resourceAdministration.create(
+                    ResourceServerRegistration(uri: uri, name: "long \(index)", scopes: [ResourceScope(name: "read:orders", description: "")]),
+                    in: server.workspace)
+                long.append(("resource", uri))
+            }
+            let huge = try await Self.token(server, client, long + [("scope", "read:orders")])
+            #expect(try huge.string("error") == "invalid_target", "\(huge.text.prefix(200))")
+            #expect(try huge.string("error_description")?.contains("too large") == true)
             // Without either: the seeds' clients see no change.
             let plain = try await Self.token(server, client, [])
             let plainClaims = try jwtPayload(try #require(try plain.string("access_token")))

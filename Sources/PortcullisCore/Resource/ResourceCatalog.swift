@@ -65,6 +65,10 @@ public struct TokenTarget: Sendable, Equatable {
     /// (and refuse a value that holds it), so each value is compared exactly as sent.
     public static let separator: Character = "\u{1F}"
 
+    /// The most bytes the resources and the scope (twice) may take in a token: with the other claims, the header and
+    /// an RS256 signature, base64url-encoded, the token stays under the 8 KiB the checks accept.
+    public static let maximumClaimBytes = 4096
+
     /// The `resource` values of a request, each as sent, duplicates dropped.
     public static func requestedResources(_ raw: String?) -> [String] {
         guard let raw else { return [] }
@@ -91,6 +95,13 @@ extension ResourceCatalog {
         throws(OAuthError) -> TokenTarget
     {
         let target = try unchecked(resources: rawResources, scope: rawScope, in: workspaceID)
+        // Every resource is in `aud` and every scope twice (`scope`, `scopes`): past this, the signed token would outgrow
+        // what the checks read (8 KiB, AccessTokenCodec), and the server would issue a token that its own check,
+        // introspection and revocation refuse (second attacker's pass, issue 15).
+        let size = target.resources.reduce(0) { $0 + $1.utf8.count } + 2 * target.scope.description.utf8.count
+        guard size <= TokenTarget.maximumClaimBytes else {
+            throw OAuthError.invalidTarget("The token would be too large: ask for fewer resources or scopes")
+        }
         if let machineClient {
             for uri in target.resources where !(server(uri: uri, in: workspaceID)?.machineClients.contains(machineClient) ?? false) {
                 throw OAuthError.invalidTarget("This client may not get tokens for \(uri) for itself; the API's administrator lists the clients that may")
@@ -109,7 +120,12 @@ extension ResourceCatalog {
             if foreign.isEmpty { return TokenTarget(resources: [], scope: scope) }
             // One token is for Portcullis's API or for others, never both: `aud` could not say which scope is whose.
             guard foreign.count == scope.scopes.count else { throw OAuthError.invalidScope }
+            // One API only: a token for every API that happens to define a scope of the same name could be replayed
+            // from one of them to the others (second attacker's pass, issue 15). Several: name it with `resource`.
             let named = servers.filter { server in foreign.contains { server.defines($0) } }.map(\.uri)
+            guard named.count == 1 else {
+                throw OAuthError.invalidTarget("Several APIs define these scopes: name the one the token is for with resource")
+            }
             return TokenTarget(resources: named, scope: scope)
         }
         var selected: [ResourceServer] = []
