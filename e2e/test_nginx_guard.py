@@ -116,11 +116,17 @@ def test_a_token_for_the_api_passes_with_who_is_calling_and_forged_headers_repla
     assert seen["authorization"] is None, "the token must not reach the upstream"
 
 
+def challenges(response) -> list:
+    """Every WWW-Authenticate field as sent (requests joins repeated ones into one string)."""
+    return response.raw.headers.getlist("WWW-Authenticate")
+
+
 def test_a_token_for_portcullis_own_api_is_the_wrong_audience(guarded):
     value = token(guarded)
     response = call(guarded, token_value=value)
     assert response.status_code == 401
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+    assert len(challenges(response)) == 1, challenges(response)  # second attacker's pass: nginx sent it twice
 
 
 def test_missing_scope_is_403_insufficient_scope(guarded):
@@ -129,6 +135,7 @@ def test_missing_scope_is_403_insufficient_scope(guarded):
     assert response.status_code == 403
     challenge = response.headers["WWW-Authenticate"]
     assert 'error="insufficient_scope"' in challenge and 'scope="write:orders"' in challenge
+    assert len(challenges(response)) == 1, challenges(response)
     writer = token(guarded, resource=RESOURCE)
     assert call(guarded, method="POST", token_value=writer).status_code == 200
 
