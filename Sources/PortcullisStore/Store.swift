@@ -96,6 +96,11 @@ public final class Store: Sendable {
             } catch {
                 throw StoreError.cannotCreateDirectory(folder)
             }
+            // A new database file is the owner's alone (0600, like secret.key): it holds the password and secret
+            // hashes and the sessions. SQLite gives its -wal and -shm files the same mode. An existing file keeps the
+            // mode its operator chose (the second attacker's pass found 0644).
+            let descriptor = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+            if descriptor >= 0 { Glibc.close(descriptor) }
             databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(connectionTimeout), sqlLogLevel: nil), as: .sqlite)
         case .postgres(let url):
             let configuration = try SQLPostgresConfiguration(url: url)

@@ -31,6 +31,21 @@ func withStore(migrations: [any Migration]? = nil, _ body: (Store) async throws 
 
 @Suite("Store")
 struct StoreTests {
+    @Test("A new SQLite database and its WAL are readable by their owner only (second attacker's pass found 0644)")
+    func databaseFileMode() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-mode-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("portcullis.sqlite").path
+        let store = try await Store.open(.sqlite(path: path), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try await store.migrate()
+        await store.close()
+        for file in [path, path + "-wal"] where FileManager.default.fileExists(atPath: file) {
+            let mode = try #require(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int)
+            #expect(mode & 0o077 == 0, "\(file): \(String(mode, radix: 8))")
+        }
+        #expect(FileManager.default.fileExists(atPath: path))
+    }
+
     @Test("Migrations make every table, run twice without harm, and are numbered in order")
     func migrations() async throws {
         try await withStore { store in
