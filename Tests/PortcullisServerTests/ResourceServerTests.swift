@@ -250,6 +250,18 @@ struct ResourceServerTests {
                     uri: "/oauth/resources", method: .post, headers: Self.json(admin), body: ByteBuffer(string: bad))
                 #expect(response.status == .unprocessableContent, "\(bad): \(response.status) \(response.text)")
             }
+            // Second attacker's pass: a repeated key was taken (the first one), and a long URI without a name failed on
+            // the name it defaulted to.
+            let repeated = try await client.execute(
+                uri: "/oauth/resources", method: .post, headers: Self.json(admin),
+                body: ByteBuffer(string: #"{"uri": "https://c.example/", "uri": "https://d.example/", "scopes": ["c"]}"#))
+            #expect(repeated.status == .badRequest, "\(repeated.text)")
+            let longURI = "https://long.example.com/" + String(repeating: "a", count: 900)
+            let long = try await client.execute(
+                uri: "/oauth/resources", method: .post, headers: Self.json(admin),
+                body: ByteBuffer(string: #"{"uri": "\#(longURI)", "scopes": ["long"]}"#))
+            #expect(long.status == .created, "\(long.text.prefix(300))")
+            #expect((try long.json()["name"] as? String)?.count == 255)
             #expect(try await client.execute(uri: "/oauth/resources/\(id)", method: .delete, headers: bearer(admin)).status == .noContent)
             #expect(try await client.get("/oauth/resources/\(id)", token: admin).status == .notFound)
             #expect(try await client.get("/oauth/resources/x", token: admin).status == .notFound)

@@ -109,7 +109,8 @@ public struct ResourceServerRegistration: Sendable, Equatable {
             throw ValidationFailure(field: "uri", message: "The uri may not be under this server's own issuer, \(issuer).")
         }
         guard !scopes.isEmpty else { throw ValidationFailure(field: "scopes", message: "A resource server defines at least one scope.") }
-        let name = try Self.prepared(self.name ?? uri, field: "name")
+        // Without a name, the URI names it, cut to a name's 255 scalars (a URI may have 2,000).
+        let name = try Self.prepared(self.name ?? String(uri.unicodeScalars.prefix(255)), field: "name")
         var seen: Set<String> = []
         var scopes: [ResourceScope] = []
         for scope in self.scopes {

@@ -90,10 +90,16 @@ struct ResourceInput: Decodable {
         guard (request.headers[.contentType] ?? "").lowercased().hasPrefix("application/json") else {
             throw APIError.badRequest("Send the resource server as application/json")
         }
+        let bytes = Array(buffer.readableBytesView)
+        let input: ResourceInput
         do {
-            return try JSONDecoder().decode(ResourceInput.self, from: Data(buffer.readableBytesView))
+            input = try JSONDecoder().decode(ResourceInput.self, from: Data(bytes))
         } catch {
             throw ValidationFailure(field: "uri", message: "The body must be a JSON object with a uri string (and optional name and scopes).")
         }
+        // Foundation keeps the first of a repeated key here and the last elsewhere; refuse it, as the other JSON bodies do.
+        let keys = RequestParameters.topLevelKeys(bytes)
+        guard Set(keys).count == keys.count else { throw APIError.badRequest("A field was sent more than once") }
+        return input
     }
 }
