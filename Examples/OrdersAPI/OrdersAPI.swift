@@ -114,17 +114,22 @@ struct OrderList: ResponseEncodable {
     var orders: [Order]
 }
 
-/// The orders, in memory: a few to list from the start.
+/// The orders, in memory: a few to list from the start, and at most `capacity` in all (an example must not grow
+/// without bound because callers post to it).
 final class OrderBook: Sendable {
-    private let orders = Mutex<[Order]>([
+    static let seed = [
         Order(id: 1, item: "portcullis chain", quantity: 2, owner: "example"),
         Order(id: 2, item: "gatehouse lamp", quantity: 1, owner: "example"),
-    ])
+    ]
+    static let capacity = 10_000
+    private let orders = Mutex<[Order]>(OrderBook.seed)
 
     func list() -> [Order] { orders.withLock { $0 } }
 
-    func add(_ new: NewOrder, owner: String) -> Order {
+    /// The new order, or nil when the book is full.
+    func add(_ new: NewOrder, owner: String) -> Order? {
         orders.withLock { orders in
+            guard orders.count < Self.capacity else { return nil }
             let order = Order(id: (orders.last?.id ?? 0) + 1, item: new.item, quantity: new.quantity, owner: owner)
             orders.append(order)
             return order
@@ -139,9 +144,10 @@ func makeRouter(_ portcullis: PortcullisGuard) -> Router<OrdersContext> {
     router.get("health") { _, _ in "ok" }
     router.addProtectedResourceMetadata(portcullis)
 
-    // The unguarded twin of GET /orders: the same work without the guard, so a benchmark can measure the guard.
+    // The unguarded twin of GET /orders: the same work without the guard, so a benchmark can measure the guard. It
+    // lists the seed orders only: what callers posted is theirs to see with a token (the attacker's pass, issue 15).
     router.get("orders/plain") { _, _ in
-        OrderList(subject: "anonymous", orders: book.list())
+        OrderList(subject: "anonymous", orders: OrderBook.seed)
     }
 
     router.group("orders")
@@ -153,10 +159,14 @@ func makeRouter(_ portcullis: PortcullisGuard) -> Router<OrdersContext> {
     router.group("orders")
         .add(middleware: PortcullisGuardMiddleware(portcullis, scopes: ["write:orders"]))
         .post { request, context -> EditedResponse<Order> in
-            guard let new = try? await request.decode(as: NewOrder.self, context: context), !new.item.isEmpty, new.quantity > 0 else {
-                throw HTTPError(.badRequest, message: "send {\"item\": \"…\", \"quantity\": n} with a quantity above 0")
+            guard let new = try? await request.decode(as: NewOrder.self, context: context), !new.item.isEmpty, new.item.count <= 200,
+                (1...1_000_000).contains(new.quantity)
+            else {
+                throw HTTPError(.badRequest, message: "send {\"item\": \"…\" (at most 200 characters), \"quantity\": n} with n from 1 to 1000000")
             }
-            let order = book.add(new, owner: context.portcullisPrincipal?.subject ?? "anonymous")
+            guard let order = book.add(new, owner: context.portcullisPrincipal?.subject ?? "anonymous") else {
+                throw HTTPError(.serviceUnavailable, message: "the example keeps at most \(OrderBook.capacity) orders")
+            }
             return EditedResponse(status: .created, response: order)
         }
     return router
