@@ -105,6 +105,41 @@ struct StoreTests {
         return (client, users, grants)
     }
 
+    @Test(
+        "M0022 stops, saying which, when a URI is registered in several workspaces; then the URI is unique server-wide",
+        .enabled(if: !TestDatabase.isPostgres, "PostgreSQL test databases are copies of a fully migrated template"))
+    func uniqueResourceURIs() async throws {
+        let index = try #require(PortcullisMigrations.all.firstIndex { $0 is M0022_UniqueResourceURIs })
+        try await withStore(migrations: Array(PortcullisMigrations.all[..<index])) { store in
+            try await store.sql.raw("INSERT INTO workspaces (name, created_at) VALUES ('w1', 1), ('w2', 1)").run()
+            let ids = try await store.sql.raw("SELECT id FROM workspaces ORDER BY id").all(decodingColumn: "id", as: Int.self)
+            for (n, workspace) in ids.prefix(2).enumerated() {
+                try await store.sql.raw(
+                    """
+                    INSERT INTO resource_servers (workspace_id, uri, name, scopes, client_id, secret_hash, created_at)
+                    VALUES (\(bind: workspace), 'https://shared.example/', 'x', '[]', \(bind: "rs_\(n)"), 'h', 1)
+                    """
+                ).run()
+            }
+            do {
+                try await store.migrate()
+                Issue.record("M0022 ran over a shared URI")
+            } catch let error as SharedResourceURIs {
+                #expect(error.uris == ["https://shared.example/"])
+            }
+            try await store.sql.raw("DELETE FROM resource_servers WHERE client_id = 'rs_1'").run()
+            try await store.migrate()
+            await #expect(throws: (any Error).self) {
+                try await store.sql.raw(
+                    """
+                    INSERT INTO resource_servers (workspace_id, uri, name, scopes, client_id, secret_hash, created_at)
+                    VALUES (\(bind: ids[1]), 'https://shared.example/', 'x', '[]', 'rs_2', 'h', 1)
+                    """
+                ).run()
+            }
+        }
+    }
+
     @Test("A deleted user's or grant's id is never given again (sessions, tokens and revocations name them by id)")
     func idsAreNeverReused() async throws {
         try await withStore { store in
