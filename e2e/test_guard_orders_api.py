@@ -39,6 +39,8 @@ def world():
         stdout=subprocess.PIPE, stderr=log, text=True)
     line = api.stdout.readline()
     assert line.startswith("OrdersAPI listening on http://127.0.0.1:"), line
+    # Ready once the guard has keys and has read the revocation feed (it refuses tokens with 503 until then).
+    assert wait_for(lambda: requests.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200, 30)
     world = {"server": server, "client": client, "resource": resource, "api": f"http://127.0.0.1:{port}", "process": api}
     yield world
     api.terminate()
@@ -143,6 +145,7 @@ def test_deleting_the_resource_server_stops_its_guard_accepting_tokens(world):
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert api.stdout.readline().startswith("OrdersAPI listening on")
+        assert wait_for(lambda: requests.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200, 30)
         other = {**world, "api": f"http://127.0.0.1:{port}"}
         value = token(world, resource=uri, scope="read:orders")
         assert wait_for(lambda: get(other, value).status_code == 200, 10)

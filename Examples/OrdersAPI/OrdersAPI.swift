@@ -141,7 +141,12 @@ func makeRouter(_ portcullis: PortcullisGuard) -> Router<OrdersContext> {
     let book = OrderBook()
     let router = Router(context: OrdersContext.self)
 
-    router.get("health") { _, _ in "ok" }
+    // Ready once the guard can check tokens: keys loaded and, with credentials, the revocation feed read once.
+    router.get("health") { _, _ -> Response in
+        portcullis.isReady
+            ? Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok")))
+            : Response(status: .serviceUnavailable, headers: [.retryAfter: "1"], body: .init(byteBuffer: ByteBuffer(string: "starting")))
+    }
     router.addProtectedResourceMetadata(portcullis)
 
     // The unguarded twin of GET /orders: the same work without the guard, so a benchmark can measure the guard. It

@@ -39,6 +39,8 @@ public final class PortcullisGuard: Sendable {
         /// The feed answered 401: the resource server was deleted or its secret rotated. Until it answers again, no
         /// token is accepted, since revocations can no longer be followed (second attacker's pass, issue 15).
         var feedRefused = false
+        /// The workspace the feed says the resource server belongs to; tokens of any other are refused.
+        var workspace: String?
         var introspections: [String: IntrospectionEntry] = [:]
         /// Tokens whose signature, issuer and audience were checked, by the whole `Authorization` value that carried
         /// them: a token is parsed and checked once, not per request (the dates, revocation, introspection and scopes
@@ -83,6 +85,11 @@ public final class PortcullisGuard: Sendable {
         guard !configuration.resource.isEmpty else { throw GuardConfigurationError("the resource URI is required") }
         guard !configuration.allowedAlgorithms.isEmpty, configuration.allowedAlgorithms.isSubset(of: supportedAlgorithms) else {
             throw GuardConfigurationError("allowed algorithms must be a non-empty subset of RS256, ES256")
+        }
+        // Portcullis keeps a revocation in its feed five minutes past the token's expiry; a longer leeway would let a
+        // revoked token back in once the row has gone.
+        guard configuration.leeway >= .zero, configuration.leeway <= .seconds(300) else {
+            throw GuardConfigurationError("the leeway must be between 0 and 300 seconds")
         }
         switch (configuration.clientID, configuration.clientSecret) {
         case (.some(let id), .some(let secret)):
@@ -190,6 +197,7 @@ public final class PortcullisGuard: Sendable {
             if full { state.revocations = RevocationSet() }
             for entry in page.revocations where !state.revocations.apply(entry, now: now) { unknown += 1 }
             state.revocations.prune(now: now)
+            if let workspace = page.workspace { state.workspace = workspace }
             state.feedSynced = true
         }
         if unknown > 0 { logger.error("revocation feed rows of an unknown kind or format were ignored", metadata: ["count": "\(unknown)"]) }
@@ -282,11 +290,15 @@ public final class PortcullisGuard: Sendable {
         guard let authorization else { throw .missingToken }
         // A value seen before skips the parse and the signature, as long as its key is still published (a key withdrawn
         // from the JWKS takes its tokens along); the revocation set is read under the same lock.
-        let (cached, revokedBy, refused) = state.withLock { state -> (VerifiedToken?, String?, Bool) in
-            guard let hit = state.verified[authorization], state.keys[hit.kid] != nil else { return (nil, nil, state.feedRefused) }
-            return (hit, state.revocations.revocation(of: hit.claims), state.feedRefused)
+        let following = credentials != nil
+        let (cached, revokedBy, refused, workspace) = state.withLock { state -> (VerifiedToken?, String?, String?, String?) in
+            // With credentials the guard follows the feed: until it has answered, and while it refuses the
+            // credentials, no token is accepted (its revocations could not be known).
+            let refused = !following ? nil : state.feedRefused ? Self.refusedCredentials : !state.feedSynced ? Self.notSynced : nil
+            guard let hit = state.verified[authorization], state.keys[hit.kid] != nil else { return (nil, nil, refused, state.workspace) }
+            return (hit, state.revocations.revocation(of: hit.claims), refused, state.workspace)
         }
-        if refused { throw .unavailable(Self.refusedCredentials) }
+        if let refused { throw .unavailable(refused) }
         let verified: VerifiedToken
         let revocation: String?
         if let cached {
@@ -302,6 +314,9 @@ public final class PortcullisGuard: Sendable {
         }
         let claims = verified.claims
         let (sub, clientID, jti, exp, iat) = (verified.sub, verified.clientID, verified.jti, verified.exp, verified.iat)
+        // Every workspace shares the issuer; the resource server's own workspace (from the feed) tells its tokens from
+        // another workspace's for the same URI, one deleted there and registered here (second attacker's pass).
+        if let workspace, claims.workspace != workspace { throw .invalidToken("the token is for another workspace") }
 
         let now = Date().timeIntervalSince1970
         guard now <= exp + leeway else {
@@ -329,6 +344,7 @@ public final class PortcullisGuard: Sendable {
             expiresAt: Date(timeIntervalSince1970: exp), isClientToken: sub == clientID)
     }
 
+    static let notSynced = "the revocation feed has not answered yet"
     static let refusedCredentials =
         "the authorization server refuses this resource server's credentials (deleted, or its secret rotated), so revocations cannot be followed"
 
@@ -463,8 +479,12 @@ public final class PortcullisGuard: Sendable {
         Challenge.bearer(error, realm: realm, resourceMetadata: resourceMetadataURL)
     }
 
-    /// Whether keys have been loaded at least once (for readiness checks).
-    public var isReady: Bool { state.withLock { $0.keysLoadedOnce } }
+    /// Whether tokens can be checked: keys loaded at least once and, with credentials, the revocation feed read at
+    /// least once (before that every token is refused with 503). For readiness checks.
+    public var isReady: Bool {
+        let following = credentials != nil
+        return state.withLock { $0.keysLoadedOnce && (!following || $0.feedSynced) }
+    }
 
     /// Whether the revocation feed has answered at least once.
     public var isRevocationFeedSynced: Bool { state.withLock { $0.feedSynced } }

@@ -37,15 +37,19 @@ public struct RevocationFeedPage: Codable, Sendable, Equatable {
     public var revocations: [RevocationFeedEntry]
     public var cursor: String
     public var pollInterval: Int
+    /// The workspace the resource server belongs to: a guard accepts only tokens whose `workspace` claim is this one
+    /// (a URI deleted in one workspace and registered in another must not take the first one's tokens).
+    public var workspace: String?
 
-    public init(revocations: [RevocationFeedEntry], cursor: String, pollInterval: Int) {
+    public init(revocations: [RevocationFeedEntry], cursor: String, pollInterval: Int, workspace: String? = nil) {
         self.revocations = revocations
         self.cursor = cursor
         self.pollInterval = pollInterval
+        self.workspace = workspace
     }
 
     enum CodingKeys: String, CodingKey {
-        case revocations, cursor
+        case revocations, cursor, workspace
         case pollInterval = "poll_interval"
     }
 }

@@ -62,6 +62,10 @@ final class FakeAuthorizationServer: Sendable {
         var published: [SigningKey] = []
         var revocations: [RevocationFeedEntry] = []
         var feedUnauthorized = false
+        /// The feed answers 503 (the rest stays up).
+        var feedDown = false
+        /// The workspace the feed names, as Portcullis's does.
+        var feedWorkspace: String?
         var down = false
         var metadataIssuer: String?
         var introspectionActive = true
@@ -117,7 +121,7 @@ final class FakeAuthorizationServer: Sendable {
             return try self.json(JSONWebKeySet(keys: self.state.withLock { $0.published.map(\.jwk) }))
         }
         router.get("oauth/revocations") { request, _ -> Response in
-            if self.record("feed") { return Response(status: .serviceUnavailable) }
+            if self.record("feed") || self.state.withLock({ $0.feedDown }) { return Response(status: .serviceUnavailable) }
             if self.state.withLock({ $0.feedUnauthorized }) || !self.authorized(request) {
                 return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Basic realm=\"portcullis\""])
             }
@@ -125,7 +129,8 @@ final class FakeAuthorizationServer: Sendable {
             // The cursor is how many rows the reader has seen; the page repeats the last one, as the real feed may.
             let seen = request.uri.queryParameters.get("cursor").flatMap { Int($0) }
             let page = seen.map { Array(all.dropFirst(max(0, $0 - 1))) } ?? all
-            return try self.json(RevocationFeedPage(revocations: page, cursor: String(all.count), pollInterval: 1))
+            let workspace = self.state.withLock { $0.feedWorkspace }
+            return try self.json(RevocationFeedPage(revocations: page, cursor: String(all.count), pollInterval: 1, workspace: workspace))
         }
         router.post("oauth/introspect") { request, _ -> Response in
             if self.record("introspect") { return Response(status: .serviceUnavailable) }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PortcullisGuard
 import PortcullisWire
 import Synchronization
@@ -172,6 +173,45 @@ struct RevocationTests {
             try await Task.sleep(for: .seconds(3))
             #expect(await twoMorePolls(env, within: 60))
             #expect(!(await passes(env, token)), "past exp but within the leeway, the revoked token passed")
+        }
+    }
+
+    // Second attacker's pass: a URI deleted in one workspace and registered in another; the guard, checking iss and
+    // aud only, took the first workspace's tokens (and their revocations were in the other feed).
+    @Test func tokensOfAnotherWorkspaceThanTheFeedNamesAreRefused() async throws {
+        try await withGuard { env in
+            env.fake.state.withLock { $0.feedWorkspace = "default" }
+            #expect(await twoMorePolls(env))
+            #expect(await passes(env, try env.bearer()))
+            expectInvalidToken(await env.verify(try env.bearer { $0["workspace"] = "sales" }))
+            expectInvalidToken(await env.verify(try env.bearer { $0.removeValue(forKey: "workspace") }))
+        }
+    }
+
+    @Test func untilTheFeedHasAnsweredEveryTokenWaits() async throws {
+        let (rsa, _) = try await sharedKeys.value
+        try await withFakeServer { fake in
+            fake.publish(rsa)
+            fake.state.withLock { $0.feedDown = true }
+            let portcullis = try PortcullisGuard(
+                configuration: GuardConfiguration(
+                    issuer: fake.issuer, resource: testResource, clientID: FakeAuthorizationServer.clientID,
+                    clientSecret: FakeAuthorizationServer.clientSecret, feedPollInterval: .milliseconds(50),
+                    logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() })))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await portcullis.run() }
+                defer { portcullis.shutdown() }
+                let env = Environment(fake: fake, portcullis: portcullis, rsa: rsa, ec: rsa)
+                #expect(await eventually { fake.count("feed") >= 2 })
+                #expect(!portcullis.isReady)
+                guard case .failure(.unavailable) = await env.verify(try env.bearer()) else {
+                    Issue.record("a token passed before the feed had ever answered")
+                    return
+                }
+                fake.state.withLock { $0.feedDown = false }
+                #expect(await eventually { portcullis.isReady })
+                #expect(await passes(env, try env.bearer()))
+            }
         }
     }
 

@@ -445,6 +445,43 @@ struct ResourceServerTests {
         #expect(found.id == orders.id)
     }
 
+    @Test(
+        "Another workspace's API finds its feed and introspection at the metadata's endpoints (its credentials name the workspace, which the feed names); rows outlive their expiry by the grace"
+    )
+    func feedOfAnotherWorkspace() async throws {
+        try await withServer { server, client in
+            let sales = try await server.portcullis.createWorkspace(named: "sales")
+            let (salesAPI, secret) = try await server.portcullis.resourceAdministration.create(
+                ResourceServerRegistration(uri: "https://sales-api.example.com/", scopes: [ResourceScope(name: "read:sales", description: "")]),
+                in: sales)
+            let page = try await client.execute(uri: "/oauth/revocations", method: .get, headers: basic(salesAPI.clientID, secret))
+            #expect(page.status == .ok, "\(page.text)")
+            #expect(try page.json()["workspace"] as? String == "sales")
+            // A path that names a workspace must name the resource server's own.
+            #expect(
+                try await client.execute(uri: "/workflow/oauth2/revocations", method: .get, headers: basic(salesAPI.clientID, secret)).status == .unauthorized)
+            let (ordersAPI, ordersSecret) = try await Self.registerOrders(server)
+            #expect(
+                try await client.execute(uri: "/oauth/revocations", method: .get, headers: basic(ordersAPI.clientID, ordersSecret)).json()["workspace"]
+                    as? String == "workflow")
+            // A revoked token's row stays in the feed past the token's expiry, for any guard's leeway.
+            let token = try #require(try await Self.token(server, client, [("resource", Self.orders)]).string("access_token"))
+            _ = try await client.postForm("/oauth/revoke", [("token", token)], headers: basic(server.clientID, server.clientSecret))
+            let jti = try #require(try jwtPayload(token)["jti"] as? String)
+            func listed() async throws -> Bool {
+                let rows =
+                    try await client.execute(uri: "/oauth/revocations", method: .get, headers: basic(ordersAPI.clientID, ordersSecret))
+                    .json()["revocations"] as? [[String: Any]]
+                return (rows ?? []).contains { $0["value"] as? String == jti }
+            }
+            #expect(try await listed())
+            server.time.advance(3600 + 60)
+            #expect(try await listed(), "dropped at the token's expiry")
+            server.time.advance(AuthorizationServer.feedGrace)
+            #expect(try await !listed())
+        }
+    }
+
     @Test("No resource server may take a URI of Portcullis's own origin, nor register without a scope (attacker's pass)")
     func ownOriginRefused() async throws {
         try await withServer { server, _ in

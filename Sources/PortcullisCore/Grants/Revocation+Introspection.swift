@@ -78,11 +78,20 @@ extension AuthorizationServer {
 
     /// RFC 7662: whether a token is active, and what it says. Only confidential clients of the workspace may ask
     /// (resource servers are registered as clients).
-    public func introspect(_ request: TokenRequest, in workspace: Workspace) async throws -> Introspection {
+    /// `resourceServersOfAnyWorkspace`: the route names no workspace (pm4's), so a resource server's credentials say
+    /// which one it is, and its tokens are checked there (an API of another workspace finds this endpoint in the
+    /// metadata too).
+    public func introspect(_ request: TokenRequest, in workspace: Workspace, resourceServersOfAnyWorkspace: Bool = false) async throws
+        -> Introspection
+    {
         if let basic = request.basic, basic.clientID.hasPrefix(ResourceServer.clientIDPrefix) {
-            let resource = try await authenticateResourceServer(basic, in: workspace, address: request.remoteAddress)
+            let resource = try await authenticateResourceServer(
+                basic, in: resourceServersOfAnyWorkspace ? nil : workspace, address: request.remoteAddress)
             guard let token = request["token"] else { throw OAuthError.invalidRequest("Missing parameter: \"token\" is required") }
-            return introspect(token, for: resource, in: workspace)
+            guard let own = resource.workspaceID == workspace.id ? workspace : try await workspaces.workspace(id: resource.workspaceID) else {
+                throw OAuthError.invalidClient
+            }
+            return introspect(token, for: resource, in: own)
         }
         let caller = try await authenticateClient(request, in: workspace, confidentialOnly: true).client
         guard let token = request["token"] else { throw OAuthError.invalidRequest("Missing parameter: \"token\" is required") }

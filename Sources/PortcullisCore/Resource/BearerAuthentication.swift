@@ -89,10 +89,20 @@ extension AuthorizationServer {
 
     /// The revocation feed for resource servers (issue 15): every revocation in force, or those recorded since a
     /// little before `since` (a row that commits late is still seen; a row may come twice). The caller is a resource
-    /// server of the workspace (`authenticateResourceServer`).
-    public func revocationFeed(for resource: ResourceServer, since: Int64?) async throws -> (revocations: [Revocation], cursor: Int64) {
+    /// server (`authenticateResourceServer`); the answer names its workspace, whose tokens alone its guard accepts.
+    /// Rows stay in the feed for `feedGrace` seconds past their `expires_at`: a guard accepts a token until its `exp`
+    /// plus its leeway, so a row dropped at `exp` let a revoked token back in for the leeway (second attacker's pass).
+    public func revocationFeed(for resource: ResourceServer, since: Int64?) async throws
+        -> (revocations: [Revocation], cursor: Int64, workspace: Workspace)
+    {
         let now = clock.now()
         let from = since.map { min($0, now) - 5 }
-        return (try await revocations.feed(workspaceID: resource.workspaceID, recordedSince: from, now: now), now)
+        guard let workspace = try await workspaces.workspace(id: resource.workspaceID) else { throw OAuthError.invalidClient }
+        let rows = try await revocations.feed(workspaceID: resource.workspaceID, recordedSince: from, now: now - Self.feedGrace)
+        return (rows, now, workspace)
     }
+
+    /// How long past its expiry a revocation stays in the feed: longer than any guard's leeway (PortcullisGuard allows
+    /// at most 5 minutes).
+    public static let feedGrace: Int64 = 300
 }

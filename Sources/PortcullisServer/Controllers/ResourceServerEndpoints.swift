@@ -15,8 +15,10 @@ struct ResourceServerEndpoints {
     func addFeed(to router: some RouterMethods<WorkspaceRequestContext>, dialect: any Dialect) {
         router.get(RouterPath("\(dialect.oauthPrefix)/revocations")) { request, context in
             guard let basic = try BasicAuthorization.parse(request.headers[.authorization]) else { throw OAuthError.invalidClient }
+            // Without a workspace in the path, the credentials name it (an API of any workspace polls the one feed its
+            // guard finds in the metadata; second attacker's pass).
             let resource = try await portcullis.authorizationServer.authenticateResourceServer(
-                basic, in: context.workspace, address: portcullis.clientAddress(request, context))
+                basic, in: dialect.pathNamesWorkspace ? context.workspace : nil, address: portcullis.clientAddress(request, context))
             var since: Int64?
             if let cursor = request.uri.queryParameters["cursor"] {
                 guard cursor.utf8.count <= 18, cursor.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let value = Int64(cursor) else {
@@ -29,7 +31,7 @@ struct ResourceServerEndpoints {
                 revocations: feed.revocations.map {
                     RevocationFeedEntry(kind: $0.kind.rawValue, value: $0.value, revokedAt: $0.revokedAt, expiresAt: $0.expiresAt)
                 },
-                cursor: String(feed.cursor), pollInterval: Self.pollInterval)
+                cursor: String(feed.cursor), pollInterval: Self.pollInterval, workspace: feed.workspace.name)
             return Responses.json(page, headers: Responses.noStore)
         }
     }

@@ -36,7 +36,8 @@ struct TokenController {
     }
 
     func introspect(_ tokenRequest: TokenRequest, _ context: WorkspaceRequestContext) async throws -> Response {
-        let result = try await portcullis.authorizationServer.introspect(tokenRequest, in: context.workspace)
+        let result = try await portcullis.authorizationServer.introspect(
+            tokenRequest, in: context.workspace, resourceServersOfAnyWorkspace: !context.dialect.pathNamesWorkspace)
         let body = IntrospectionResponse(
             active: result.active, scope: result.scope, clientID: result.clientID, tokenType: result.kind?.rawValue,
             exp: result.expiresAt, iat: result.issuedAt, nbf: result.notBefore, sub: result.subject, aud: result.audience.map(Audience.init),

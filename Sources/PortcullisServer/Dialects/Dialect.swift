@@ -10,6 +10,9 @@ import PortcullisWire
 protocol Dialect: Sendable {
     /// The token, revocation, introspection and authorization endpoints' prefix: `/oauth` or `/{workspace}/oauth2`.
     var oauthPrefix: String { get }
+    /// Whether the routes' paths name the workspace (pm3's `/{workspace}/…`); pm4's serve the default workspace, and
+    /// there a resource server's credentials say which workspace it belongs to.
+    var pathNamesWorkspace: Bool { get }
     /// The REST API's prefix: `/api/1.0` or `/api/1.0/{workspace}`.
     var apiPrefix: String { get }
     /// The login page: `/login` or `/sys{workspace}/{lang}/{skin}/login/login`.

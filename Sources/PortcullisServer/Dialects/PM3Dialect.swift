@@ -9,6 +9,7 @@ import PortcullisWire
 /// body, and `start`/`limit` lists.
 struct PM3Dialect: Dialect {
     let oauthPrefix = "/{workspace}/oauth2"
+    let pathNamesWorkspace = true
     let apiPrefix = "/api/1.0/{workspace}"
     let loginPath = "/sys{workspace}/{lang}/{skin}/login/login"
     let clientPagesPath = "/sys{workspace}/{lang}/{skin}/oauth2/applications"

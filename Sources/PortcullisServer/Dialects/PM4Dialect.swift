@@ -8,6 +8,7 @@ import PortcullisWire
 /// `message`, Laravel's 422 validation body and paginator.
 struct PM4Dialect: Dialect {
     let oauthPrefix = "/oauth"
+    let pathNamesWorkspace = false
     let apiPrefix = "/api/1.0"
     let loginPath = "/login"
     let clientPagesPath = "/admin/auth-clients"
