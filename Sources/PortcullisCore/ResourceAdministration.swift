@@ -9,7 +9,8 @@ public struct ResourceAdministration: Sendable {
     let revocationList: RevocationList
     /// Portcullis's own issuer: no resource server is registered under it.
     let issuer: String
-    /// How long a grant revocation must last: the access tokens of the grant live this long.
+    /// How long a revocation must last: the longest any token this server signs can live (a client-wide one may name a
+    /// client whose personal tokens live a year).
     let tokenHorizon: Int64
     let clock: Clock
 
@@ -50,10 +51,22 @@ public struct ResourceAdministration: Sendable {
     }
 
     /// Replaces the clients that may get client-credentials tokens for the API. One dropped from the list gets no new
-    /// token; those it holds live until they expire.
+    /// token, and the access tokens it holds stop, here at once and everywhere within a second: a client-credentials
+    /// token acts for the client alone, with access only the list gave (third attacker's pass). It is a client-wide
+    /// revocation, so the client's users' access tokens stop too; their refresh tokens still work.
     public func setMachineClients(_ clientIDs: [String], id: Int, in workspace: Workspace) async throws -> ResourceServer {
         let found = try await server(id: id, in: workspace)
-        try await repository.replaceMachineClients(id: found.id, clientIDs: try await checkedMachineClients(clientIDs, in: workspace))
+        let kept = try await checkedMachineClients(clientIDs, in: workspace)
+        let now = clock.now()
+        let revocations = found.machineClients.filter { !kept.contains($0) }.map {
+            Revocation(kind: .client, value: $0, revokedAt: now, expiresAt: now + tokenHorizon, workspaceID: workspace.id)
+        }
+        do {
+            try await repository.replaceMachineClients(id: found.id, clientIDs: kept, revocations: revocations, now: now)
+        } catch RepositoryError.notFound {
+            throw ResourceNotFound("No resource server with this id")  // deleted meanwhile
+        }
+        revocationList.apply(revocations)
         try await catalog.reload(from: repository)
         return try await server(id: id, in: workspace)
     }
@@ -97,6 +110,9 @@ public struct ResourceAdministration: Sendable {
     /// Client-credentials tokens, which have no grant, live until they expire (at most the access-token lifetime).
     public func delete(id: Int, in workspace: Workspace) async throws {
         let found = try await server(id: id, in: workspace)
+        // Its machine clients lose their tokens first, as when dropped from the list: with the URI registered again,
+        // their client-credentials tokens would otherwise be good at the new registration (third attacker's pass).
+        if !found.machineClients.isEmpty { _ = try await setMachineClients([], id: found.id, in: workspace) }
         let now = clock.now()
         guard let revoked = try await repository.deleteResourceServer(id: found.id, now: now, horizon: now + tokenHorizon) else {
             throw ResourceNotFound("No resource server with this id")

@@ -85,7 +85,9 @@ struct ResourceCommand: AsyncParsableCommand {
     struct MachineClients: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "machine-clients",
-            abstract: "Set the clients that may get client-credentials tokens for the API (none given: no client may).")
+            abstract:
+                "Set the clients that may get client-credentials tokens for the API (none given: no client may); a client dropped loses the access tokens it holds."
+        )
         @Argument(help: "The resource server's id (see `portcullis resource list`).") var id: Int
         @Argument(help: "client_ids, each a confidential client with the client_credentials grant.") var clientIDs: [String] = []
         @Option(help: "Workspace.") var workspace: String = Workspace.defaultName
@@ -126,7 +128,8 @@ struct ResourceCommand: AsyncParsableCommand {
 
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Delete a resource server: new tokens for it are refused (invalid_target); issued ones live until they expire.")
+            abstract: "Delete a resource server: new tokens for it are refused (invalid_target); its grants and its machine clients' access tokens are revoked."
+        )
         @Argument(help: "The resource server's id (see `portcullis resource list`).") var id: Int
         @Option(help: "Workspace.") var workspace: String = Workspace.defaultName
         @OptionGroup var options: ConfigurationOptions

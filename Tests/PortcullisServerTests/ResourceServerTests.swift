@@ -242,6 +242,9 @@ struct ResourceServerTests {
             #expect(metadata["revocation_feed_endpoint"] as? String == "http://portcullis.test/oauth/revocations")
             for bad in [
                 #"{"uri": "https://api.example.com/"}"#, #"{"uri": "not a uri"}"#, #"{"uri": "https://a.example/#f"}"#,
+                // Not URI characters (RFC 3986 §2); a quote doubled in the token's JSON (third attacker's pass).
+                #"{"uri": "https://q.example/\"\"", "scopes": ["q"]}"#, #"{"uri": "https://q.example/<x>", "scopes": ["q"]}"#,
+                #"{"uri": "https://q.example/{x}|^`", "scopes": ["q"]}"#,
                 #"{"uri": "https://b.example/", "scopes": ["*"]}"#, #"{"uri": "https://b.example/", "scopes": ["openid"]}"#,
                 #"{"uri": "https://b.example/", "scopes": ["a b"]}"#, #"{"uri": "https://b.example/", "scopes": ["x", "x"]}"#, #"{"uri": 5}"#,
                 #"[]"#,
@@ -417,7 +420,11 @@ struct ResourceServerTests {
             #expect(try await client.putJSON("/oauth/clients/\(server.clientID)", ["description": "ours"], token: root).status == .ok)
             // No longer a machine client: the permission is enough again.
             _ = try await server.portcullis.resourceAdministration.setMachineClients([], id: orders.id, in: ws)
-            #expect(try await client.putJSON("/oauth/clients/\(server.clientID)", ["description": "mine"], token: eac).status == .ok)
+            // Dropping it revoked the client's access tokens, eac's among them (it signed in through that client); a
+            // token from the next second on is good.
+            server.time.advance(1)
+            let again = try await server.accessToken(client, username: "eac", password: "eac-password-1")
+            #expect(try await client.putJSON("/oauth/clients/\(server.clientID)", ["description": "mine"], token: again).status == .ok)
         }
     }
 
@@ -482,6 +489,27 @@ struct ResourceServerTests {
         }
     }
 
+    @Test(
+        "A client dropped from an API's machine clients loses the access tokens it holds, at once (third attacker's pass: they lived until they expired)"
+    )
+    func droppedMachineClientLosesItsTokens() async throws {
+        try await withServer { server, client in
+            let (orders, secret) = try await Self.registerOrders(server)
+            let token = try #require(try await Self.token(server, client, [("resource", Self.orders)]).string("access_token"))
+            func active() async throws -> Bool {
+                try await client.postForm("/oauth/introspect", [("token", token)], headers: basic(orders.clientID, secret)).json()["active"]
+                    as? Bool == true
+            }
+            #expect(try await active())
+            _ = try await server.portcullis.resourceAdministration.setMachineClients([], id: orders.id, in: server.workspace)
+            #expect(try await !active())
+            let rows =
+                try await client.execute(uri: "/oauth/revocations", method: .get, headers: basic(orders.clientID, secret))
+                .json()["revocations"] as? [[String: Any]]
+            #expect((rows ?? []).contains { $0["kind"] as? String == "client" && $0["value"] as? String == server.clientID })
+        }
+    }
+
     @Test("No resource server may take a URI of Portcullis's own origin, nor register without a scope (attacker's pass)")
     func ownOriginRefused() async throws {
         try await withServer { server, _ in
@@ -540,7 +568,9 @@ struct ResourceServerTests {
     func deletesAndIDs() async throws {
         try await withServer(live: true) { server, client in
             let admin = try await server.accessToken(client, username: "admin", password: TestServer.adminPassword)
-            let (first, _) = try await Self.registerOrders(server)
+            // No machine clients: deleting one would revoke its access tokens, the admin's among them (same client).
+            let (first, _) = try await server.portcullis.resourceAdministration.create(
+                ResourceServerRegistration(uri: Self.orders, scopes: [ResourceScope(name: "read:orders", description: "")]), in: server.workspace)
             #expect(try await client.get("/oauth/resources/0\(first.id)", token: admin).status == .notFound)
             #expect(try await client.get("/oauth/resources/+\(first.id)", token: admin).status == .notFound)
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in

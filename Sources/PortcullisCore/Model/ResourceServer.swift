@@ -142,10 +142,12 @@ public struct ResourceServerRegistration: Sendable, Equatable {
         }
     }
 
-    /// RFC 8707 §2: "an absolute URI … MUST NOT include a fragment component". Printable ASCII only, so the bytes a
-    /// client sends and the bytes registered compare exactly; http or https, since a resource is an HTTP API.
+    /// RFC 8707 §2: "an absolute URI … MUST NOT include a fragment component". Only the characters RFC 3986 §2 allows
+    /// in a URI (unreserved, reserved, `%`), so the bytes a client sends and the bytes registered compare exactly, and
+    /// none needs escaping in a token's JSON: a `"` counted once but written as two let a token outgrow the size its
+    /// check reads (third attacker's pass). http or https, since a resource is an HTTP API.
     public static func isResourceIndicator(_ text: String) -> Bool {
-        guard !text.isEmpty, text.utf8.count <= 2000, text.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else { return false }
+        guard !text.isEmpty, text.utf8.count <= 2000, text.utf8.allSatisfy(isURICharacter) else { return false }
         guard let schemeEnd = text.range(of: "://") else { return false }
         let scheme = text[..<schemeEnd.lowerBound]
         guard scheme == "https" || scheme == "http" else { return false }
@@ -157,5 +159,13 @@ public struct ResourceServerRegistration: Sendable, Equatable {
             guard let port = Int(host[1]), (1...65535).contains(port), host[1].first != "0" else { return false }
         }
         return !host[0].isEmpty || authority.hasPrefix("[")
+    }
+
+    /// RFC 3986 §2.2-2.3: ALPHA / DIGIT / "-._~" / ":/?#[]@" / "!$&'()*+,;=", and "%" of a percent-encoding.
+    private static func isURICharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        default: "-._~:/?#[]@!$&'()*+,;=%".utf8.contains(byte)
+        }
     }
 }

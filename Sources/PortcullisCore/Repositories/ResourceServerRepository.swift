@@ -9,6 +9,6 @@ public protocol ResourceServerRepository: Sendable {
     func deleteResourceServer(id: Int, now: Int64, horizon: Int64) async throws -> [Revocation]?
     /// Throws `RepositoryError.notFound` when there is no such row.
     func replaceResourceServerSecret(id: Int, secretHash: String) async throws
-    /// Throws `RepositoryError.notFound` when there is no such row.
-    func replaceMachineClients(id: Int, clientIDs: [String]) async throws
+    /// Throws `RepositoryError.notFound` when there is no such row. `revocations` are recorded in the same transaction.
+    func replaceMachineClients(id: Int, clientIDs: [String], revocations: [Revocation], now: Int64) async throws
 }

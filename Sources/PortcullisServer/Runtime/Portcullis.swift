@@ -83,7 +83,7 @@ public final class Portcullis: Sendable {
             ], resources: resourceCatalog)
         self.resourceAdministration = ResourceAdministration(
             repository: store.resourceServers, catalog: resourceCatalog, clients: clients, secrets: clientSecrets,
-            revocationList: revocationList, issuer: configuration.resolvedIssuer, tokenHorizon: configuration.accessTokenLifetime, clock: clock)
+            revocationList: revocationList, issuer: configuration.resolvedIssuer, tokenHorizon: Self.tokenHorizon(configuration), clock: clock)
         self.signIn = SignIn(server: authorizationServer, audit: store.audit)
         self.personalTokens = PersonalAccessTokens(server: authorizationServer, tokens: store.personalTokens, settings: store.workspaceSettings)
         self.clientAdministration = ClientAdministration(

@@ -85,10 +85,13 @@ struct ResourceServerStore: ResourceServerRepository {
         }
     }
 
-    func replaceMachineClients(id: Int, clientIDs: [String]) async throws {
+    func replaceMachineClients(id: Int, clientIDs: [String], revocations: [Revocation], now: Int64) async throws {
         let list = String(decoding: try JSONEncoder().encode(clientIDs), as: UTF8.self)
-        let rows = try await store.sql.raw("UPDATE resource_servers SET machine_clients = \(bind: list) WHERE id = \(bind: id) RETURNING id").all()
-        if rows.isEmpty { throw RepositoryError.notFound }
+        try await store.writeTransaction { sql in
+            let rows = try await sql.raw("UPDATE resource_servers SET machine_clients = \(bind: list) WHERE id = \(bind: id) RETURNING id").all()
+            if rows.isEmpty { throw RepositoryError.notFound }
+            for revocation in revocations { try await RevocationStore.insert(revocation, recordedAt: now, on: sql) }
+        }
     }
 
     func replaceResourceServerSecret(id: Int, secretHash: String) async throws {
