@@ -44,6 +44,8 @@ struct StoreTests {
             #expect(mode & 0o077 == 0, "\(file): \(String(mode, radix: 8))")
         }
         #expect(FileManager.default.fileExists(atPath: path))
+        let folderMode = try #require(try FileManager.default.attributesOfItem(atPath: folder.path)[.posixPermissions] as? Int)
+        #expect(folderMode & 0o077 == 0, "the data folder: \(String(folderMode, radix: 8))")
     }
 
     @Test("Migrations make every table, run twice without harm, and are numbered in order")

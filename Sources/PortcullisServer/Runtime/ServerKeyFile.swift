@@ -13,7 +13,7 @@ enum ServerKeyFile {
     static func load(configuration: Configuration) throws -> ServerKey {
         if let text = configuration.secretKey { return try ServerKey(text: text) }
         let folder = configuration.dataDirectory
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let path = (folder as NSString).appendingPathComponent(fileName)
         let text = ServerKey.generateText()
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
