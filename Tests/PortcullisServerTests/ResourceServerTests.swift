@@ -259,6 +259,13 @@ struct ResourceServerTests {
                 uri: "/oauth/resources", method: .post, headers: Self.json(admin),
                 body: ByteBuffer(string: #"{"uri": "https://c.example/", "uri": "https://d.example/", "scopes": ["c"]}"#))
             #expect(repeated.status == .badRequest, "\(repeated.text)")
+            // The same for the clients API (third attacker's pass).
+            for (path, body) in [
+                ("/oauth/clients", #"{"name": "dup", "name": "dup2", "redirect": "https://app.example/cb", "types": ["password_client"]}"#)
+            ] {
+                let twice = try await client.execute(uri: path, method: .post, headers: Self.json(admin), body: ByteBuffer(string: body))
+                #expect(twice.status == .badRequest, "\(path): \(twice.status) \(twice.text)")
+            }
             let longURI = "https://long.example.com/" + String(repeating: "a", count: 900)
             let long = try await client.execute(
                 uri: "/oauth/resources", method: .post, headers: Self.json(admin),

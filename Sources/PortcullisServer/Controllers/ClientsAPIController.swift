@@ -101,11 +101,16 @@ struct ClientInput: Decodable {
                 redirectURIs: nil, types: list("types"), grants: list("grants"), public: flag("public"), skipConsent: flag("skip_consent"),
                 mayIntrospect: flag("may_introspect"))
         }
+        let input: ClientInput
         do {
-            return try JSONDecoder().decode(ClientInput.self, from: Data(buffer.readableBytesView))
+            input = try JSONDecoder().decode(ClientInput.self, from: Data(buffer.readableBytesView))
         } catch {
             throw APIError.badRequest("The body must be a JSON object with name, redirect and types (or grants)")
         }
+        guard !RequestParameters.repeatsTopLevelKey(Array(buffer.readableBytesView)) else {
+            throw APIError.badRequest("A field was sent more than once")
+        }
+        return input
     }
 
     init(

@@ -95,11 +95,16 @@ struct TokenInput: Decodable {
         } catch {
             throw APIError.badRequest("The request body is larger than 64 KiB")
         }
+        let input: TokenInput
         do {
-            return try JSONDecoder().decode(TokenInput.self, from: Data(buffer.readableBytesView))
+            input = try JSONDecoder().decode(TokenInput.self, from: Data(buffer.readableBytesView))
         } catch {
             throw APIError.badRequest("The body must be a JSON object like {\"name\": \"My script\", \"scopes\": [\"*\"]}")
         }
+        guard !RequestParameters.repeatsTopLevelKey(Array(buffer.readableBytesView)) else {
+            throw APIError.badRequest("A field was sent more than once")
+        }
+        return input
     }
 
     /// Seconds; nil when the body names no lifetime (PersonalAccessTokens.mint then picks the default).

@@ -97,9 +97,7 @@ struct ResourceInput: Decodable {
         } catch {
             throw ValidationFailure(field: "uri", message: "The body must be a JSON object with a uri string (and optional name and scopes).")
         }
-        // Foundation keeps the first of a repeated key here and the last elsewhere; refuse it, as the other JSON bodies do.
-        let keys = RequestParameters.topLevelKeys(bytes)
-        guard Set(keys).count == keys.count else { throw APIError.badRequest("A field was sent more than once") }
+        guard !RequestParameters.repeatsTopLevelKey(bytes) else { throw APIError.badRequest("A field was sent more than once") }
         return input
     }
 }

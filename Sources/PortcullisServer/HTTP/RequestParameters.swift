@@ -179,6 +179,13 @@ enum RequestParameters {
         return keys
     }
 
+    /// Whether a JSON object repeats a top-level key. Foundation's decoders keep one of them silently (the first or
+    /// the last, by decoder), so every JSON body refuses them, as RFC 6749 §3.2 asks of parameters.
+    static func repeatsTopLevelKey(_ bytes: [UInt8]) -> Bool {
+        let keys = topLevelKeys(bytes)
+        return Set(keys).count != keys.count
+    }
+
     static func parseJSON(_ bytes: [UInt8]) throws(OAuthError) -> [String: String] {
         let object: [String: JSONValue]
         do {
@@ -199,10 +206,7 @@ enum RequestParameters {
             }
         }
         // A JSON object with a repeated key decodes to its last value; refuse it as RFC 6749 §3.2 asks.
-        let keys = topLevelKeys(bytes)
-        if Set(keys).count != keys.count {
-            throw .invalidRequest("A parameter was sent more than once")
-        }
+        if repeatsTopLevelKey(bytes) { throw .invalidRequest("A parameter was sent more than once") }
         return parameters
     }
 
