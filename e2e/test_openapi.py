@@ -310,8 +310,11 @@ def test_resource_servers_match_the_document(server, setup):
     url = server.url
     bearer = {"Authorization": "Bearer " + admin["access_token"]}
     plain_bearer = {"Authorization": "Bearer " + plain["access_token"]}
+    # A machine client of its own: deleting the API below revokes its machine clients' access tokens (client-wide),
+    # which would take the admin's token, issued through the shared client, along.
+    machine = server.create_client("Spec machine", "--grant", "client_credentials")
     created = check(requests.post(url + "/oauth/resources", headers=bearer, json={
-        "uri": "https://spec.example.com/", "scopes": ["spec:read"], "machine_clients": [client["client_id"]]})).json()
+        "uri": "https://spec.example.com/", "scopes": ["spec:read"], "machine_clients": [machine["client_id"]]})).json()
     check(requests.post(url + "/oauth/resources", headers=bearer, json={"uri": "not a uri", "scopes": ["x"]}))
     check(requests.post(url + "/oauth/resources", headers=bearer, data="{broken", timeout=10))
     check(requests.post(url + "/oauth/resources", headers=plain_bearer, json={"uri": "https://x.example/", "scopes": ["x"]}))
@@ -326,7 +329,7 @@ def test_resource_servers_match_the_document(server, setup):
     check(requests.get(url + one))
     rs = (created["client_id"], created["client_secret"])
     token = requests.post(url + "/oauth/token", data={"grant_type": "client_credentials", "resource": "https://spec.example.com/"},
-                          auth=(client["client_id"], client["client_secret"]), timeout=10).json()["access_token"]
+                          auth=(machine["client_id"], machine["client_secret"]), timeout=10).json()["access_token"]
     for feed in ("/oauth/revocations", "/workflow/oauth2/revocations"):
         page = check(requests.get(url + feed, auth=rs, timeout=10)).json()
         check(requests.get(url + feed, params={"cursor": page["cursor"]}, auth=rs, timeout=10))
