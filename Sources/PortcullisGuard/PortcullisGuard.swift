@@ -281,11 +281,12 @@ public final class PortcullisGuard: Sendable {
 
     /// Checks one request's `Authorization` value and answers who it is for.
     ///
-    /// Checks, in order: `Bearer` and one token (RFC 6750 §2.1); a compact JWS; `typ` `at+jwt` (RFC 9068 §2.1, so an
-    /// ID token is refused); `alg` allowed; `kid` known (an unknown one makes the guard read the JWKS, rate-limited);
-    /// the signature; `iss` is the issuer and `aud` holds the resource (RFC 9068 §4, RFC 8707); `exp`, `nbf`, `iat` with
-    /// leeway; not revoked per the feed; introspection when configured (RFC 7662); then `requiredScopes` ⊆ the token's
-    /// scopes. Nothing of the token is logged.
+    /// Checks, in order: with credentials, that the feed has answered and accepts them (else 503); `Bearer` and one
+    /// token (RFC 6750 §2.1); a compact JWS; `typ` `at+jwt` (RFC 9068 §2.1, so an ID token is refused); `alg` allowed;
+    /// `kid` known (an unknown one makes the guard read the JWKS, rate-limited); the signature; `iss` is the issuer and
+    /// `aud` holds the resource (RFC 9068 §4, RFC 8707); the `workspace` claim is the one the feed names; `exp`, `nbf`,
+    /// `iat` with leeway; not revoked per the feed; introspection when configured (RFC 7662); then `requiredScopes` ⊆
+    /// the token's scopes. A header seen before skips the parse and the signature. Nothing of the token is logged.
     public func verify(_ authorization: String?, requiredScopes: Set<String> = []) async throws(GuardError) -> Principal {
         guard let authorization else { throw .missingToken }
         // A value seen before skips the parse and the signature, as long as its key is still published (a key withdrawn

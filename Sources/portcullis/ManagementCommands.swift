@@ -143,13 +143,7 @@ struct ClientCommand: AsyncParsableCommand {
             try await CLI.with(options) { portcullis in
                 let client = try await portcullis.client(clientID, in: try await portcullis.workspace(named: workspace))
                 let secret = try await portcullis.clientAdministration.regenerateSecret(of: client)
-                if json {
-                    print(CLI.json(["client_id": client.clientID, "client_secret": secret]))
-                } else {
-                    print("New secret for \"\(client.name)\" (\(client.clientID)):")
-                    print("  client_secret: \(secret)")
-                    print("The old secret no longer works. This one is shown only now.")
-                }
+                CLI.printNewSecret(secret, clientID: client.clientID, name: client.name, json: json)
             }
         }
     }

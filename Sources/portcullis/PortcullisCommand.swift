@@ -137,6 +137,17 @@ enum CLI {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
+
+    /// What `client rotate-secret` and `resource rotate-secret` print: the new secret, shown this once.
+    static func printNewSecret(_ secret: String, clientID: String, name: String, json: Bool) {
+        if json {
+            print(Self.json(["client_id": clientID, "client_secret": secret]))
+        } else {
+            print("New secret for \"\(name)\" (\(clientID)):")
+            print("  client_secret: \(secret)")
+            print("The old secret no longer works. This one is shown only now.")
+        }
+    }
 }
 
 /// A failure the user can act on: one line on stderr, exit status 1.

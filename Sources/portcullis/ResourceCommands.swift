@@ -115,13 +115,7 @@ struct ResourceCommand: AsyncParsableCommand {
             try await CLI.with(options) { portcullis in
                 let (server, secret) = try await portcullis.resourceAdministration.regenerateSecret(
                     id: id, in: try await portcullis.workspace(named: workspace))
-                if json {
-                    print(CLI.json(["client_id": server.clientID, "client_secret": secret]))
-                } else {
-                    print("New secret for \"\(server.name)\" (\(server.clientID)):")
-                    print("  client_secret: \(secret)")
-                    print("The old secret no longer works. This one is shown only now.")
-                }
+                CLI.printNewSecret(secret, clientID: server.clientID, name: server.name, json: json)
             }
         }
     }
